@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureGoTools } from "./go-tools.ts";
+
+export interface LocalDatabase {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+const readyTimeoutMs = 30_000;
+
+/**
+ * Starts FerretDB (MongoDB wire protocol on SQLite) on a free loopback port with
+ * a throw-away data directory, for machines where no MongoDB runs. `stop()`
+ * ends the server and deletes its data.
+ */
+export async function startFerretDB(): Promise<LocalDatabase> {
+  const binDir = await ensureGoTools("ferretdb");
+  const dataDir = mkdtempSync(join(tmpdir(), "accounts-ferretdb-"));
+  const server = Bun.spawn([join(binDir, "ferretdb"), "-data", dataDir], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const stop = async () => {
+    server.kill("SIGTERM");
+    await server.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const uri = await readyLine(server.stdout, readyTimeoutMs);
+    return { uri, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function readyLine(stdout: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
+  const timeout = setTimeout(() => stdout.cancel(), timeoutMs);
+  let seen = "";
+  try {
+    for await (const chunk of stdout.pipeThrough(new TextDecoderStream())) {
+      seen += chunk;
+      const match = /^ready (\S+)$/m.exec(seen);
+      if (match) return match[1]!;
+    }
+  } finally {
+    clearTimeout(timeout);
+  }
+  throw new Error(`FerretDB did not become ready within ${timeoutMs / 1000} s`);
+}
