@@ -1,6 +1,16 @@
 // `bun run test`: the whole suite against a real database. Uses MONGODB_URI when
 // set (CI's mongo:7); otherwise starts FerretDB for the run and removes it after.
+// Go tools are built first, so a first-time build never runs under a test's timeout.
+import { ensureGoTools, goToolModules, hasGo } from "./lib/go-tools.ts";
 import { startFerretDB, type LocalDatabase } from "./lib/ferretdb.ts";
+
+if (hasGo()) {
+  for (const module of goToolModules()) await ensureGoTools(module);
+} else if (process.env.CI) {
+  throw new Error("CI needs Go to build the test tools (tools/README.md)");
+} else {
+  console.error("Go is not installed: suites that need a Kubernetes API server or kube-score will be skipped");
+}
 
 let database: LocalDatabase | undefined;
 if (!process.env.MONGODB_URI) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -56,3 +56,9 @@ export async function ensureGoTools(module: string): Promise<string> {
   console.error(`built tools/${module} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return binDir;
 }
+
+/** Every module under tools/, for building them all before a test run rather than under a test's timeout. */
+export const goToolModules = (): string[] =>
+  readdirSync(toolsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(toolsDir, entry.name, "go.mod")))
+    .map((entry) => entry.name);
