@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Connection } from "mongoose";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+
+let db: Connection;
+const logged: { details: object; message: string }[] = [];
+const log = {
+  info: (details: object, message: string) => logged.push({ details, message }),
+  warn: (details: object, message: string) => logged.push({ details, message }),
+};
+
+beforeAll(async () => {
+  db = await connectTestDatabase("users_prepare");
+});
+afterAll(() => dropTestDatabase(db));
+
+describe("prepareUsersCollection", () => {
+  test("normalizes seed-era addresses, keeps the oldest of colliding ones and moves the rest whole", async () => {
+    const users = db.collection("users");
+    // As the seed's Express services wrote them: address as typed, bcrypt hash in `password`.
+    const { insertedIds } = await users.insertMany([
+      { email: "Ada@Example.com ", password: "$2a$12$first" },
+      { email: "grace@example.com", password: "$2a$12$second" },
+      { email: " ADA@example.COM", password: "$2a$12$third" },
+      { email: "ada@example.com", password: "$2a$12$fourth" },
+    ]);
+
+    await prepareUsersCollection(db, log);
+
+    const remaining = await users.find({}, { sort: { _id: 1 } }).toArray();
+    expect(remaining.map(({ email, password }) => ({ email, password }))).toEqual([
+      { email: "ada@example.com", password: "$2a$12$first" },
+      { email: "grace@example.com", password: "$2a$12$second" },
+    ]);
+    const moved = await db.collection("users_conflicts").find({}, { sort: { _id: 1 } }).toArray();
+    expect(moved).toEqual([
+      { _id: insertedIds[2], email: " ADA@example.COM", password: "$2a$12$third" },
+      { _id: insertedIds[3], email: "ada@example.com", password: "$2a$12$fourth" },
+    ]);
+    const warning = logged.find(({ message }) => message.includes("users_conflicts"));
+    expect(warning?.details).toMatchObject({ movedToUsersConflicts: [String(insertedIds[2]), String(insertedIds[3])] });
+    expect(JSON.stringify(logged)).not.toContain("$2a$");
+  });
+
+  test("builds the unique index, so a second document with an address is refused", async () => {
+    const users = db.collection("users");
+    await expect(users.insertOne({ email: "grace@example.com", password: "x" })).rejects.toMatchObject({ code: 11000 });
+  });
+
+  test("runs once per database and is safe to run again", async () => {
+    const users = db.collection("users");
+    await users.insertOne({ email: "Late@Example.com", password: "x" });
+    await prepareUsersCollection(db, log);
+    expect(await users.countDocuments({ email: "Late@Example.com" })).toBe(1);
+  });
+});
