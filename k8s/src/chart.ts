@@ -1,0 +1,89 @@
+import { Chart } from "cdk8s";
+import * as kplus from "cdk8s-plus-33";
+import type { Construct } from "constructs";
+import {
+  authApiMemoryMiB,
+  type EnvironmentConfig,
+  imageReference,
+  imageRepositories,
+  namespace,
+  partOfLabel,
+  ports,
+  secrets,
+  workloadNames,
+} from "./config.ts";
+import { BunService } from "./bun-service.ts";
+import { usersApiIngress } from "./ingress.ts";
+import { InClusterMongodb } from "./mongodb.ts";
+import { NetworkPolicies } from "./network-policies.ts";
+
+/** Everything the account system needs in one environment's cluster. */
+export class AccountsChart extends Chart {
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, config.environment, {
+      labels: { [partOfLabel.key]: partOfLabel.value },
+      disableResourceNameHashes: true,
+    });
+
+    new kplus.Namespace(this, "namespace", {
+      metadata: {
+        name: namespace,
+        labels: {
+          // The API server itself rejects any pod here that is not "restricted".
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "v1.33",
+          // The ALB controller holds a rollout until the new pods are healthy targets, not just ready pods.
+          "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+        },
+      },
+    });
+
+    const internalToken = { name: secrets.internalToken.name, key: secrets.internalToken.keys.token };
+    const { authApi: authConfig, usersApi: usersConfig } = config;
+
+    const authApi = new BunService(this, "auth-api", {
+      name: workloadNames.authApi,
+      image: imageReference(config, imageRepositories.authApi),
+      port: ports.authApi,
+      workload: authConfig,
+      memoryMiB: authApiMemoryMiB(authConfig),
+      environment: {
+        PORT: String(ports.authApi),
+        LOG_LEVEL: config.logLevel,
+        JWT_TTL_SECONDS: String(authConfig.jwtTtlSeconds),
+        HASH_MEMORY_KIB: String(authConfig.hashing.memoryKiB),
+        HASH_TIME_COST: String(authConfig.hashing.timeCost),
+        // Set, not defaulted: in a container the service would count the node's cores, not its CPU limit.
+        HASH_CONCURRENCY: String(authConfig.hashing.concurrency),
+        HASH_QUEUE_LIMIT: String(authConfig.hashing.queueLimit),
+      },
+      secretEnvironment: {
+        INTERNAL_TOKEN: internalToken,
+        JWT_SIGNING_KEY: { name: secrets.jwt.name, key: secrets.jwt.keys.signingKey },
+        JWT_PREVIOUS_PUBLIC_KEYS: { name: secrets.jwt.name, key: secrets.jwt.keys.previousPublicKeys },
+      },
+    });
+
+    const usersApi = new BunService(this, "users-api", {
+      name: workloadNames.usersApi,
+      image: imageReference(config, imageRepositories.usersApi),
+      port: ports.usersApi,
+      workload: usersConfig,
+      memoryMiB: usersConfig.memoryMiB,
+      environment: {
+        PORT: String(ports.usersApi),
+        LOG_LEVEL: config.logLevel,
+        AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
+        AUTH_API_TIMEOUT_MS: String(usersConfig.authApiTimeoutMs),
+      },
+      secretEnvironment: {
+        INTERNAL_TOKEN: internalToken,
+        MONGODB_URI: { name: secrets.mongodbUri.name, key: secrets.mongodbUri.keys.uri },
+      },
+    });
+    usersApiIngress(this, config, usersApi.service);
+
+    if (config.mongodb.mode === "in-cluster") new InClusterMongodb(this, "mongodb", config.mongodb);
+    new NetworkPolicies(this, "network-policies", config);
+  }
+}

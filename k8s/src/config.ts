@@ -1,0 +1,206 @@
+/**
+ * The one typed description of each environment. Everything the manifests say about sizes, hosts and images comes from
+ * here, and so do the names the deploy tool shares with them (namespace, Secrets, labels).
+ */
+
+export type Environment = "dev" | "prod";
+export const environments: readonly Environment[] = ["dev", "prod"];
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** One namespace per cluster: dev and prod are meant to be separate clusters. */
+export const namespace = "accounts";
+
+/** On every object we synthesize; the deploy tool selects "ours" by it. */
+export const partOfLabel = { key: "app.kubernetes.io/part-of", value: "accounts" } as const;
+
+export const workloadNames = { usersApi: "users-api", authApi: "auth-api", mongodb: "mongodb" } as const;
+
+/** ECR repository (or any registry path) per image, below `imageRegistry`. */
+export const imageRepositories = { usersApi: "accounts/users-api", authApi: "accounts/auth-api" } as const;
+
+/** The Dockerfiles create this user; the pods run as it. ≥ 10000 so it matches no user on the node. */
+export const runAsId = 10001;
+
+export const ports = { usersApi: 3000, authApi: 3001, mongodb: 27017 } as const;
+
+/**
+ * Secrets are referenced by name and key only; the deploy tool writes their values. `keys` are also the container
+ * environment variable names (the services' config contract), except for the MongoDB root user, whose keys are the
+ * official mongo image's variables.
+ */
+export const secrets = {
+  jwt: {
+    name: "auth-api-jwt",
+    keys: { signingKey: "JWT_SIGNING_KEY", previousPublicKeys: "JWT_PREVIOUS_PUBLIC_KEYS" },
+  },
+  internalToken: { name: "internal-token", keys: { token: "INTERNAL_TOKEN" } },
+  mongodbUri: { name: "users-api-mongodb", keys: { uri: "MONGODB_URI" } },
+  mongodbRoot: {
+    name: "mongodb-root",
+    keys: { username: "MONGO_INITDB_ROOT_USERNAME", password: "MONGO_INITDB_ROOT_PASSWORD" },
+  },
+} as const;
+
+export type SecretSpec = (typeof secrets)[keyof typeof secrets];
+
+/** The Secrets an environment's manifests reference: the deploy tool must fill every one before applying. */
+export function requiredSecrets(config: EnvironmentConfig): SecretSpec[] {
+  const required: SecretSpec[] = [secrets.jwt, secrets.internalToken, secrets.mongodbUri];
+  if (config.mongodb.mode === "in-cluster") required.push(secrets.mongodbRoot);
+  return required;
+}
+
+/** The URI users-api needs for the in-cluster MongoDB; the deploy tool stores it in `secrets.mongodbUri`. */
+export function inClusterMongodbUri(username: string, password: string): string {
+  const host = `${workloadNames.mongodb}-0.${workloadNames.mongodb}.${namespace}.svc`;
+  return `mongodb://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${ports.mongodb}/accounts?authSource=admin`;
+}
+
+export interface WorkloadConfig {
+  /** HorizontalPodAutoscaler bounds; at least 2 so one pod can always be drained. */
+  replicas: { min: number; max: number };
+  cpu: { requestMillis: number; limitMillis: number };
+  targetCpuUtilizationPercent: number;
+  /**
+   * preStop pause: how long a terminating pod keeps serving while the load balancer and kube-proxy stop sending
+   * it new requests. SIGTERM (and the service's own graceful shutdown) comes after.
+   */
+  drainSeconds: number;
+}
+
+export interface UsersApiConfig extends WorkloadConfig {
+  memoryMiB: number;
+  authApiTimeoutMs: number;
+}
+
+export interface AuthApiConfig extends WorkloadConfig {
+  /** argon2id: every hash in flight holds `memoryKiB`, so these also size the pod's memory. */
+  hashing: { memoryKiB: number; timeCost: number; concurrency: number; queueLimit: number };
+  /** Bun, Elysia, jose and the heap, without hashing. */
+  runtimeMemoryMiB: number;
+  jwtTtlSeconds: number;
+}
+
+export type MongodbConfig =
+  /** Atlas or DocumentDB: the URI comes from a Secret, egress is opened to these CIDRs on the MongoDB port. */
+  | { mode: "external"; egressCidrs: string[] }
+  /** The official image in a StatefulSet, for dev clusters. */
+  | { mode: "in-cluster"; image: string; storageGiB: number; memoryMiB: number; cpu: { requestMillis: number; limitMillis: number } };
+
+export interface EnvironmentConfig {
+  environment: Environment;
+  /** e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`; `IMAGE_REGISTRY` overrides it for `bun run synth`. */
+  imageRegistry: string;
+  /** A tag (the git commit) or a digest (`sha256:…`); never `latest`. */
+  imageTag: string;
+  logLevel: LogLevel;
+  host: string;
+  /** ACM certificate for `host`, used by the ALB's HTTPS listener. */
+  certificateArn: string;
+  /** The ALB reaches pods from the VPC's addresses (target type ip), so users-api admits this range. */
+  vpcCidr: string;
+  usersApi: UsersApiConfig;
+  authApi: AuthApiConfig;
+  mongodb: MongodbConfig;
+}
+
+/** OWASP's minimum for argon2id; the services refuse weaker, so synth refuses it too. */
+const minimumHashing = { memoryKiB: 19456, timeCost: 2 };
+
+/** auth-api's memory request and limit: every concurrent hash holds its full memory cost, plus the runtime. */
+export function authApiMemoryMiB(authApi: AuthApiConfig): number {
+  return authApi.runtimeMemoryMiB + Math.ceil((authApi.hashing.concurrency * authApi.hashing.memoryKiB) / 1024);
+}
+
+// Placeholders (example.com, account 123456789012) are replaced per installation: edit them here or pass overrides.
+export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "imageTag">> = {
+  dev: {
+    environment: "dev",
+    imageRegistry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    logLevel: "debug",
+    host: "accounts.dev.example.com",
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+    vpcCidr: "10.0.0.0/16",
+    usersApi: {
+      replicas: { min: 2, max: 3 },
+      cpu: { requestMillis: 100, limitMillis: 500 },
+      memoryMiB: 256,
+      targetCpuUtilizationPercent: 70,
+      drainSeconds: 15,
+      authApiTimeoutMs: 5000,
+    },
+    authApi: {
+      replicas: { min: 2, max: 3 },
+      cpu: { requestMillis: 250, limitMillis: 1000 },
+      hashing: { ...minimumHashing, concurrency: 1, queueLimit: 2 },
+      runtimeMemoryMiB: 192,
+      targetCpuUtilizationPercent: 70,
+      drainSeconds: 5,
+      jwtTtlSeconds: 3600,
+    },
+    mongodb: {
+      mode: "in-cluster",
+      image: "mongo:7.0.14",
+      storageGiB: 10,
+      memoryMiB: 1024,
+      cpu: { requestMillis: 250, limitMillis: 1000 },
+    },
+  },
+  prod: {
+    environment: "prod",
+    imageRegistry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    logLevel: "info",
+    host: "accounts.example.com",
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+    vpcCidr: "10.0.0.0/16",
+    usersApi: {
+      replicas: { min: 3, max: 10 },
+      cpu: { requestMillis: 250, limitMillis: 1000 },
+      memoryMiB: 384,
+      targetCpuUtilizationPercent: 70,
+      drainSeconds: 15,
+      authApiTimeoutMs: 5000,
+    },
+    authApi: {
+      replicas: { min: 3, max: 10 },
+      cpu: { requestMillis: 1000, limitMillis: 2000 },
+      hashing: { ...minimumHashing, concurrency: 2, queueLimit: 4 },
+      runtimeMemoryMiB: 192,
+      targetCpuUtilizationPercent: 70,
+      drainSeconds: 5,
+      jwtTtlSeconds: 3600,
+    },
+    // Atlas publishes no fixed address range, so egress is limited by port only; narrow it for DocumentDB or PrivateLink.
+    mongodb: { mode: "external", egressCidrs: ["0.0.0.0/0"] },
+  },
+};
+
+const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+/** `registry/repository:tag` or `registry/repository@sha256:…`. */
+export function imageReference(config: EnvironmentConfig, repository: string): string {
+  const separator = digestPattern.test(config.imageTag) ? "@" : ":";
+  return `${config.imageRegistry}/${repository}${separator}${config.imageTag}`;
+}
+
+/** Fails at synth time, naming the field, rather than producing manifests a cluster would run badly. */
+export function validateConfig(config: EnvironmentConfig): void {
+  const fail = (field: string, reason: string): never => {
+    throw new Error(`k8s config (${config.environment}): ${field} ${reason}`);
+  };
+  const { imageTag } = config;
+  if (imageTag === "latest" || !(tagPattern.test(imageTag) || digestPattern.test(imageTag))) {
+    fail("imageTag", `must be an image tag (e.g. the git commit) or a sha256 digest, not ${JSON.stringify(imageTag)}`);
+  }
+  for (const [name, workload] of [["usersApi", config.usersApi], ["authApi", config.authApi]] as const) {
+    if (workload.replicas.min < 2) fail(`${name}.replicas.min`, "must be at least 2");
+    if (workload.replicas.max < workload.replicas.min) fail(`${name}.replicas.max`, "must be at least replicas.min");
+    if (workload.cpu.limitMillis < workload.cpu.requestMillis) fail(`${name}.cpu.limitMillis`, "must be at least the request");
+  }
+  const { hashing: cost } = config.authApi;
+  if (cost.memoryKiB < minimumHashing.memoryKiB) fail("authApi.hashing.memoryKiB", `must be at least ${minimumHashing.memoryKiB}`);
+  if (cost.timeCost < minimumHashing.timeCost) fail("authApi.hashing.timeCost", `must be at least ${minimumHashing.timeCost}`);
+  if (cost.concurrency < 1) fail("authApi.hashing.concurrency", "must be at least 1");
+}

@@ -1,0 +1,28 @@
+import * as kplus from "cdk8s-plus-33";
+import { Construct } from "constructs";
+import { type EnvironmentConfig, namespace, workloadNames } from "./config.ts";
+
+/** Read by the AWS Load Balancer Controller (https://kubernetes-sigs.github.io/aws-load-balancer-controller/). */
+export function albAnnotations(config: EnvironmentConfig, drainSeconds: number): Record<string, string> {
+  return {
+    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+    // Straight to pod IPs: no NodePort, and the controller tracks readiness per pod.
+    "alb.ingress.kubernetes.io/target-type": "ip",
+    "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+    "alb.ingress.kubernetes.io/certificate-arn": config.certificateArn,
+    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "alb.ingress.kubernetes.io/healthcheck-path": "/ready",
+    "alb.ingress.kubernetes.io/success-codes": "200",
+    // In-flight requests get this long on a deregistered pod: within its preStop pause plus graceful shutdown.
+    "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${drainSeconds + 15}`,
+  };
+}
+
+export function usersApiIngress(scope: Construct, config: EnvironmentConfig, service: kplus.Service): kplus.Ingress {
+  return new kplus.Ingress(scope, "ingress", {
+    metadata: { name: workloadNames.usersApi, namespace, annotations: albAnnotations(config, config.usersApi.drainSeconds) },
+    className: "alb",
+    rules: [{ host: config.host, path: "/", pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(service, { port: 80 }) }],
+  });
+}

@@ -1,0 +1,21 @@
+import { App } from "cdk8s";
+import { AccountsChart } from "./chart.ts";
+import { type Environment, type EnvironmentConfig, environmentConfigs, validateConfig } from "./config.ts";
+
+export * from "./config.ts";
+export { configHashAnnotation } from "./bun-service.ts";
+
+/**
+ * The manifests of one environment as plain JSON objects, in apply order, exactly as `bun run synth` writes them
+ * to `k8s/dist/<environment>.k8s.yaml`. `imageTag` has no default: pass the commit being deployed.
+ */
+export function synthManifests(
+  environment: Environment,
+  overrides: Partial<EnvironmentConfig> & Pick<EnvironmentConfig, "imageTag">,
+): Array<Record<string, any>> {
+  const config: EnvironmentConfig = { ...environmentConfigs[environment], ...overrides, environment };
+  validateConfig(config);
+  const app = new App();
+  const chart = new AccountsChart(app, config);
+  return chart.toJson();
+}
