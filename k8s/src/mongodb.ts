@@ -1,4 +1,4 @@
-import { Duration, Size } from "cdk8s";
+import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
 import { Construct } from "constructs";
 import { type MongodbConfig, namespace, ports, secrets, workloadNames } from "./config.ts";
@@ -61,8 +61,10 @@ export class InClusterMongodb extends Construct {
       ],
     });
     statefulSet.select(kplus.LabelSelector.of({ labels: mongodbLabels }));
-    headless.select(podsOf(this, name));
     withoutGeneratedAddressLabel(statefulSet);
+    // The StatefulSet made its Service select the generated address; select by our label instead.
+    headless.select(podsOf(this, name));
+    ApiObject.of(headless).addJsonPatch(JsonPatch.remove("/spec/selector/cdk8s.io~1metadata.addr"));
 
     const rootSecret = kplus.Secret.fromSecretName(this, "root", secrets.mongodbRoot.name);
     const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret: rootSecret, key });
