@@ -1,0 +1,178 @@
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { ensureGoTools } from "../lib/go-tools.ts";
+import type { KubeTestServer } from "./kube-apiserver.ts";
+import { createTestPki } from "./pki.ts";
+
+// Generous: the first start on a loaded 2-core machine spends most of this compiling CEL and OpenAPI schemas.
+const etcdReadyTimeoutMs = 30_000;
+const apiserverReadyTimeoutMs = 120_000;
+const stopGraceMs = 5_000;
+const pollIntervalMs = 250;
+
+interface Component {
+  name: string;
+  process: Subprocess;
+  logPath: string;
+}
+
+/**
+ * etcd plus kube-apiserver with no nodes and no controllers, as controller-runtime's envtest runs them,
+ * everything kept in `dir`. `stop()` also ends whatever a failed or interrupted `start()` had begun.
+ */
+export class ControlPlane {
+  readonly #components: Component[] = [];
+
+  constructor(readonly dir: string) {}
+
+  async start(): Promise<KubeTestServer> {
+    const [etcdBin, apiserverBin, pki, [etcdClientPort, etcdPeerPort, apiserverPort]] = await Promise.all([
+      ensureGoTools("etcd"),
+      ensureGoTools("kube-apiserver"),
+      createTestPki(),
+      freePorts(3),
+    ]);
+    const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
+    const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
+    const server = `https://127.0.0.1:${apiserverPort}`;
+    const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+
+    const etcd = this.#spawn("etcd", [
+      join(etcdBin, "etcd"),
+      "--name=test",
+      `--data-dir=${join(this.dir, "etcd")}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${etcdPeerUrl}`,
+      `--initial-advertise-peer-urls=${etcdPeerUrl}`,
+      `--initial-cluster=test=${etcdPeerUrl}`,
+      // The data is thrown away at the end: durability would only cost time.
+      "--unsafe-no-fsync",
+    ]);
+    await waitUntilReady(etcd, etcdReadyTimeoutMs, async () => {
+      const response = await fetch(`${etcdUrl}/health`);
+      return response.ok ? undefined : `GET /health: ${response.status} ${await response.text()}`;
+    });
+
+    const files = this.#writeFiles({
+      "ca.crt": pki.caPem,
+      "apiserver.crt": pki.servingCertPem,
+      "apiserver.key": pki.servingKeyPem,
+      "service-account.key": pki.serviceAccountKeyPem,
+      "tokens.csv": `${token},test-admin,test-admin,system:masters\n`,
+    });
+    const apiserver = this.#spawn("kube-apiserver", [
+      join(apiserverBin, "kube-apiserver"),
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      `--secure-port=${apiserverPort}`,
+      `--cert-dir=${join(this.dir, "certs")}`,
+      `--tls-cert-file=${files["apiserver.crt"]}`,
+      `--tls-private-key-file=${files["apiserver.key"]}`,
+      `--token-auth-file=${files["tokens.csv"]}`,
+      "--authorization-mode=RBAC",
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      `--service-account-key-file=${files["service-account.key"]}`,
+      `--service-account-signing-key-file=${files["service-account.key"]}`,
+      "--service-cluster-ip-range=10.96.0.0/16",
+      // No node will ever serve the `kubernetes` Service, so keep the API server from advertising itself there.
+      "--endpoint-reconciler-type=none",
+    ]);
+    const tls = { ca: pki.caPem };
+    const headers = { authorization: `Bearer ${token}` };
+    await waitUntilReady(apiserver, apiserverReadyTimeoutMs, async () => {
+      const response = await fetch(`${server}/readyz?verbose`, { tls, headers });
+      return response.ok ? undefined : `GET /readyz: ${response.status}\n${await response.text()}`;
+    });
+
+    const kubeconfig = Bun.YAML.stringify(
+      {
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          { name: "test", cluster: { server, "certificate-authority-data": Buffer.from(pki.caPem).toString("base64") } },
+        ],
+        users: [{ name: "test-admin", user: { token } }],
+        contexts: [{ name: "test", context: { cluster: "test", user: "test-admin" } }],
+        "current-context": "test",
+      },
+      null,
+      2,
+    );
+    const kubeconfigPath = this.#writeFiles({ kubeconfig: kubeconfig })["kubeconfig"];
+    return { server, caPem: pki.caPem, token, kubeconfig, kubeconfigPath };
+  }
+
+  async stop(): Promise<void> {
+    const running = this.#components.map((component) => component.process);
+    for (const process of running) process.kill("SIGTERM");
+    const allExited = Promise.all(running.map((process) => process.exited));
+    if ((await Promise.race([allExited, Bun.sleep(stopGraceMs)])) === undefined) {
+      for (const process of running) process.kill("SIGKILL");
+      await allExited;
+    }
+  }
+
+  #spawn(name: string, command: string[]): Component {
+    const logPath = join(this.dir, `${name}.log`);
+    const log = openSync(logPath, "a");
+    const process = Bun.spawn(command, { stdin: "ignore", stdout: log, stderr: log });
+    closeSync(log);
+    const component = { name, process, logPath };
+    this.#components.push(component);
+    return component;
+  }
+
+  /** Files holding keys and the token: readable by this user only. */
+  #writeFiles<Name extends string>(contents: Record<Name, string>): Record<Name, string> {
+    const secretsDir = join(this.dir, "secrets");
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    const paths = {} as Record<Name, string>;
+    for (const [name, text] of Object.entries(contents) as [Name, string][]) {
+      paths[name] = join(secretsDir, name);
+      writeFileSync(paths[name], text, { mode: 0o600 });
+    }
+    return paths;
+  }
+}
+
+/** Ports the OS hands out, all held at once so they differ; released just before the servers bind them. */
+async function freePorts(count: number): Promise<number[]> {
+  const listeners = Array.from({ length: count }, () =>
+    Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
+  );
+  const ports = listeners.map((listener) => listener.port);
+  for (const listener of listeners) listener.stop(true);
+  return ports;
+}
+
+/** Polls `probe` (undefined = ready, else what it saw) until ready; fails early if the process exits. */
+async function waitUntilReady(component: Component, timeoutMs: number, probe: () => Promise<string | undefined>) {
+  const deadline = performance.now() + timeoutMs;
+  let lastSeen = "no answer yet";
+  while (performance.now() < deadline) {
+    if (component.process.exitCode !== null || component.process.signalCode !== null) {
+      throw new Error(
+        `${component.name} exited (${component.process.exitCode ?? component.process.signalCode}) while starting\n${logTail(component)}`,
+      );
+    }
+    try {
+      const notReady = await probe();
+      if (notReady === undefined) return;
+      lastSeen = notReady;
+    } catch (error) {
+      lastSeen = error instanceof Error ? error.message : String(error);
+    }
+    await Bun.sleep(pollIntervalMs);
+  }
+  throw new Error(
+    `${component.name} not ready after ${timeoutMs / 1000} s; last check: ${lastSeen}\n${logTail(component)}`,
+  );
+}
+
+function logTail({ name, logPath }: Component, lines = 40): string {
+  const tail = readFileSync(logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  return `--- last ${lines} lines of ${name}'s log ---\n${tail}`;
+}
