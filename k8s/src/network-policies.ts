@@ -3,7 +3,6 @@ import { Construct } from "constructs";
 import { type EnvironmentConfig, namespace, ports, workloadNames } from "./config.ts";
 import { podsOf } from "./pods.ts";
 
-
 /**
  * Default deny for the namespace, then one policy per workload opening exactly the traffic it needs. Peers are pod
  * labels, never Service addresses: NetworkPolicies match pods and their container ports.
