@@ -11,14 +11,15 @@ export interface LocalDatabase {
 const readyTimeoutMs = 30_000;
 
 /**
- * Starts FerretDB (MongoDB wire protocol on SQLite) on a free loopback port with
- * a throw-away data directory, for machines where no MongoDB runs. `stop()`
- * ends the server and deletes its data.
+ * Starts FerretDB (MongoDB wire protocol on SQLite) on a free loopback port (or
+ * `port`, to bring a stopped server back at the same address) with a throw-away
+ * data directory, for machines where no MongoDB runs. `stop()` ends the server
+ * and deletes its data.
  */
-export async function startFerretDB(): Promise<LocalDatabase> {
+export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promise<LocalDatabase> {
   const binDir = await ensureGoTools("ferretdb");
   const dataDir = mkdtempSync(join(tmpdir(), "accounts-ferretdb-"));
-  const server = Bun.spawn([join(binDir, "ferretdb"), "-data", dataDir], {
+  const server = Bun.spawn([join(binDir, "ferretdb"), "-data", dataDir, "-listen", `127.0.0.1:${port}`], {
     stdout: "pipe",
     stderr: "inherit",
   });
