@@ -41,7 +41,7 @@ export async function createEksToken(options: {
     { expiresIn: 60, signingDate },
   );
   const url = new URL(`https://${hostname}/`);
-  for (const [key, value] of Object.entries(presigned.query)) {
+  for (const [key, value] of Object.entries(presigned.query ?? {})) {
     for (const item of [value ?? ""].flat()) url.searchParams.append(key, item);
   }
   return {

@@ -1,0 +1,34 @@
+// First-time setup: fresh values for every secret a deploy reads, one file per variable, readable by the owner only.
+// Existing files are kept, so running it again never rotates anything by accident; to rotate the signing key,
+// delete its file, run this again, and deploy: the deploy keeps the old public key published while tokens live.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateInternalToken } from "../../services/auth-api/src/keys/internal-token.ts";
+import { generateSigningKey } from "../../services/auth-api/src/keys/signing-key.ts";
+import { type Environment, environmentConfigs, secrets } from "../../k8s/src/manifests.ts";
+import { secretInputNames } from "./secrets.ts";
+
+export async function generateSecrets(environment: Environment, dir: string, log: (line: string) => void): Promise<void> {
+  const config = environmentConfigs[environment];
+  const generators: Record<string, (() => Promise<string> | string) | undefined> = {
+    [secrets.jwt.keys.signingKey]: async () => JSON.stringify(await generateSigningKey()),
+    [secrets.internalToken.keys.token]: generateInternalToken,
+    [secrets.mongodbRoot.keys.username]: () => "root",
+    [secrets.mongodbRoot.keys.password]: () => randomBytes(32).toString("base64url"),
+  };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const name of secretInputNames({ ...config, imageTag: "unused" })) {
+    const file = join(dir, name);
+    const generate = generators[name];
+    if (existsSync(file)) log(`  ${file}: kept`);
+    else if (!generate) log(`  ${file}: not generated, write it yourself (e.g. your MongoDB Atlas or DocumentDB connection string)`);
+    else {
+      // "wx": never overwrite, even if the file appeared since the check above.
+      writeFileSync(file, `${await generate()}\n`, { mode: 0o600, flag: "wx" });
+      log(`  ${file}: generated`);
+    }
+  }
+  log(`deploy with --secrets-dir ${dir}, or store each file as a GitHub environment secret:`);
+  log(`  for name in ${secretInputNames({ ...config, imageTag: "unused" }).join(" ")}; do gh secret set "$name" --env ${environment} < "${dir}/$name"; done`);
+}
