@@ -1,0 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { unauthorized } from '@accounts/shared'
+import { Elysia } from 'elysia'
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
+/**
+ * Used by each feature whose routes only users-api may call: they need `Authorization: Bearer <INTERNAL_TOKEN>`.
+ * Scoped, so the check covers the using feature's routes and stops there (health, metrics and JWKS stay open).
+ * Both sides are hashed first so timingSafeEqual compares equal lengths and leaks nothing about the
+ * token's length. Checked on transform, before validation, so a stranger learns nothing from a 422.
+ */
+export const internalOnly = (internalToken: string) => {
+  const expected = digest(internalToken)
+  return new Elysia().onTransform({ as: 'scoped' }, ({ headers }) => {
+    const given = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1]
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw unauthorized('Missing or invalid internal credential')
+  })
+}
+
+/** OpenAPI security requirement of internal routes. */
+export const internalSecurity = [{ internalToken: [] }]
