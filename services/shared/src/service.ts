@@ -52,6 +52,8 @@ export const createServiceApp = ({ service, config, logger, metrics, readiness, 
         path: '/swagger',
         provider: 'swagger-ui',
         documentation,
+        // Otherwise paths with a file extension, like /.well-known/jwks.json, are left out as "static files".
+        exclude: { staticFile: false },
       }),
     )
     .use(health(readiness))
