@@ -28,13 +28,13 @@ describe("prepareUsersCollection", () => {
 
     await prepareUsersCollection(db, log);
 
-    const remaining = await users.find({}, { sort: { _id: 1 } }).toArray();
+    const remaining = await users.find({}).sort({ _id: 1 }).toArray();
     expect(remaining.map(({ email, password }) => ({ email, password }))).toEqual([
       { email: "ada@example.com", password: "$2a$12$first" },
       { email: "grace@example.com", password: "$2a$12$second" },
     ]);
-    const moved = await db.collection("users_conflicts").find({}, { sort: { _id: 1 } }).toArray();
-    expect(moved).toEqual([
+    const moved = await db.collection("users_conflicts").find({}).sort({ _id: 1 }).toArray();
+    expect(moved as unknown[]).toEqual([
       { _id: insertedIds[2], email: " ADA@example.COM", password: "$2a$12$third" },
       { _id: insertedIds[3], email: "ada@example.com", password: "$2a$12$fourth" },
     ]);

@@ -1,9 +1,18 @@
-import { Schema, type Connection, type InferSchemaType } from "mongoose";
+import { Schema, type Connection, type Model } from "mongoose";
 
 /** Lower-cased and trimmed, the form every address is stored and looked up in. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const userSchema = new Schema(
+interface UserFields {
+  email: string;
+  password: string;
+  createdAt?: Date;
+}
+interface UserAliases {
+  passwordHash: string;
+}
+
+const userSchema = new Schema<UserFields, Model<UserFields, {}, {}, UserAliases>, {}, {}, UserAliases>(
   {
     email: { type: String, required: true, unique: true, trim: true, lowercase: true },
     // The seed's Express services stored the hash as `password`; the field keeps that name so
@@ -13,8 +22,6 @@ const userSchema = new Schema(
   // Seed-era documents lack `createdAt`; `createdAtOf` falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
-
-export type UserDocument = InferSchemaType<typeof userSchema> & { createdAt?: Date };
 
 export const usersCollection = (db: Connection) => db.model("User", userSchema);
 export type UsersCollection = ReturnType<typeof usersCollection>;

@@ -1,0 +1,41 @@
+import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
+import type { Connection } from "mongoose";
+import type { AuthClient } from "./auth-client/client.ts";
+import type { UsersConfig } from "./config.ts";
+import { usersCollection } from "./users/collection.ts";
+import { usersController } from "./users/index.ts";
+import { usersService } from "./users/service.ts";
+
+export interface UsersAppDeps {
+  /** A mongoose connection whose `users` collection `prepareUsersCollection` has prepared. */
+  db: Connection;
+  authClient: AuthClient;
+  config: UsersConfig;
+  logger: Logger;
+}
+
+/** The users-api app, ready to `listen` or to `handle` requests in tests. */
+export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
+  return createServiceApp({
+    service: "users-api",
+    config,
+    logger,
+    metrics: createMetrics(),
+    readiness: {
+      mongodb: async () => (await db.db?.admin().ping())?.ok === 1,
+      authApi: () => authClient.ready(crypto.randomUUID()),
+    },
+    documentation: {
+      info: {
+        title: "users-api",
+        version: "1.0.0",
+        description: "Sign up, log in, read and delete your account. Errors are RFC 9457 problem+json.",
+      },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /login" } },
+      },
+    },
+  }).use(usersController(usersService(usersCollection(db), authClient)));
+}
+
+export type UsersApp = ReturnType<typeof createApp>;

@@ -1,0 +1,122 @@
+import { HttpProblem, type Logger } from "@accounts/shared";
+import { Value } from "@sinclair/typebox/value";
+import type { Static, TSchema } from "elysia";
+import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { hashedPassword, tokenGrant, type TokenGrant } from "./model.ts";
+
+export interface AuthClientOptions {
+  url: string;
+  internalToken: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/** auth-api did not answer in time, refused us, or answered nonsense: our caller gets 503. */
+export class AuthUnavailableError extends HttpProblem {
+  constructor(
+    readonly reason: string,
+    retryAfterSeconds = 1,
+  ) {
+    super(503, "The authentication service is unavailable; try again shortly", { retryAfterSeconds });
+  }
+}
+
+export type AuthClient = ReturnType<typeof createAuthClient>;
+
+/**
+ * users-api's side of the auth-api contract. Bun's fetch keeps connections alive and pools them
+ * per origin by default, so calls reuse sockets; every call is bounded by `timeoutMs`.
+ */
+export function createAuthClient({ url, internalToken, timeoutMs, logger }: AuthClientOptions) {
+  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", url), { timeoutDuration: timeoutMs });
+
+  const unavailable = (requestId: string, reason: string, retryAfterSeconds?: number) => {
+    logger.warn({ requestId, reason }, "auth-api unavailable");
+    return new AuthUnavailableError(reason, retryAfterSeconds);
+  };
+
+  async function call(path: string, requestId: string, body?: object): Promise<Response> {
+    try {
+      return await fetch(new URL(path, url), {
+        method: body ? "POST" : "GET",
+        headers: {
+          authorization: `Bearer ${internalToken}`,
+          "content-type": "application/json",
+          "x-request-id": requestId,
+        },
+        body: body && JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw unavailable(requestId, error instanceof Error && error.name === "TimeoutError" ? "timeout" : "unreachable");
+    }
+  }
+
+  async function read<T extends TSchema>(response: Response, schema: T, requestId: string): Promise<Static<T>> {
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      const retryAfter = Number(response.headers.get("retry-after"));
+      throw unavailable(requestId, `status ${response.status}`, retryAfter > 0 ? retryAfter : undefined);
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (!Value.Check(schema, body)) throw unavailable(requestId, "unexpected answer");
+    return body;
+  }
+
+  return {
+    async hashPassword(password: string, requestId: string): Promise<string> {
+      const response = await call("/hashed-pw", requestId, { password });
+      return (await read(response, hashedPassword, requestId)).hashed;
+    },
+
+    /**
+     * A token when the password matches `hashedPassword`, `undefined` when it does not. Without
+     * `hashedPassword` (no such user) auth-api checks a dummy hash, so both cases take as long.
+     */
+    async issueToken(
+      credentials: { userId: string; password: string; hashedPassword?: string },
+      requestId: string,
+    ): Promise<TokenGrant | undefined> {
+      const response = await call("/token", requestId, credentials);
+      // auth-api answers a rejected internal credential with 401 too; a misconfigured INTERNAL_TOKEN
+      // still shows, as 503s on sign-up (/hashed-pw) with "status 401" in the log.
+      if (response.status === 401) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return read(response, tokenGrant, requestId);
+    },
+
+    async ready(requestId: string): Promise<boolean> {
+      try {
+        const response = await call("/ready", requestId);
+        await response.body?.cancel();
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+
+    /**
+     * The user id of a token auth-api signed for us, `undefined` for any token that is not one
+     * (bad signature, `alg: none`, expired, other issuer or audience). Keys come from auth-api's
+     * JWKS, cached and fetched again when a token names an unknown `kid` (key rotation).
+     */
+    async verifyToken(token: string, requestId: string): Promise<string | undefined> {
+      try {
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer: "auth-api",
+          audience: "users-api",
+          algorithms: ["EdDSA"],
+        });
+        return payload.sub;
+      } catch (error) {
+        if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");
+        // jose's own errors describe the token; anything else (refused connection, a JWKS that
+        // did not load) means we could not check it.
+        if (error instanceof errors.JOSEError && error.code !== "ERR_JOSE_GENERIC") return undefined;
+        throw unavailable(requestId, "keys unavailable");
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { createLogger, listen, runService } from "@accounts/shared";
+import mongoose from "mongoose";
+import { createApp } from "./app.ts";
+import { createAuthClient } from "./auth-client/client.ts";
+import { loadUsersConfig } from "./config.ts";
+import { mongodbOptions } from "./mongodb.ts";
+import { prepareUsersCollection } from "./users/prepare.ts";
+
+await runService(async () => {
+  const config = loadUsersConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, service: "users-api" });
+  const db = await mongoose.createConnection(config.MONGODB_URI, mongodbOptions).asPromise();
+  await prepareUsersCollection(db, logger);
+  const authClient = createAuthClient({
+    url: config.AUTH_API_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    timeoutMs: config.AUTH_API_TIMEOUT_MS,
+    logger,
+  });
+  listen(createApp({ db, authClient, config, logger }), { port: config.PORT, logger, onClose: [() => db.close()] });
+});

@@ -1,0 +1,16 @@
+import { mongo, type ConnectOptions } from "mongoose";
+
+export const mongodbOptions: ConnectOptions = {
+  // prepareUsersCollection builds the one index, after migrating seed-era documents.
+  autoIndex: false,
+  // Fail rather than queue while MongoDB is unreachable: the client gets a 503 within a few seconds.
+  bufferCommands: false,
+  serverSelectionTimeoutMS: 3_000,
+};
+
+/** Errors meaning MongoDB could not be reached, as opposed to MongoDB refusing the operation. */
+export const isDatabaseUnavailable = (error: unknown) =>
+  error instanceof mongo.MongoNetworkError ||
+  error instanceof mongo.MongoServerSelectionError ||
+  error instanceof mongo.MongoNotConnectedError ||
+  error instanceof mongo.MongoTopologyClosedError;

@@ -1,0 +1,56 @@
+import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
+import { Elysia, t } from "elysia";
+import { normalizeEmail } from "./collection.ts";
+import { credentials, deletion, session, userEnvelope } from "./model.ts";
+import type { UsersService } from "./service.ts";
+
+// Validation sees the address as it will be stored.
+const normalizeBodyEmail = ({ body }: { body: unknown }) => {
+  if (typeof body === "object" && body !== null && "email" in body && typeof body.email === "string")
+    body.email = normalizeEmail(body.email);
+};
+
+export const usersController = (service: UsersService) =>
+  new Elysia({ name: "users", detail: { tags: ["users"] } })
+    .use(requestContext)
+    .macro({
+      /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
+      bearer: {
+        async resolve({ headers, requestId }) {
+          const token = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/i.exec(headers.authorization ?? "")?.[1];
+          const user = token ? await service.authenticate(token, requestId) : undefined;
+          if (!user) throw unauthorized("Missing, invalid or expired bearer token");
+          return { user };
+        },
+      },
+    })
+    .post("/signup", async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }), {
+      transform: normalizeBodyEmail,
+      body: credentials,
+      response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
+      detail: { summary: "Create an account" },
+    })
+    .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
+      transform: normalizeBodyEmail,
+      body: credentials,
+      response: { 200: session, ...problemResponses(400, 401, 413, 415, 422, 503) },
+      detail: { summary: "Exchange email and password for a bearer token" },
+    })
+    .get("/user", ({ user }) => ({ user }), {
+      bearer: true,
+      response: { 200: userEnvelope, ...problemResponses(401, 503) },
+      detail: { summary: "The token's user", security: [{ bearer: [] }] },
+    })
+    .delete(
+      "/user",
+      async ({ user, body, status }) => {
+        await service.remove(user, body?.email);
+        return status(204, undefined);
+      },
+      {
+        bearer: true,
+        body: deletion,
+        response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
+        detail: { summary: "Delete the token's user", security: [{ bearer: [] }] },
+      },
+    );

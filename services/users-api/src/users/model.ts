@@ -1,0 +1,30 @@
+import { t, type Static } from "elysia";
+
+export const credentials = t.Object({
+  // Normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
+  email: t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] }),
+  // NIST 800-63B: at least 8, and long passphrases welcome; the cap bounds hashing work.
+  password: t.String({ minLength: 8, maxLength: 1024 }),
+});
+export type Credentials = Static<typeof credentials>;
+
+export const user = t.Object({
+  id: t.String(),
+  email: t.String({ format: "email" }),
+  createdAt: t.String({ format: "date-time" }),
+});
+export type User = Static<typeof user>;
+
+export const userEnvelope = t.Object({ user });
+
+export const session = t.Object({
+  token: t.String(),
+  tokenType: t.Literal("Bearer"),
+  expiresIn: t.Integer({ description: "seconds until the token expires" }),
+  userId: t.String(),
+});
+export type Session = Static<typeof session>;
+
+export const deletion = t.Optional(
+  t.Object({ email: t.Optional(t.String({ description: "if given, must be the token's user" })) }),
+);

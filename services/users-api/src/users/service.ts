@@ -1,0 +1,78 @@
+import { conflict, forbidden, serviceUnavailable, unauthorized } from "@accounts/shared";
+import { Types, isValidObjectId } from "mongoose";
+import type { AuthClient } from "../auth-client/client.ts";
+import { isDatabaseUnavailable } from "../mongodb.ts";
+import { normalizeEmail, type UsersCollection } from "./collection.ts";
+import type { Credentials, Session, User } from "./model.ts";
+import { isDuplicateKey } from "./prepare.ts";
+
+type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
+
+// Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
+const present = ({ _id, email, createdAt }: StoredUser): User => ({
+  id: String(_id),
+  email,
+  createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
+});
+
+/** Runs a MongoDB operation, turning "could not reach MongoDB" into a 503 for the client. */
+async function stored<T>(operation: PromiseLike<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
+    throw error;
+  }
+}
+
+export type UsersService = ReturnType<typeof usersService>;
+
+export function usersService(users: UsersCollection, auth: AuthClient) {
+  return {
+    async signUp({ email, password }: Credentials, requestId: string): Promise<User> {
+      const passwordHash = await auth.hashPassword(password, requestId);
+      try {
+        return present(await stored(new users({ email, passwordHash }).save()));
+      } catch (error) {
+        // The unique index decides between concurrent sign-ups of one address: no check-then-insert race.
+        if (isDuplicateKey(error)) throw conflict("An account with this email already exists");
+        throw error;
+      }
+    },
+
+    async logIn({ email, password }: Credentials, requestId: string): Promise<Session> {
+      // The only query that selects the hash (the schema has `select: false` on it).
+      const found = await stored(users.findOne({ email: normalizeEmail(email) }).select("+password"));
+      // An unknown address still costs one verification (auth-api checks a dummy hash when
+      // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
+      const userId = String(found?._id ?? new Types.ObjectId());
+      const grant = await auth.issueToken({ userId, password, hashedPassword: found?.passwordHash }, requestId);
+      if (!found || !grant) throw unauthorized("Wrong email or password");
+      if (grant.rehashed)
+        // Conditional on the old hash, so a concurrent login's upgrade is not overwritten.
+        await stored(
+          users.updateOne(
+            { _id: found._id, passwordHash: found.passwordHash },
+            { $set: { passwordHash: grant.rehashed } },
+            { translateAliases: true },
+          ),
+        );
+      return { token: grant.token, tokenType: grant.tokenType, expiresIn: grant.expiresIn, userId };
+    },
+
+    /** The user a token was issued to, if the token is genuine and that user still exists. */
+    async authenticate(token: string, requestId: string): Promise<User | undefined> {
+      const userId = await auth.verifyToken(token, requestId);
+      if (!userId || !isValidObjectId(userId)) return undefined;
+      const found = await stored(users.findById(userId).lean());
+      return found ? present(found) : undefined;
+    },
+
+    /** Deletes the token's user; `email`, if the client sent one, must be that user's. */
+    async remove(current: User, email: string | undefined): Promise<void> {
+      if (email !== undefined && normalizeEmail(email) !== current.email)
+        throw forbidden("The email is not the token's user: a token can delete only its own account");
+      await stored(users.deleteOne({ _id: current.id }));
+    },
+  };
+}

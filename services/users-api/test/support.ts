@@ -1,0 +1,69 @@
+import { createLogger, type Logger } from "@accounts/shared";
+import type { Connection } from "mongoose";
+import { createApp as createAuthApp } from "../../auth-api/src/app.ts";
+import type { AuthConfig } from "../../auth-api/src/config.ts";
+import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
+import { createHasher } from "../../auth-api/src/hashing/service.ts";
+import { loadKeys } from "../../auth-api/src/keys/load.ts";
+import { createApp } from "../src/app.ts";
+import { createAuthClient } from "../src/auth-client/client.ts";
+import type { UsersConfig } from "../src/config.ts";
+
+export const internalToken = "internal-token-for-tests-only-0123456789";
+
+/** A logger whose JSON lines land in `lines`, to check what was (not) logged. */
+export function captureLogger(service: string): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: createLogger({ level: "debug", service }, { write: (line: string) => void lines.push(line) }), lines };
+}
+
+/** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
+export async function startAuthApi() {
+  const { privateJwk } = await generateSigningKey();
+  const config: AuthConfig = {
+    PORT: 0,
+    LOG_LEVEL: "debug",
+    BODY_LIMIT_BYTES: 65536,
+    INTERNAL_TOKEN: internalToken,
+    JWT_SIGNING_KEY: JSON.stringify(privateJwk),
+    JWT_PREVIOUS_PUBLIC_KEYS: "[]",
+    JWT_TTL_SECONDS: 3600,
+    HASH_MEMORY_KIB: 1024,
+    HASH_TIME_COST: 1,
+    HASH_CONCURRENCY: 2,
+    HASH_QUEUE_LIMIT: 64,
+  };
+  const { logger, lines } = captureLogger("auth-api");
+  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
+  const app = createAuthApp({ config, keys, hasher, logger }).listen(0);
+  return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
+}
+
+/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
+export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000) {
+  const config: UsersConfig = {
+    PORT: 0,
+    LOG_LEVEL: "debug",
+    BODY_LIMIT_BYTES: 65536,
+    MONGODB_URI: "mongodb://unused-by-createApp",
+    AUTH_API_URL: authApiUrl,
+    INTERNAL_TOKEN: internalToken,
+    AUTH_API_TIMEOUT_MS: timeoutMs,
+  };
+  const { logger, lines } = captureLogger("users-api");
+  const authClient = createAuthClient({ url: authApiUrl, internalToken, timeoutMs, logger });
+  return { app: createApp({ db, authClient, config, logger }), lines };
+}
+
+/** A JSON request to the app, the way a client would send it. */
+export function request(method: string, path: string, { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+  return new Request(`http://users.test${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}

@@ -1,0 +1,237 @@
+// users-api through app.handle, with the real auth-api (in this process, on a free port) and a real
+// database: the seed's scenarios and the flaws it had.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT, importJWK } from "jose";
+import type { Connection } from "mongoose";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { buildUsersApp, captureLogger, internalToken, request, startAuthApi } from "./support.ts";
+
+let db: Connection;
+let authApi: Awaited<ReturnType<typeof startAuthApi>>;
+let users: ReturnType<typeof buildUsersApp>;
+const seedPassword = "seed-era password";
+const responses: string[] = [];
+
+async function call(...args: Parameters<typeof request>) {
+  const response = await users.app.handle(request(...args));
+  const text = await response.text();
+  responses.push(text, JSON.stringify([...response.headers]));
+  return { status: response.status, headers: response.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+async function until(condition: () => boolean, timeoutMs = 2_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await Bun.sleep(10);
+}
+
+const signUp = (email: string, password = "correct horse battery") => call("POST", "/signup", { body: { email, password } });
+const logIn = (email: string, password = "correct horse battery") => call("POST", "/login", { body: { email, password } });
+
+beforeAll(async () => {
+  db = await connectTestDatabase("users_module");
+  // As the seed's Express services wrote it: the address as typed, a bcrypt hash in `password`.
+  const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
+  await db.collection("users").insertOne({ email: "Seed@Example.com ", password: bcrypt });
+  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  authApi = await startAuthApi();
+  users = buildUsersApp(db, authApi.url);
+});
+afterAll(async () => {
+  await authApi.stop();
+  await dropTestDatabase(db);
+});
+
+describe("POST /signup", () => {
+  test("creates the user with a normalized address and answers without any secret", async () => {
+    const { status, body, headers } = await signUp("  Ada@Example.COM ");
+    expect(status).toBe(201);
+    expect(body).toEqual({ user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String) } });
+    expect(headers.get("content-type")).toStartWith("application/json");
+    const stored = await db.collection("users").findOne({ email: "ada@example.com" });
+    expect(stored?.password).toStartWith("$argon2id$");
+  });
+
+  test("refuses a second account for the same address, however it is spelled, with 409", async () => {
+    const { status, body, headers } = await signUp("ADA@example.com");
+    expect(status).toBe(409);
+    expect(headers.get("content-type")).toBe("application/problem+json");
+    expect(body).toMatchObject({ status: 409, title: "Conflict" });
+  });
+
+  test("names each invalid field with 422 and stores nothing", async () => {
+    const { status, body } = await call("POST", "/signup", { body: { email: "not-an-address", password: "7 chars" } });
+    expect(status).toBe(422);
+    expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["email", "password"]);
+    expect(await db.collection("users").countDocuments({ email: "not-an-address" })).toBe(0);
+    expect((await signUp("long@example.com", "x".repeat(1025))).status).toBe(422);
+    expect((await signUp("long@example.com", "x".repeat(1024))).status).toBe(201);
+  });
+
+  test("ten concurrent sign-ups of one address give exactly one 201 and nine 409", async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => signUp(i % 2 ? "race@example.com" : " Race@Example.com")));
+    const statuses = results.map(({ status }) => status).sort();
+    expect(statuses).toEqual([201, ...Array(9).fill(409)]);
+    expect(await db.collection("users").countDocuments({ email: "race@example.com" })).toBe(1);
+  });
+
+  test("malformed JSON and a wrong content type are 4xx problems", async () => {
+    const malformed = await users.app.handle(
+      new Request("http://users.test/signup", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }),
+    );
+    expect(malformed.status).toBe(400);
+    const text = await users.app.handle(new Request("http://users.test/signup", { method: "POST", body: "email=a" }));
+    expect(text.status).toBe(415);
+  });
+});
+
+describe("POST /login", () => {
+  test("gives a bearer token for the right password", async () => {
+    const { status, body } = await logIn(" ada@example.com");
+    expect(status).toBe(200);
+    expect(body).toEqual({ token: expect.any(String), tokenType: "Bearer", expiresIn: 3600, userId: expect.any(String) });
+  });
+
+  test("answers a wrong password and an unknown address alike, with 401", async () => {
+    const wrong = await logIn("ada@example.com", "wrong password!");
+    const unknown = await logIn("nobody@example.com", "wrong password!");
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.text).toBe(wrong.text);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  test("a seed-era user logs in by the normalized address, and the bcrypt hash becomes argon2id", async () => {
+    const { status, body } = await logIn(" SEED@example.com", seedPassword);
+    expect(status).toBe(200);
+    const stored = await db.collection("users").findOne({ email: "seed@example.com" });
+    expect(stored?.password).toStartWith("$argon2id$");
+    expect((await logIn("seed@example.com", seedPassword)).status).toBe(200);
+    expect((await logIn("seed@example.com", "not the seed password")).status).toBe(401);
+
+    const me = await call("GET", "/user", { token: body.token });
+    // Seed documents have no createdAt: the ObjectId's time stands in.
+    expect(me.body.user).toEqual({ id: String(stored?._id), email: "seed@example.com", createdAt: stored?._id.getTimestamp().toISOString() });
+  });
+});
+
+describe("GET /user", () => {
+  test("answers the token's user", async () => {
+    const { body: session } = await logIn("ada@example.com");
+    const { status, body } = await call("GET", "/user", { token: session.token });
+    expect(status).toBe(200);
+    expect(body).toEqual({ user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String) } });
+  });
+
+  test("refuses a missing, malformed, tampered, unsigned or foreign token with 401", async () => {
+    const { body: ada } = await logIn("ada@example.com");
+    const { body: seed } = await logIn("seed@example.com", seedPassword);
+    const [header, payload, signature] = ada.token.split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const kid = JSON.parse(Buffer.from(header, "base64url").toString()).kid;
+    const realKey = await importJWK(authApi.privateJwk, "EdDSA");
+    const otherKey = await importJWK((await (await import("../../auth-api/src/keys/generate.ts")).generateSigningKey()).privateJwk, "EdDSA");
+    const sign = (key: typeof realKey, claimsOverride: object) =>
+      new SignJWT({ ...claims, ...claimsOverride }).setProtectedHeader({ alg: "EdDSA", kid }).sign(key);
+
+    const refused = {
+      missing: undefined,
+      malformed: "not-a-jwt",
+      // Another user's id under Ada's signature.
+      tampered: `${header}.${encode({ ...claims, sub: seed.userId })}.${signature}`,
+      algNone: `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`,
+      // Right kid, wrong key: a forger who knows the kid.
+      forged: await sign(otherKey, {}),
+      otherAudience: await sign(realKey, { aud: "someone-else" }),
+      otherIssuer: await sign(realKey, { iss: "someone-else" }),
+      expired: await sign(realKey, { exp: Math.floor(Date.now() / 1000) - 60 }),
+      internalToken,
+    };
+    for (const [name, token] of Object.entries(refused)) {
+      const { status, headers } = await call("GET", "/user", { token });
+      expect({ name, status }).toEqual({ name, status: 401 });
+      expect(headers.get("content-type")).toBe("application/problem+json");
+    }
+    // A properly signed token still works, so the refusals above are about the tokens.
+    expect((await call("GET", "/user", { token: await sign(realKey, {}) })).status).toBe(200);
+  });
+});
+
+describe("DELETE /user", () => {
+  test("without a token: 401, and nobody is deleted", async () => {
+    const { status } = await call("DELETE", "/user", { body: { email: "ada@example.com" } });
+    expect(status).toBe(401);
+    expect(await db.collection("users").countDocuments({ email: "ada@example.com" })).toBe(1);
+  });
+
+  test("another user's address: 403, and nobody is deleted", async () => {
+    const { body: seed } = await logIn("seed@example.com", seedPassword);
+    const { status } = await call("DELETE", "/user", { token: seed.token, body: { email: "ada@example.com" } });
+    expect(status).toBe(403);
+    expect(await db.collection("users").countDocuments({ email: { $in: ["ada@example.com", "seed@example.com"] } })).toBe(2);
+  });
+
+  test("deletes the token's user; then the token is refused, login fails, and the address is free again", async () => {
+    await signUp("leaving@example.com");
+    const { body: session } = await logIn("leaving@example.com");
+    expect((await call("DELETE", "/user", { token: session.token, body: { email: " Leaving@example.com" } })).status).toBe(204);
+    expect((await call("GET", "/user", { token: session.token })).status).toBe(401);
+    expect((await call("DELETE", "/user", { token: session.token })).status).toBe(401);
+    expect((await logIn("leaving@example.com")).status).toBe(401);
+    expect((await signUp("leaving@example.com")).status).toBe(201);
+  });
+
+  test("works without a body", async () => {
+    await signUp("nobody-else@example.com");
+    const { body: session } = await logIn("nobody-else@example.com");
+    expect((await call("DELETE", "/user", { token: session.token })).status).toBe(204);
+  });
+});
+
+describe("around the routes", () => {
+  test("the request id reaches auth-api and comes back", async () => {
+    const { headers } = await call("POST", "/login", {
+      body: { email: "ada@example.com", password: "correct horse battery" },
+      headers: { "x-request-id": "trace-login-42" },
+    });
+    expect(headers.get("x-request-id")).toBe("trace-login-42");
+    // The request's log line is written after the response is sent.
+    await until(() => users.lines.some((line) => line.includes("trace-login-42")));
+    const authLines = authApi.lines.map((line) => JSON.parse(line));
+    expect(authLines).toContainEqual(expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }));
+    expect(users.lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ requestId: "trace-login-42", route: "/login", status: 200, method: "POST" }),
+    );
+  });
+
+  test("ready while MongoDB and auth-api are up", async () => {
+    const { status, body } = await call("GET", "/ready");
+    expect(status).toBe(200);
+    expect(body.checks).toEqual({ mongodb: "up", authApi: "up" });
+  });
+
+  test("the OpenAPI document lists every route", async () => {
+    const { body } = await call("GET", "/swagger/json");
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]));
+    expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
+  });
+
+  test("no response, header or log line carried a password, hash or token", async () => {
+    const stored = await db.collection("users").find({}).toArray();
+    const tokens = responses.flatMap((text) => [...text.matchAll(/"token":"([^"]+)"/g)].map((m) => m[1]!));
+    expect(tokens.length).toBeGreaterThan(0);
+    const secrets = [
+      "correct horse battery",
+      seedPassword,
+      "wrong password!",
+      internalToken,
+      ...stored.map((user) => user.password as string),
+      ...tokens,
+    ];
+    const everything = { responses: responses.filter((text) => !/"token":"/.test(text)), logs: [...users.lines, ...authApi.lines] };
+    for (const secret of secrets) expect(JSON.stringify(everything)).not.toContain(secret);
+    expect(JSON.stringify(everything)).not.toContain("$argon2id$");
+    expect(JSON.stringify(everything)).not.toContain("$2a$");
+  });
+});
