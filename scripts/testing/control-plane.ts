@@ -60,6 +60,7 @@ export class ControlPlane {
       "apiserver.crt": pki.servingCertPem,
       "apiserver.key": pki.servingKeyPem,
       "service-account.key": pki.serviceAccountKeyPem,
+      "service-account.pub": pki.serviceAccountPublicKeyPem,
       "tokens.csv": `${token},test-admin,test-admin,system:masters\n`,
     });
     const apiserver = this.#spawn("kube-apiserver", [
@@ -74,7 +75,7 @@ export class ControlPlane {
       `--token-auth-file=${files["tokens.csv"]}`,
       "--authorization-mode=RBAC",
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-      `--service-account-key-file=${files["service-account.key"]}`,
+      `--service-account-key-file=${files["service-account.pub"]}`,
       `--service-account-signing-key-file=${files["service-account.key"]}`,
       "--service-cluster-ip-range=10.96.0.0/16",
       // No node will ever serve the `kubernetes` Service, so keep the API server from advertising itself there.

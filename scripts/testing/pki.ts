@@ -18,8 +18,10 @@ export interface TestPki {
   caPem: string;
   servingCertPem: string;
   servingKeyPem: string;
-  /** Signs service-account tokens; the API server derives the verifying key from it. */
+  /** Signs service-account tokens. */
   serviceAccountKeyPem: string;
+  /** Verifies them. */
+  serviceAccountPublicKeyPem: string;
 }
 
 const keyAlgorithm = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -78,5 +80,9 @@ export async function createTestPki(): Promise<TestPki> {
     servingCertPem: serving.toString("pem"),
     servingKeyPem: await privateKeyPem(servingKeys.privateKey),
     serviceAccountKeyPem: await privateKeyPem(serviceAccountKeys.privateKey),
+    serviceAccountPublicKeyPem: PemConverter.encode(
+      await crypto.subtle.exportKey("spki", serviceAccountKeys.publicKey),
+      "PUBLIC KEY",
+    ),
   };
 }
