@@ -10,6 +10,7 @@ export const usage = `Usage:
   bun run deploy -- generate-secrets <dev|prod> --out <dir>
 
 Options:
+  --image-registry <host> where the images were pushed (default: the environment's k8s config)
   --secrets-dir <dir>  read each secret not set as an environment variable from <dir>/<NAME>
   --dry-run            validate every object with a server-side dry-run; change nothing
   --diff               like --dry-run, and show each field that would change
@@ -25,6 +26,7 @@ export async function main(argv: string[], deps: { synth: Synth; env: Record<str
       allowPositionals: true,
       options: {
         "image-tag": { type: "string" },
+        "image-registry": { type: "string" },
         "eks-cluster": { type: "string" },
         region: { type: "string" },
         kubeconfig: { type: "string" },
@@ -61,6 +63,7 @@ export async function main(argv: string[], deps: { synth: Synth; env: Record<str
       {
         environment: environment(positionals[0]),
         imageTag,
+        imageRegistry: values["image-registry"],
         plan: values.diff ? "diff" : values["dry-run"] ? "dry-run" : undefined,
         timeoutMs: duration(values.timeout),
         secretsDir: values["secrets-dir"],

@@ -4,15 +4,15 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateInternalToken } from "../../services/auth-api/src/keys/internal-token.ts";
-import { generateSigningKey } from "../../services/auth-api/src/keys/signing-key.ts";
 import { type Environment, environmentConfigs, secrets } from "../../k8s/src/manifests.ts";
+import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
+import { generateInternalToken } from "../../services/shared/src/secrets.ts";
 import { secretInputNames } from "./secrets.ts";
 
 export async function generateSecrets(environment: Environment, dir: string, log: (line: string) => void): Promise<void> {
   const config = environmentConfigs[environment];
   const generators: Record<string, (() => Promise<string> | string) | undefined> = {
-    [secrets.jwt.keys.signingKey]: async () => JSON.stringify(await generateSigningKey()),
+    [secrets.jwt.keys.signingKey]: async () => JSON.stringify((await generateSigningKey()).privateJwk),
     [secrets.internalToken.keys.token]: generateInternalToken,
     [secrets.mongodbRoot.keys.username]: () => "root",
     [secrets.mongodbRoot.keys.password]: () => randomBytes(32).toString("base64url"),

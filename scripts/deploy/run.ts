@@ -19,11 +19,12 @@ import { applyObject, deleteObject, planObject } from "./reconcile.ts";
 import { diagnose, isWorkload, waitForRollout } from "./rollout.ts";
 import { readSecretInputs, secretObjects } from "./secrets.ts";
 
-export type Synth = (environment: Environment, overrides: { imageTag: string }) => Array<Record<string, any>>;
+export type Synth = (environment: Environment, overrides: { imageTag: string; imageRegistry?: string }) => Array<Record<string, any>>;
 
 export interface DeployOptions {
   environment: Environment;
   imageTag: string;
+  imageRegistry?: string;
   /** Show what would change (validated by the server with a dry-run apply), change nothing. */
   plan?: "dry-run" | "diff";
   timeoutMs: number;
@@ -35,8 +36,9 @@ export interface DeployOptions {
 export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, options: DeployOptions): Promise<number> {
   const { log } = options;
   const started = new Date();
-  const config: EnvironmentConfig = { ...environmentConfigs[options.environment], imageTag: options.imageTag };
-  const manifests = synth(options.environment, { imageTag: options.imageTag }) as KubeObject[];
+  const images = { imageTag: options.imageTag, ...(options.imageRegistry && { imageRegistry: options.imageRegistry }) };
+  const config: EnvironmentConfig = { ...environmentConfigs[options.environment], ...images };
+  const manifests = synth(options.environment, images) as KubeObject[];
   // Before connecting: a missing secret must stop the deploy before anything is applied.
   const values = readSecretInputs(config, { env: options.env, dir: options.secretsDir });
   const namespace = manifests.find((object) => object.kind === "Namespace")?.metadata.name;

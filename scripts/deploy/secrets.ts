@@ -1,10 +1,12 @@
 // Secret values come from the deploy environment (variables, or files in --secrets-dir) and go straight into
 // Secret objects: they are never printed, and errors name the variable, never its value.
-import { createPublicKey, type JsonWebKey } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type EnvironmentConfig, inClusterMongodbUri, partOfLabel, secrets } from "../../k8s/src/manifests.ts";
 import type { KubeObject } from "./objects.ts";
+
+type Jwk = { kid?: string; d?: string; alg?: string; use?: string; [member: string]: unknown };
 
 const previousKeysExpiryAnnotation = "accounts-deploy/previous-keys-expire-at";
 
@@ -53,9 +55,9 @@ function readOptionalFile(dir: string | undefined, name: string): string | undef
 
 function signingKeyId(json: string): string {
   const name = secrets.jwt.keys.signingKey;
-  let jwk: JsonWebKey;
+  let jwk: Jwk;
   try {
-    jwk = JSON.parse(json) as JsonWebKey;
+    jwk = JSON.parse(json) as Jwk;
   } catch {
     throw new SecretInputError(`${name} is not JSON: expected a private JWK (bun run deploy -- generate-secrets makes one)`);
   }
@@ -65,9 +67,9 @@ function signingKeyId(json: string): string {
   return jwk.kid;
 }
 
-function publicJwk(privateJwk: string): JsonWebKey {
-  const { kid, alg, use } = JSON.parse(privateJwk) as JsonWebKey;
-  const exported = createPublicKey({ key: JSON.parse(privateJwk) as JsonWebKey, format: "jwk" }).export({ format: "jwk" });
+function publicJwk(privateJwk: string): Jwk {
+  const { kid, alg, use } = JSON.parse(privateJwk) as Jwk;
+  const exported = createPublicKey({ key: JSON.parse(privateJwk), format: "jwk" }).export({ format: "jwk" });
   return { ...exported, kid, ...(alg ? { alg } : {}), ...(use ? { use } : {}) };
 }
 
@@ -91,7 +93,7 @@ export function secretObjects(options: {
   const liveData = (liveJwtSecret?.data ?? {}) as Record<string, string>;
   const decode = (key: string) => (liveData[key] ? Buffer.from(liveData[key], "base64").toString("utf8") : undefined);
   const expiries = JSON.parse(liveJwtSecret?.metadata.annotations?.[previousKeysExpiryAnnotation] ?? "{}") as Record<string, string>;
-  let previous = (JSON.parse(decode(previousPublicKeys) ?? "[]") as JsonWebKey[]).filter(
+  let previous = (JSON.parse(decode(previousPublicKeys) ?? "[]") as Jwk[]).filter(
     (jwk) => typeof jwk.kid === "string" && expiries[jwk.kid] !== undefined && new Date(expiries[jwk.kid]!) > now,
   );
   const liveKey = decode(signingKey);
