@@ -85,6 +85,15 @@ describe('POST /token and /verify-token', () => {
     }
   })
 
+  test('a seed-era bcrypt hash of a password over 72 bytes still matches, as the seed cut it at 72', async () => {
+    const { app } = await buildApp()
+    const long = `${'é'.repeat(40)}-and-then-some`
+    // What the seed's bcrypt stored: a hash of the password's first 72 bytes.
+    const seedHash = await Bun.password.hash(Buffer.from(long).subarray(0, 72), { algorithm: 'bcrypt', cost: 4 })
+    expect((await issue(app, 'seed-user', long, seedHash)).status).toBe(200)
+    expect((await issue(app, 'seed-user', 'é'.repeat(35), seedHash)).status).toBe(401)
+  })
+
   test('an argon2id hash weaker than configured is upgraded; an equal one is not', async () => {
     const { app } = await buildApp({ HASH_MEMORY_KIB: 2048, HASH_TIME_COST: 2 })
     const weakMemory = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 2 })

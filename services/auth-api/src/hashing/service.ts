@@ -11,6 +11,11 @@ export interface HashCost {
 const ARGON2ID = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/
 const BCRYPT = /^\$2[aby]\$/
 
+// The seed's bcrypt libraries hashed only a password's first 72 bytes; Bun pre-hashes longer ones with
+// SHA-512 instead, so long seed-era passwords must be cut the way they were when hashed.
+const bcryptInput = (password: string, hash: string) =>
+  BCRYPT.test(hash) ? Buffer.from(password).subarray(0, 72) : password
+
 /**
  * Password hashing with argon2id through Bun.password (async: it runs on Bun's thread pool), every hash
  * and verify bounded by the limiter.
@@ -44,8 +49,9 @@ export class PasswordHasher {
   check(password: string, storedHash: string | undefined): Promise<{ ok: boolean; rehashed?: string }> {
     // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
     return this.limiter.run(async () => {
+      const hash = storedHash ?? this.dummyHash
       // A malformed stored hash makes verify throw; it simply does not match.
-      const matches = await Bun.password.verify(password, storedHash ?? this.dummyHash).catch(() => false)
+      const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false)
       if (storedHash === undefined || !matches) return { ok: false }
       if (!this.needsRehash(storedHash)) return { ok: true }
       return { ok: true, rehashed: await Bun.password.hash(password, PasswordHasher.options(this.cost)) }
