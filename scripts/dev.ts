@@ -2,8 +2,8 @@
 // (edits restart them), against MONGODB_URI when set, else a throw-away FerretDB. The signing key
 // and internal token are made fresh for each run and live only in the children's environment.
 import { resolve } from "node:path";
-import { generateSigningKey } from "../services/auth-api/src/keys/signing-key.ts";
-import { generateInternalToken } from "../services/auth-api/src/keys/internal-token.ts";
+import { generateSigningKey } from "../services/auth-api/src/keys/generate.ts";
+import { generateInternalToken } from "../services/shared/src/secrets.ts";
 import { startFerretDB, type LocalDatabase } from "./lib/ferretdb.ts";
 
 const usersPort = process.env.USERS_API_PORT ?? "3000";
@@ -36,7 +36,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => vo
 try {
   await startService("auth-api", authPort, {
     INTERNAL_TOKEN: internalToken,
-    JWT_SIGNING_KEY: JSON.stringify(await generateSigningKey()),
+    JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
   });
   await startService("users-api", usersPort, {
     MONGODB_URI: mongodbUri,

@@ -1,8 +1,9 @@
 import { mongo, type ConnectOptions } from "mongoose";
 
 export const mongodbOptions: ConnectOptions = {
-  // prepareUsersCollection builds the one index, after migrating seed-era documents.
+  // prepareUsersCollection creates the collection and its one index, after migrating seed-era documents.
   autoIndex: false,
+  autoCreate: false,
   // Fail rather than queue while MongoDB is unreachable: the client gets a 503 within a few seconds.
   bufferCommands: false,
   serverSelectionTimeoutMS: 3_000,

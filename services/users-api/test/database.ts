@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from "mongoose";
+import { mongodbOptions } from "../src/mongodb.ts";
 
 export function mongodbUri(): string {
   const uri = process.env.MONGODB_URI;
@@ -10,7 +11,7 @@ export function mongodbUri(): string {
 export async function connectTestDatabase(label: string): Promise<Connection> {
   const dbName = `${label}_${crypto.randomUUID().slice(0, 8)}`;
   return mongoose
-    .createConnection(mongodbUri(), { dbName, autoIndex: false, serverSelectionTimeoutMS: 5_000 })
+    .createConnection(mongodbUri(), { ...mongodbOptions, dbName })
     .asPromise();
 }
 

@@ -18,7 +18,7 @@ export function captureLogger(service: string): { logger: Logger; lines: string[
 }
 
 /** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
-export async function startAuthApi() {
+export async function startAuthApi(port = 0) {
   const { privateJwk } = await generateSigningKey();
   const config: AuthConfig = {
     PORT: 0,
@@ -35,7 +35,7 @@ export async function startAuthApi() {
   };
   const { logger, lines } = captureLogger("auth-api");
   const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
-  const app = createAuthApp({ config, keys, hasher, logger }).listen(0);
+  const app = createAuthApp({ config, keys, hasher, logger }).listen(port);
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 

@@ -28,7 +28,13 @@ export type AuthClient = ReturnType<typeof createAuthClient>;
  * per origin by default, so calls reuse sockets; every call is bounded by `timeoutMs`.
  */
 export function createAuthClient({ url, internalToken, timeoutMs, logger }: AuthClientOptions) {
-  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", url), { timeoutDuration: timeoutMs });
+  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", url), {
+    timeoutDuration: timeoutMs,
+    // After a key rotation, tokens with the new kid are refused until the JWKS is fetched again;
+    // jose's default 30 s between such refetches is long for that, one per second still bounds
+    // what tokens with made-up kids can make us fetch.
+    cooldownDuration: 1_000,
+  });
 
   const unavailable = (requestId: string, reason: string, retryAfterSeconds?: number) => {
     logger.warn({ requestId, reason }, "auth-api unavailable");

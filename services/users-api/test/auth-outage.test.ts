@@ -1,0 +1,85 @@
+// users-api when auth-api is down or hangs: 503 problem+json within the configured timeout. A
+// hanging auth-api cannot be produced on demand, so a server that accepts and never answers stands in.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Connection } from "mongoose";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { buildUsersApp, captureLogger, request, startAuthApi } from "./support.ts";
+
+let db: Connection;
+const timeoutMs = 300;
+
+beforeAll(async () => {
+  db = await connectTestDatabase("users_auth_outage");
+  await prepareUsersCollection(db, captureLogger("users-api").logger);
+});
+afterAll(() => dropTestDatabase(db));
+
+async function expectUnavailable(app: ReturnType<typeof buildUsersApp>["app"], ...args: Parameters<typeof request>) {
+  const started = performance.now();
+  const response = await app.handle(request(...args));
+  expect(response.status).toBe(503);
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  expect(response.headers.get("retry-after")).toBe("1");
+  expect(await response.json()).toMatchObject({ status: 503, title: "Service Unavailable" });
+  // Bounded by the timeout, with generous room for a busy machine: the point is "not a hang".
+  expect(performance.now() - started).toBeLessThan(timeoutMs + 3_000);
+}
+
+const credentials = { email: "ada@example.com", password: "correct horse battery" };
+
+describe.each([
+  ["stopped", () => {
+    const server = Bun.serve({ port: 0, fetch: () => new Response() });
+    server.stop(true);
+    return { url: server.url.href, stop: () => {} };
+  }],
+  ["hanging", () => {
+    const server = Bun.serve({ port: 0, fetch: () => new Promise<Response>(() => {}) });
+    return { url: server.url.href, stop: () => server.stop(true) };
+  }],
+] as const)("auth-api %s", (_, startAuth) => {
+  let auth: ReturnType<typeof startAuth>;
+  let app: ReturnType<typeof buildUsersApp>["app"];
+  beforeAll(() => {
+    auth = startAuth();
+    app = buildUsersApp(db, auth.url, timeoutMs).app;
+  });
+  afterAll(() => auth.stop());
+
+  test("sign-up answers 503", () => expectUnavailable(app, "POST", "/signup", { body: credentials }));
+  test("login answers 503", () => expectUnavailable(app, "POST", "/login", { body: credentials }));
+  test("a token cannot be checked without auth-api's keys: 503", () =>
+    expectUnavailable(app, "GET", "/user", { token: "eyJhbGciOiJFZERTQSIsImtpZCI6InVua25vd24ifQ.e30.c2ln" }));
+  test("/ready names auth-api as down", async () => {
+    const response = await app.handle(request("GET", "/ready"));
+    expect(response.status).toBe(503);
+    expect((await response.json()).checks).toEqual({ mongodb: "up", authApi: "down" });
+  });
+});
+
+test("tokens keep working while auth-api is down once its keys are cached; a new key is fetched when it returns", async () => {
+  const authApi = await startAuthApi();
+  const port = new URL(authApi.url).port;
+  const { app } = buildUsersApp(db, authApi.url, timeoutMs);
+  expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
+  const { token } = await (await app.handle(request("POST", "/login", { body: credentials }))).json();
+  expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
+
+  await authApi.stop();
+  expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
+  await expectUnavailable(app, "POST", "/signup", { body: { ...credentials, email: "grace@example.com" } });
+
+  // Back on the same port, signing with a new key (as after a rotation): its unknown kid makes
+  // users-api fetch the JWKS again.
+  const again = await startAuthApi(Number(port));
+  try {
+    const grace = { ...credentials, email: "grace@example.com" };
+    expect((await app.handle(request("POST", "/signup", { body: grace }))).status).toBe(201);
+    const { token: newToken } = await (await app.handle(request("POST", "/login", { body: grace }))).json();
+    await Bun.sleep(1_100); // users-api refetches the JWKS at most once a second
+    expect((await app.handle(request("GET", "/user", { token: newToken }))).status).toBe(200);
+  } finally {
+    await again.stop();
+  }
+});
