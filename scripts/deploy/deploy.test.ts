@@ -161,10 +161,24 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       message: "simulated: exceeded quota",
       type: "Warning",
     });
+    // A pod as the ReplicaSet controller would create it: never scheduled here, so it has no logs to show.
+    const template = ((await api.get(`${apps}/deployments/users-api`))?.spec as { template: { metadata: object; spec: object } }).template;
+    await api.create(`${ns}/pods`, { metadata: { ...template.metadata, name: "users-api-simulated", namespace }, spec: template.spec });
+    await api.create(`${ns}/events`, {
+      metadata: { name: "users-api-simulated.test", namespace },
+      involvedObject: { kind: "Pod", name: "users-api-simulated", namespace, apiVersion: "v1" },
+      reason: "BackOff",
+      message: "simulated: Back-off restarting failed container",
+      type: "Warning",
+    });
     const run = await deploy("broken-v3", { extra: ["--timeout", "8s"], omit: ["PodDisruptionBudget/users-api"] });
     expect(run.exitCode, run.output).toBe(1);
-    expect(run.output).toMatch(/Deployment .*\/users-api: not rolled out after 8 s/);
-    expect(run.output).toContain("simulated: exceeded quota");
+    expect(run.output).toMatch(/Deployment .*\/users-api: not rolled out within the 8 s timeout: 0 of 1 updated replicas available/);
+    expect(run.output).toContain("    event Warning FailedCreate: simulated: exceeded quota");
+    expect(run.output).toContain("    pod users-api-simulated: Pending");
+    expect(run.output).toContain("    event Warning BackOff: simulated: Back-off restarting failed container");
+    // Unscheduled, the pod has no log yet: the API server answers with an empty one.
+    expect(run.output).toContain("      last log lines of users-api:\n        (empty)");
     expect(run.output).toContain("rolling back to image tag v2");
     expect(run.output).toContain("rolled back to image tag v2; the deploy of broken-v3 failed");
     expect(Object.values(await images()).every((image) => image.endsWith(":v2"))).toBe(true);

@@ -55,9 +55,9 @@ export const isWorkload = (object: KubeObject): boolean => object.kind === "Depl
 export async function waitForRollout(
   kube: Kube,
   workloads: readonly KubeObject[],
-  options: { timeoutMs: number; log: (line: string) => void; pollMs?: number },
+  options: { deadline: Date; timeoutLabel: string; log: (line: string) => void; pollMs?: number },
 ): Promise<Array<{ workload: KubeObject; state: RolloutState }>> {
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = options.deadline.getTime();
   const last = new Map<string, string>();
   let pending = [...workloads];
   const stuck: Array<{ workload: KubeObject; state: RolloutState }> = [];
@@ -76,7 +76,7 @@ export async function waitForRollout(
     if (pending.length === 0) break;
     if (Date.now() >= deadline) {
       for (const workload of pending) {
-        stuck.push({ workload, state: { done: false, failed: true, message: `not rolled out after ${options.timeoutMs / 1000} s: ${last.get(describe(workload))}` } });
+        stuck.push({ workload, state: { done: false, failed: true, message: `not rolled out within ${options.timeoutLabel}: ${last.get(describe(workload))}` } });
       }
       break;
     }
@@ -95,7 +95,7 @@ export async function diagnose(kube: Kube, workload: KubeObject, options: { logL
       fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
     });
     for (const event of found.slice(-10)) {
-      lines.push(`    event ${event.type ?? ""} ${event.reason ?? ""}: ${event.message ?? ""}`.replace(/\s+/g, " ").trimEnd());
+      lines.push(`    event ${`${event.type ?? ""} ${event.reason ?? ""}: ${event.message ?? ""}`.replace(/\s+/g, " ").trim()}`);
     }
   };
   lines.push(`  ${describe(workload)}:`);

@@ -65,8 +65,9 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
   const allKinds = [...new Set([...applySet.groupKinds, ...groupKindsOf(desired)])];
   const widened = { ...applySet, groupKinds: allKinds };
   await reconcile(kube, widened, desired, log);
-  log(`waiting for the rollout (at most ${options.timeoutMs / 1000} s)`);
-  const stuck = await waitForRollout(kube, desired.filter(isWorkload), { timeoutMs: rolloutDeadline.getTime() - Date.now(), log });
+  const timeoutLabel = `the ${options.timeoutMs / 1000} s timeout`;
+  log(`waiting for the rollout (until ${timeoutLabel} since the start)`);
+  const stuck = await waitForRollout(kube, desired.filter(isWorkload), { deadline: rolloutDeadline, timeoutLabel, log });
   if (stuck.length === 0) {
     const revision = encodeRevision({ imageTag: options.imageTag, objects: manifests });
     await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(desired), revisionData: revision }, { dryRun: false });
@@ -84,7 +85,11 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
   log(`rolling back to image tag ${previous.imageTag}`);
   const restored = desiredObjects(previous.objects, secretsToApply, applySet, values);
   await reconcile(kube, widened, restored, log);
-  const stillStuck = await waitForRollout(kube, restored.filter(isWorkload), { timeoutMs: options.timeoutMs, log });
+  const stillStuck = await waitForRollout(kube, restored.filter(isWorkload), {
+    deadline: new Date(Date.now() + options.timeoutMs),
+    timeoutLabel,
+    log,
+  });
   await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(restored) }, { dryRun: false });
   log(
     stillStuck.length === 0
