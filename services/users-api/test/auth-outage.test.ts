@@ -54,7 +54,7 @@ describe.each([
   test("/ready names auth-api as down", async () => {
     const response = await app.handle(request("GET", "/ready"));
     expect(response.status).toBe(503);
-    expect((await response.json()).checks).toEqual({ mongodb: "up", authApi: "down" });
+    expect(((await response.json()) as { checks: unknown }).checks).toEqual({ mongodb: "up", authApi: "down" });
   });
 });
 
@@ -63,7 +63,7 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
   const port = new URL(authApi.url).port;
   const { app } = buildUsersApp(db, authApi.url, timeoutMs);
   expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
-  const { token } = await (await app.handle(request("POST", "/login", { body: credentials }))).json();
+  const { token } = (await (await app.handle(request("POST", "/login", { body: credentials }))).json()) as { token: string };
   expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
 
   await authApi.stop();
@@ -76,7 +76,7 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
   try {
     const grace = { ...credentials, email: "grace@example.com" };
     expect((await app.handle(request("POST", "/signup", { body: grace }))).status).toBe(201);
-    const { token: newToken } = await (await app.handle(request("POST", "/login", { body: grace }))).json();
+    const { token: newToken } = (await (await app.handle(request("POST", "/login", { body: grace }))).json()) as { token: string };
     await Bun.sleep(1_100); // users-api refetches the JWKS at most once a second
     expect((await app.handle(request("GET", "/user", { token: newToken }))).status).toBe(200);
   } finally {

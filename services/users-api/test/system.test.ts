@@ -1,0 +1,179 @@
+// The whole system as it runs: auth-api and users-api as their own processes on free ports, the
+// real database, HTTP between them, auth-api at its default (production) hashing cost.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import mongoose, { type Connection } from "mongoose";
+import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
+import { generateInternalToken } from "../../shared/src/secrets.ts";
+import { mongodbOptions } from "../src/mongodb.ts";
+import { mongodbUri } from "./database.ts";
+import { freePort, startService } from "./processes.ts";
+
+type Service = Awaited<ReturnType<typeof startService>>;
+
+const internalToken = generateInternalToken();
+const authPort = freePort();
+let authEnv: Record<string, string>;
+let authApi: Service;
+let usersApi: Service;
+let db: Connection;
+const seedPassword = "seed-era password";
+const seen: string[] = [];
+
+async function call(method: string, path: string, { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${usersApi.url}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  seen.push(text, JSON.stringify([...response.headers]));
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  const url = new URL(mongodbUri());
+  url.pathname = `/users_system_${crypto.randomUUID().slice(0, 8)}`;
+  db = await mongoose.createConnection(url.toString(), mongodbOptions).asPromise();
+  // Data the seed's Express services left behind, present before the new users-api first starts.
+  const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
+  await db.collection("users").insertOne({ email: "Seed@Example.com ", password: bcrypt });
+
+  authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk), HASH_CONCURRENCY: "2", HASH_QUEUE_LIMIT: "8" };
+  authApi = await startService("auth-api", authPort, authEnv);
+  usersApi = await startService("users-api", freePort(), {
+    MONGODB_URI: url.toString(),
+    AUTH_API_URL: authApi.url,
+    INTERNAL_TOKEN: internalToken,
+    AUTH_API_TIMEOUT_MS: "2000",
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await usersApi?.stop();
+  await authApi?.stop();
+  await db.dropDatabase();
+  await db.close();
+});
+
+describe("the seed's scenarios over HTTP", () => {
+  test("sign-up, duplicate, validation failure", async () => {
+    expect(await call("POST", "/signup", { body: { email: "Ada@Example.com", password: "correct horse battery" } })).toMatchObject({
+      status: 201,
+      body: { user: { email: "ada@example.com" } },
+    });
+    expect((await call("POST", "/signup", { body: { email: "ada@example.com", password: "another password" } })).status).toBe(409);
+    const invalid = await call("POST", "/signup", { body: { email: "ada", password: "short" } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["email", "password"]);
+  });
+
+  test("login success and failure, unknown and wrong alike", async () => {
+    const ok = await call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } });
+    expect(ok).toMatchObject({ status: 200, body: { tokenType: "Bearer", expiresIn: 3600 } });
+    const wrong = await call("POST", "/login", { body: { email: "ada@example.com", password: "wrong password!" } });
+    const unknown = await call("POST", "/login", { body: { email: "nobody@example.com", password: "wrong password!" } });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  test("delete failure (no token, someone else's address) and success", async () => {
+    await call("POST", "/signup", { body: { email: "grace@example.com", password: "correct horse battery" } });
+    const { body: grace } = await call("POST", "/login", { body: { email: "grace@example.com", password: "correct horse battery" } });
+    expect((await call("DELETE", "/user", { body: { email: "ada@example.com" } })).status).toBe(401);
+    expect((await call("DELETE", "/user", { token: grace.token, body: { email: "ada@example.com" } })).status).toBe(403);
+    expect((await call("GET", "/user", { token: grace.token })).body.user.email).toBe("grace@example.com");
+    expect((await call("DELETE", "/user", { token: grace.token })).status).toBe(204);
+    expect((await call("GET", "/user", { token: grace.token })).status).toBe(401);
+    expect((await call("POST", "/login", { body: { email: "grace@example.com", password: "correct horse battery" } })).status).toBe(401);
+    expect((await call("POST", "/signup", { body: { email: "grace@example.com", password: "correct horse battery" } })).status).toBe(201);
+  });
+});
+
+test("a seed-era document: found by its normalized address, logs in, its bcrypt hash upgraded to argon2id", async () => {
+  const stored = await db.collection("users").findOne({ email: "seed@example.com" });
+  expect(stored?.password).toStartWith("$2a$");
+  const { status, body } = await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } });
+  expect(status).toBe(200);
+  expect(body.userId).toBe(String(stored?._id));
+  expect((await db.collection("users").findOne({ _id: stored!._id }))?.password).toStartWith("$argon2id$v=19$m=19456,t=2,");
+  expect((await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } })).status).toBe(200);
+});
+
+test("ten concurrent sign-ups of one address: one 201, nine 409", async () => {
+  const results = await Promise.all(
+    Array.from({ length: 10 }, () => call("POST", "/signup", { body: { email: "race@example.com", password: "correct horse battery" } })),
+  );
+  expect(results.map(({ status }) => status).sort()).toEqual([201, ...Array(9).fill(409)]);
+});
+
+test("a full hash queue in auth-api reaches the client as 503 with Retry-After", async () => {
+  // 2 hashing + 8 queued: of 20 sign-ups at once, some cannot even queue.
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => call("POST", "/signup", { body: { email: `flood${i}@example.com`, password: "correct horse battery" } })),
+  );
+  const refused = results.filter(({ status }) => status === 503);
+  expect(refused.length).toBeGreaterThan(0);
+  expect(results.filter(({ status }) => status === 201).length).toBeGreaterThanOrEqual(10);
+  for (const { headers, body } of refused) {
+    expect(Number(headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(body).toMatchObject({ status: 503, title: "Service Unavailable" });
+  }
+});
+
+test("the request id travels users-api → auth-api and back", async () => {
+  const { headers } = await call("POST", "/signup", {
+    body: { email: "traced@example.com", password: "correct horse battery" },
+    headers: { "x-request-id": "trace-system-7" },
+  });
+  expect(headers.get("x-request-id")).toBe("trace-system-7");
+  const deadline = Date.now() + 2_000;
+  while (!authApi.output.some((line) => line.includes("trace-system-7")) && Date.now() < deadline) await Bun.sleep(20);
+  const authLine = authApi.output.map((line) => JSON.parse(line)).find((line) => line.requestId === "trace-system-7");
+  expect(authLine).toMatchObject({ route: "/hashed-pw", status: 200, service: "auth-api" });
+});
+
+test("auth-api refuses calls without the internal credential", async () => {
+  const response = await fetch(`${authApi.url}/hashed-pw`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ password: "correct horse battery" }),
+  });
+  expect(response.status).toBe(401);
+});
+
+test("auth-api down: users-api answers 503 quickly and is not ready; both recover when it returns", async () => {
+  expect((await authApi.stop())).toBe(0);
+  const started = performance.now();
+  const signUp = await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } });
+  expect(signUp.status).toBe(503);
+  expect(signUp.headers.get("content-type")).toBe("application/problem+json");
+  expect(performance.now() - started).toBeLessThan(3_000);
+  expect((await call("GET", "/ready")).status).toBe(503);
+
+  authApi = await startService("auth-api", authPort, authEnv);
+  expect((await call("GET", "/ready")).status).toBe(200);
+  expect((await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } })).status).toBe(201);
+}, 30_000);
+
+test("no response and no log line of either service carries a password, hash, token or key", async () => {
+  const tokens = seen.flatMap((text) => [...text.matchAll(/"token":"([^"]+)"/g)].map((m) => m[1]!));
+  const hashes = (await db.collection("users").find({}).toArray()).map((user) => user.password as string);
+  expect(tokens.length).toBeGreaterThan(0);
+  const logs = [...authApi.output, ...usersApi.output].join("\n");
+  const responses = seen.filter((text) => !text.includes('"token":"')).join("\n");
+  for (const secret of [internalToken, authEnv.JWT_SIGNING_KEY!, JSON.parse(authEnv.JWT_SIGNING_KEY!).d, seedPassword, "correct horse battery", "wrong password!", ...hashes, ...tokens]) {
+    expect(logs).not.toContain(secret);
+    expect(responses).not.toContain(secret);
+  }
+  expect(`${logs}\n${responses}`).not.toMatch(/\$argon2id\$|\$2[aby]\$|mongodb:\/\//);
+});
+
+test("SIGTERM: both services finish and exit 0", async () => {
+  expect(await usersApi.stop()).toBe(0);
+  expect(await authApi.stop()).toBe(0);
+  expect(usersApi.output.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
+});
