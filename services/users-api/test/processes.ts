@@ -21,9 +21,10 @@ export async function startService(name: "users-api" | "auth-api", port: number,
     stderr: "pipe",
   });
   const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
     let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + chunk).split("\n");
+    for await (const chunk of stream) {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n");
       rest = parts.pop()!;
       output.push(...parts);
     }
