@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "@accounts/shared";
+import { loadUsersConfig } from "../src/config.ts";
+
+const valid = { MONGODB_URI: "mongodb://user:s3cret@db.example:27017/accounts", INTERNAL_TOKEN: "t".repeat(32) };
+
+describe("users-api config", () => {
+  test("defaults everything but the secrets", () => {
+    expect(loadUsersConfig(valid)).toEqual({
+      ...valid,
+      PORT: 3000,
+      LOG_LEVEL: "info",
+      BODY_LIMIT_BYTES: 65536,
+      AUTH_API_URL: "http://localhost:3001",
+      AUTH_API_TIMEOUT_MS: 5000,
+    });
+  });
+
+  test("names each missing or bad variable, never its value", () => {
+    const error = (() => {
+      try {
+        loadUsersConfig({ MONGODB_URI: "postgres://user:s3cret@db", INTERNAL_TOKEN: "short", AUTH_API_TIMEOUT_MS: "soon" });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message } = error as ConfigError;
+    for (const name of ["MONGODB_URI", "INTERNAL_TOKEN", "AUTH_API_TIMEOUT_MS"]) expect(message).toContain(name);
+    expect(message).not.toContain("s3cret");
+    expect(message).not.toContain("short");
+  });
+
+  test("the process refuses to start without its secrets, naming them", async () => {
+    const child = Bun.spawn(["bun", "src/index.ts"], {
+      cwd: `${import.meta.dir}/..`,
+      env: { PATH: process.env.PATH ?? "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await child.exited).toBe(1);
+    const stderr = await new Response(child.stderr).text();
+    expect(stderr).toContain("MONGODB_URI: is required");
+    expect(stderr).toContain("INTERNAL_TOKEN: is required");
+  });
+});
