@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type Environment, environments } from "../../k8s/src/manifests.ts";
 import { fromEks, fromKubeconfig } from "./connect.ts";
+import { KubeError } from "./kube.ts";
 import { deploy, type Synth } from "./run.ts";
 import { SecretInputError } from "./secrets.ts";
 
@@ -80,7 +81,11 @@ export async function main(argv: string[], deps: { synth: Synth; env: Record<str
       deps.log(`error: ${error.message}; nothing was applied`);
       return 2;
     }
-    deps.log(`error: ${(error as Error).message}`);
+    const hint =
+      error instanceof KubeError && error.status === 401
+        ? " (the cluster did not accept these credentials; on EKS the IAM identity needs an access entry: README, Deploy)"
+        : "";
+    deps.log(`error: ${(error as Error).message}${hint}`);
     return 1;
   }
 }
