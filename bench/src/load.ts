@@ -1,0 +1,99 @@
+import autocannon from "autocannon";
+import { watchForeignCpu } from "./cpu.ts";
+import { latency, type Latency } from "./stats.ts";
+
+/** What one load run at a fixed number of connections did. */
+export interface LoadResult {
+  connections: number;
+  /** Wall-clock length of the run. */
+  seconds: number;
+  /** 2xx responses per second. */
+  perSecond: number;
+  /** Response counts by HTTP status. */
+  statuses: Record<string, number>;
+  /** Connection errors and timeouts (no response at all). */
+  errors: number;
+  /** Latency of the 2xx responses. */
+  served?: Latency;
+  /** Latency of the 503 responses, and how many of them carried Retry-After. */
+  rejected?: Latency & { withRetryAfter: number };
+  /** Share of all cores that processes outside the benchmark used during the run. */
+  foreignCpu: number;
+}
+
+type Request = autocannon.Request;
+
+/**
+ * Drives `url` with autocannon: `connections` keep-alive connections, each sending `request` again as soon
+ * as its previous response arrives, for `seconds`. `request.setupRequest` may vary each request's body.
+ */
+export async function runLoad(url: string, connections: number, seconds: number, request: Request): Promise<LoadResult> {
+  const servedMs: number[] = [];
+  const rejectedMs: number[] = [];
+  let withRetryAfter = 0;
+  const foreignCpu = watchForeignCpu();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            ...request,
+            onResponse: (status, _body, _context, headers) => {
+              if (status === 503 && Object.keys(headers ?? {}).some((name) => name.toLowerCase() === "retry-after")) withRetryAfter++;
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on("response", (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) servedMs.push(ms);
+      else if (status === 503) rejectedMs.push(ms);
+    });
+  });
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count ?? 0]));
+  const rejected = latency(rejectedMs);
+  return {
+    connections,
+    seconds: result.duration,
+    perSecond: result["2xx"] / result.duration,
+    statuses,
+    errors: result.errors,
+    served: latency(servedMs),
+    rejected: rejected && { ...rejected, withRetryAfter },
+    foreignCpu: foreignCpu(),
+  };
+}
+
+const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+/** POST /signup, a new address on every request. */
+export function signUp(baseUrl: string, connections: number, seconds: number, password: string, runId: string) {
+  let next = 0;
+  return runLoad(`${baseUrl}/signup`, connections, seconds, {
+    method: "POST",
+    ...json({}),
+    setupRequest: (request) => ({ ...request, ...json({ email: `bench-${runId}-${next++}@example.com`, password }) }),
+  });
+}
+
+/** POST /login, cycling through existing users with their right passwords. */
+export function logIn(baseUrl: string, connections: number, seconds: number, users: readonly { email: string; password: string }[]) {
+  let next = 0;
+  return runLoad(`${baseUrl}/login`, connections, seconds, {
+    method: "POST",
+    ...json({}),
+    setupRequest: (request) => ({ ...request, ...json(users[next++ % users.length]) }),
+  });
+}
+
+/** GET /user with one valid bearer token: token check plus a database read. */
+export const getUser = (baseUrl: string, connections: number, seconds: number, token: string) =>
+  runLoad(`${baseUrl}/user`, connections, seconds, { method: "GET", headers: { authorization: `Bearer ${token}` } });
+
+/** GET /health: the framework's own ceiling on this machine. */
+export const getHealth = (baseUrl: string, connections: number, seconds: number) =>
+  runLoad(`${baseUrl}/health`, connections, seconds, { method: "GET" });

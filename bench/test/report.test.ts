@@ -1,0 +1,108 @@
+import { describe, expect, test } from "bun:test";
+import type { LoadResult } from "../src/load.ts";
+import { summarizeRss } from "../src/memory.ts";
+import { bestHashingRun, evaluateTargets, limitOf, rejectedShare, renderMarkdown, type HashingRun, type Measurements } from "../src/report.ts";
+import { latency, ratio } from "../src/stats.ts";
+
+// The report's arithmetic on fixed inputs: no servers, no timing.
+
+const load = (perSecond: number, statuses: Record<string, number> = { "200": perSecond * 10 }, extra: Partial<LoadResult> = {}): LoadResult => ({
+  connections: 2,
+  seconds: 10,
+  perSecond,
+  statuses,
+  errors: 0,
+  served: { p50: 100, p99: 200, max: 250 },
+  foreignCpu: 0.25,
+  ...extra,
+});
+const rss = (firstQuarter: number, lastQuarter: number) => ({ peak: Math.max(firstQuarter, lastQuarter), firstQuarter, lastQuarter, samples: 40 });
+const hashing = (before: number, after: number, perSecond: number, connections = 2): HashingRun => ({
+  limitBefore: { perSecond: before, foreignCpu: 0 },
+  limitAfter: { perSecond: after, foreignCpu: 0 },
+  load: load(perSecond, undefined, { connections }),
+  rss: { "auth-api": rss(100, 100), "users-api": rss(150, 150) },
+});
+
+function measurements(overrides: Partial<Measurements> = {}): Measurements {
+  return {
+    startedAt: "2026-11-25T12:00:00.000Z",
+    machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, bun: "1.4.5", commit: "abc1234", dirty: false, loadAverageBefore: 1.5 },
+    settings: { secondsPerRun: 10, hashMemoryKiB: 19456, hashTimeCost: 2, hashConcurrency: 2, hashQueueLimit: 4, logLevel: "info", database: "test" },
+    signUp: [hashing(20, 20, 15, 2), hashing(20, 20, 19, 6)],
+    logIn: [hashing(22, 18, 17, 2), hashing(18, 22, 18.5, 6)],
+    health: [load(4000), load(3000)],
+    getUser: [load(1000), load(2100)],
+    overload: {
+      load: load(18, { "200": 180, "503": 1620, "401": 0 }, { rejected: { p50: 5, p99: 40, max: 60, withRetryAfter: 1620 } }),
+      rss: { "auth-api": rss(120, 125), "users-api": rss(150, 150) },
+      maxHashesInFlight: 2,
+      maxHashesQueued: 4,
+    },
+    ...overrides,
+  };
+}
+
+describe("stats", () => {
+  test("nearest-rank percentiles", () => {
+    const samples = Array.from({ length: 100 }, (_, i) => 100 - i); // 1..100, unsorted
+    expect(latency(samples)).toEqual({ p50: 50, p99: 99, max: 100 });
+    expect(latency([7])).toEqual({ p50: 7, p99: 7, max: 7 });
+    expect(latency([])).toBeUndefined();
+  });
+
+  test("a ratio to zero is undefined, not Infinity", () => {
+    expect(ratio(1, 4)).toBe(0.25);
+    expect(ratio(1, 0)).toBeUndefined();
+  });
+
+  test("RSS summary compares the first and last quarter of the samples", () => {
+    expect(summarizeRss([100, 100, 110, 110, 120, 120, 130, 130])).toEqual({ peak: 130, firstQuarter: 100, lastQuarter: 130, samples: 8 });
+    expect(summarizeRss([])).toBeUndefined();
+  });
+});
+
+describe("targets", () => {
+  test("a hashing run is held against the mean of the limits around it, and the best run counts", () => {
+    const runs = measurements().logIn;
+    expect(limitOf(runs[0]!)).toBe(20);
+    expect(bestHashingRun(runs)?.share).toBeCloseTo(0.925);
+    expect(bestHashingRun(runs)?.run).toBe(runs[1]!);
+  });
+
+  test("each target met or missed by the numbers", () => {
+    const targets = evaluateTargets(measurements());
+    expect(targets.map((target) => target.met)).toEqual([true, true, true, true]);
+    expect(targets[0]!.measured).toBe("95% (19.0/s of 20.0/s at 6 connections)");
+    expect(targets[2]!.measured).toBe("53% (2100/s of 4000/s, peak of each)");
+    expect(targets[3]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
+
+    const missed = evaluateTargets(
+      measurements({
+        signUp: [hashing(20, 20, 17.9)],
+        getUser: [load(1999)],
+        overload: { ...measurements().overload, rss: { "auth-api": rss(100, 111), "users-api": rss(150, 150) } },
+      }),
+    );
+    expect(missed.map((target) => target.met)).toEqual([false, true, false, false]);
+  });
+
+  test("no successful requests is a miss, not a division by zero", () => {
+    const [signUp] = evaluateTargets(measurements({ signUp: [hashing(0, 0, 0)] }));
+    expect(signUp).toMatchObject({ met: false, measured: "no successful requests" });
+  });
+
+  test("the share of 503s counts every response of the flood", () => {
+    expect(rejectedShare(measurements().overload.load)).toBe(0.9);
+  });
+});
+
+test("the Markdown names the machine, the commit and every run", () => {
+  const markdown = renderMarkdown(measurements());
+  expect(markdown).toContain("# Benchmark 2026-11-25 · abc1234");
+  expect(markdown).toContain("2 × Test CPU, 24 GiB, Bun 1.4.5");
+  expect(markdown).toContain("| POST /signup | 6 | 20.0 / 20.0 | 19.0 | 95% |");
+  expect(markdown).toContain("| GET /user | 2 | 2100 | 53% |");
+  expect(markdown).toContain("| 503 with Retry-After | 1620 of 1620 |");
+  expect(markdown).not.toContain("**no**");
+});
