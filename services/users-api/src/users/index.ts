@@ -1,7 +1,7 @@
 import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import { normalizeEmail } from "./collection.ts";
-import { credentials, deletion, session, userEnvelope } from "./model.ts";
+import { deletion, logInCredentials, session, signUpCredentials, userEnvelope } from "./model.ts";
 import type { UsersService } from "./service.ts";
 
 // Validation sees the address as it will be stored.
@@ -26,13 +26,13 @@ export const usersController = (service: UsersService) =>
     })
     .post("/signup", async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }), {
       transform: normalizeBodyEmail,
-      body: credentials,
+      body: signUpCredentials,
       response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
       detail: { summary: "Create an account" },
     })
     .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
       transform: normalizeBodyEmail,
-      body: credentials,
+      body: logInCredentials,
       response: { 200: session, ...problemResponses(400, 401, 413, 415, 422, 503) },
       detail: { summary: "Exchange email and password for a bearer token" },
     })
