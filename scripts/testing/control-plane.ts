@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureGoTools } from "../lib/go-tools.ts";
@@ -10,6 +10,10 @@ const etcdReadyTimeoutMs = 30_000;
 const apiserverReadyTimeoutMs = 120_000;
 const stopGraceMs = 5_000;
 const pollIntervalMs = 250;
+// A port taken by something else may accept the connection and never answer.
+const probeTimeoutMs = 2_000;
+// A port is free when picked and bound a moment later: another process can take it in between.
+const startAttempts = 3;
 
 interface Component {
   name: string;
@@ -27,19 +31,28 @@ export class ControlPlane {
   constructor(readonly dir: string) {}
 
   async start(): Promise<KubeTestServer> {
-    const [etcdBin, apiserverBin, pki, [etcdClientPort, etcdPeerPort, apiserverPort]] = await Promise.all([
-      ensureGoTools("etcd"),
-      ensureGoTools("kube-apiserver"),
-      createTestPki(),
-      freePorts(3),
-    ]);
+    const [etcdBin, apiserverBin] = await Promise.all([ensureGoTools("etcd"), ensureGoTools("kube-apiserver")]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#startOnce(join(etcdBin, "etcd"), join(apiserverBin, "kube-apiserver"));
+      } catch (error) {
+        if (attempt === startAttempts || !String(error).includes("address already in use")) throw error;
+        await this.stop();
+        this.#components.length = 0;
+        rmSync(join(this.dir, "etcd"), { recursive: true, force: true });
+      }
+    }
+  }
+
+  async #startOnce(etcdBin: string, apiserverBin: string): Promise<KubeTestServer> {
+    const [pki, [etcdClientPort, etcdPeerPort, apiserverPort]] = await Promise.all([createTestPki(), freePorts(3)]);
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
     const server = `https://127.0.0.1:${apiserverPort}`;
     const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
     const etcd = this.#spawn("etcd", [
-      join(etcdBin, "etcd"),
+      etcdBin,
       "--name=test",
       `--data-dir=${join(this.dir, "etcd")}`,
       `--listen-client-urls=${etcdUrl}`,
@@ -51,7 +64,7 @@ export class ControlPlane {
       "--unsafe-no-fsync",
     ]);
     await waitUntilReady(etcd, etcdReadyTimeoutMs, async () => {
-      const response = await fetch(`${etcdUrl}/health`);
+      const response = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(probeTimeoutMs) });
       return response.ok ? undefined : `GET /health: ${response.status} ${await response.text()}`;
     });
 
@@ -64,7 +77,7 @@ export class ControlPlane {
       "tokens.csv": `${token},test-admin,test-admin,system:masters\n`,
     });
     const apiserver = this.#spawn("kube-apiserver", [
-      join(apiserverBin, "kube-apiserver"),
+      apiserverBin,
       `--etcd-servers=${etcdUrl}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
@@ -84,7 +97,11 @@ export class ControlPlane {
     const tls = { ca: pki.caPem };
     const headers = { authorization: `Bearer ${token}` };
     await waitUntilReady(apiserver, apiserverReadyTimeoutMs, async () => {
-      const response = await fetch(`${server}/readyz?verbose`, { tls, headers });
+      const response = await fetch(`${server}/readyz?verbose`, {
+        tls,
+        headers,
+        signal: AbortSignal.timeout(probeTimeoutMs),
+      });
       return response.ok ? undefined : `GET /readyz: ${response.status}\n${await response.text()}`;
     });
 
