@@ -145,12 +145,19 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
   test("an object removed from the manifests is pruned; objects that are not ours are left alone", async () => {
     const foreign = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "not-ours", namespace, labels: { "app.kubernetes.io/part-of": "accounts" } } };
     await api.create(`${ns}/configmaps`, foreign);
+    const planned = await deploy("v2", { omit: ["PodDisruptionBudget/users-api"], extra: ["--dry-run"] });
+    expect(planned.exitCode, planned.output).toBe(0);
+    expect(planned.output).toMatch(/PodDisruptionBudget .*\/users-api: would be pruned/);
+    expect(planned.output).not.toContain("not-ours");
+    expect(await api.get(`/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets/users-api`)).toBeDefined();
+
     const run = await deploy("v2", { omit: ["PodDisruptionBudget/users-api"] });
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toMatch(/PodDisruptionBudget .*\/users-api: pruned/);
     expect(await api.get(`/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets/users-api`)).toBeUndefined();
     expect(await api.get(`/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets/auth-api`)).toBeDefined();
     expect(await api.get(`${ns}/configmaps/not-ours`)).toBeDefined();
+    expect(run.output).not.toContain("not-ours");
   }, slow);
 
   test("a rollout that never becomes available times out, shows why, rolls back and exits non-zero", async () => {
@@ -171,9 +178,10 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       message: "simulated: Back-off restarting failed container",
       type: "Warning",
     });
-    const run = await deploy("broken-v3", { extra: ["--timeout", "8s"], omit: ["PodDisruptionBudget/users-api"] });
+    const run = await deploy("broken-v3", { extra: ["--timeout", "15s"], omit: ["PodDisruptionBudget/users-api"] });
     expect(run.exitCode, run.output).toBe(1);
-    expect(run.output).toMatch(/Deployment .*\/users-api: not rolled out within the 8 s timeout: 0 of 1 updated replicas available/);
+    expect(run.output).toMatch(/Deployment .*\/users-api: not rolled out within the 15 s timeout/);
+    expect(run.output).toMatch(/Deployment .*\/users-api: 0 of 1 updated replicas available/);
     expect(run.output).toContain("    event Warning FailedCreate: simulated: exceeded quota");
     expect(run.output).toContain("    pod users-api-simulated: Pending");
     expect(run.output).toContain("    event Warning BackOff: simulated: Back-off restarting failed container");
