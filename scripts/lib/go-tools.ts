@@ -16,18 +16,18 @@ export const hasGo = (): boolean => Bun.which("go") !== null;
 
 /**
  * Builds every `tool` of `tools/<module>/go.mod` once and returns the folder
- * holding the binaries. The folder name carries a hash of go.mod and go.sum, so
- * bumping a version builds anew and never runs a stale binary.
+ * holding the binaries. The folder name carries a hash of the module's files
+ * (go.mod, go.sum, any local main package), so a change builds anew and never
+ * runs a stale binary.
  */
 export async function ensureGoTools(module: string): Promise<string> {
   const moduleDir = join(toolsDir, module);
   const goMod = readFileSync(join(moduleDir, "go.mod"), "utf8");
-  const digest = createHash("sha256")
-    .update(goMod)
-    .update(readFileSync(join(moduleDir, "go.sum")))
-    .digest("hex")
-    .slice(0, 12);
-  const binDir = join(toolsCacheDir, `${module}-${digest}`);
+  const digest = createHash("sha256");
+  for (const file of readdirSync(moduleDir).sort()) {
+    digest.update(file).update(readFileSync(join(moduleDir, file)));
+  }
+  const binDir = join(toolsCacheDir, `${module}-${digest.digest("hex").slice(0, 12)}`);
   if (existsSync(binDir)) return binDir;
 
   if (!hasGo()) throw new Error(`building tools/${module} needs Go on PATH (https://go.dev/dl/)`);

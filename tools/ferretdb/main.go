@@ -2,8 +2,9 @@
 //
 // Building FerretDB's own cmd/ferretdb through a tools module panics at start
 // (its version check expects to be the main module), and the embedded form also
-// keeps telemetry off without a flag. It prints "ready <uri>" once it accepts
-// connections and runs until it receives SIGINT or SIGTERM.
+// keeps telemetry off without a flag. Only errors are logged: its per-connection
+// warnings would drown the services' own logs in the dev terminal. It prints
+// "ready <uri>" once it accepts connections and runs until SIGINT or SIGTERM.
 package main
 
 import (
@@ -32,7 +33,7 @@ func main() {
 
 	db, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + *data + "/",
 	})
