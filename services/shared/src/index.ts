@@ -9,6 +9,7 @@ export {
   conflict,
   forbidden,
   HttpProblem,
+  INTERNAL_CREDENTIAL_PROBLEM,
   PROBLEM_CONTENT_TYPE,
   problemHandling,
   problemResponses,

@@ -42,14 +42,14 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
-    readonly extra: { retryAfterSeconds?: number; checks?: Record<string, string> } = {},
+    readonly extra: { type?: string; retryAfterSeconds?: number; checks?: Record<string, string> } = {},
   ) {
     super(detail)
   }
 
   /** The response body. */
   toProblem(): Problem {
-    const problem: Problem = { type: 'about:blank', title: titleOf(this.status), status: this.status, detail: this.detail }
+    const problem: Problem = { type: this.extra.type ?? 'about:blank', title: titleOf(this.status), status: this.status, detail: this.detail }
     if (this.extra.checks) problem.checks = this.extra.checks
     return problem
   }
@@ -59,6 +59,12 @@ export class HttpProblem extends Error {
 export const badRequest = (detail: string) => new HttpProblem(400, detail)
 /** 401 Unauthorized: missing or wrong credentials. */
 export const unauthorized = (detail = 'Missing or invalid credentials') => new HttpProblem(401, detail)
+
+/**
+ * Problem type of auth-api's 401 for a missing or wrong INTERNAL_TOKEN, so users-api can tell its own
+ * misconfiguration (a 503 for its client) from a wrong password (a 401).
+ */
+export const INTERNAL_CREDENTIAL_PROBLEM = 'urn:accounts:problem:internal-credential'
 /** 403 Forbidden: authenticated but not allowed. */
 export const forbidden = (detail: string) => new HttpProblem(403, detail)
 /** 409 Conflict, e.g. a duplicate unique value. */

@@ -83,3 +83,14 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
     await again.stop();
   }
 });
+
+test("an INTERNAL_TOKEN that auth-api refuses is our misconfiguration: 503 on login, never a wrong-password 401", async () => {
+  const authApi = await startAuthApi();
+  try {
+    const { app } = buildUsersApp(db, authApi.url, timeoutMs, "not-the-internal-token-auth-api-expects");
+    await expectUnavailable(app, "POST", "/signup", { body: credentials });
+    await expectUnavailable(app, "POST", "/login", { body: credentials });
+  } finally {
+    await authApi.stop();
+  }
+});

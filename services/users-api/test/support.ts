@@ -40,18 +40,18 @@ export async function startAuthApi(port = 0) {
 }
 
 /** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
-export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000) {
+export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000, token = internalToken) {
   const config: UsersConfig = {
     PORT: 0,
     LOG_LEVEL: "debug",
     BODY_LIMIT_BYTES: 65536,
     MONGODB_URI: "mongodb://unused-by-createApp",
     AUTH_API_URL: authApiUrl,
-    INTERNAL_TOKEN: internalToken,
+    INTERNAL_TOKEN: token,
     AUTH_API_TIMEOUT_MS: timeoutMs,
   };
   const { logger, lines } = captureLogger("users-api");
-  const authClient = createAuthClient({ url: authApiUrl, internalToken, timeoutMs, logger });
+  const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
   return { app: createApp({ db, authClient, config, logger }), lines };
 }
 

@@ -1,6 +1,7 @@
 // The whole system as it runs: auth-api and users-api as their own processes on free ports, the
 // real database, HTTP between them, auth-api at its default (production) hashing cost.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
 import mongoose, { type Connection } from "mongoose";
 import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
@@ -144,6 +145,7 @@ test("auth-api refuses calls without the internal credential", async () => {
     body: JSON.stringify({ password: "correct horse battery" }),
   });
   expect(response.status).toBe(401);
+  expect(await response.json()).toMatchObject({ type: INTERNAL_CREDENTIAL_PROBLEM });
 });
 
 test("auth-api down: users-api answers 503 quickly and is not ready; both recover when it returns", async () => {

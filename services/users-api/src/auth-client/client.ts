@@ -1,4 +1,4 @@
-import { HttpProblem, type Logger } from "@accounts/shared";
+import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM, type Logger } from "@accounts/shared";
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
@@ -84,10 +84,12 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
       requestId: string,
     ): Promise<TokenGrant | undefined> {
       const response = await call("/token", requestId, credentials);
-      // auth-api answers a rejected internal credential with 401 too; a misconfigured INTERNAL_TOKEN
-      // still shows, as 503s on sign-up (/hashed-pw) with "status 401" in the log.
       if (response.status === 401) {
-        await response.body?.cancel();
+        const problem: unknown = await response.json().catch(() => undefined);
+        // A refused INTERNAL_TOKEN is our misconfiguration, not the user's wrong password.
+        if ((problem as { type?: unknown } | undefined)?.type === INTERNAL_CREDENTIAL_PROBLEM) {
+          throw unavailable(requestId, "internal credential refused");
+        }
         return undefined;
       }
       return read(response, tokenGrant, requestId);
