@@ -5,8 +5,10 @@ import { createTestPki } from "./pki.ts";
 
 const cluster = await kubeTestServer();
 
-describe.skipIf(!cluster)("kube-apiserver test harness", () => {
-  const { server, caPem, token, kubeconfig, kubeconfigPath } = cluster!;
+// Not describe.skipIf: bun runs a skipped describe's body too, and this one needs the server.
+if (!cluster) test.skip("kube-apiserver test harness (needs Go, see the message above)", () => {});
+else describe("kube-apiserver test harness", () => {
+  const { server, caPem, token, kubeconfig, kubeconfigPath } = cluster;
   const trusted = { tls: { ca: caPem }, headers: { authorization: `Bearer ${token}` } };
 
   test("is one server per process", async () => {

@@ -16,8 +16,10 @@ interface ApiResource {
 const cluster = await kubeTestServer();
 const fieldManager = "accounts-manifests-test";
 
-describe.skipIf(!cluster)("synthesized manifests on a real kube-apiserver", () => {
-  const { server, caPem, token } = cluster!;
+// Not describe.skipIf: bun runs a skipped describe's body too, and this one needs the server.
+if (!cluster) test.skip("synthesized manifests on a real kube-apiserver (needs Go, see the message above)", () => {});
+else describe("synthesized manifests on a real kube-apiserver", () => {
+  const { server, caPem, token } = cluster;
   const request = (path: string, init: RequestInit = {}) =>
     fetch(`${server}${path}`, {
       ...init,
