@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Kube } from "./kube.ts";
-import { groupKind, type KubeObject } from "./objects.ts";
+import { groupKind, identity, type KubeObject } from "./objects.ts";
 
 export const FIELD_MANAGER = "accounts-deploy";
 const parentName = "accounts-deploy";
@@ -84,7 +84,7 @@ export async function pruneCandidates(
   applySet: ApplySet,
   wanted: readonly KubeObject[],
 ): Promise<KubeObject[]> {
-  const keep = new Set(wanted.map((object) => `${groupKind(object)}/${object.metadata.namespace ?? ""}/${object.metadata.name}`));
+  const keep = new Set(wanted.map(identity));
   const found: KubeObject[] = [];
   for (const kindName of applySet.groupKinds) {
     const [kind, ...group] = kindName.split(".");
@@ -95,7 +95,7 @@ export async function pruneCandidates(
       labelSelector: `${partOfLabel}=${applySet.id}`,
     });
     for (const member of members) {
-      if (!keep.has(`${kindName}/${member.metadata.namespace ?? ""}/${member.metadata.name}`)) found.push(member);
+      if (!keep.has(identity(member))) found.push(member);
     }
   }
   return found;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kubeTestServer } from "../testing/kube-apiserver.ts";
 import { createTestPki } from "../testing/pki.ts";
-import { type ClusterApi, clusterApi, type DeployRun, runDeploy, secretInputs, signingKey, simulateControllers } from "./testing/cluster.ts";
+import { clusterApi, type DeployRun, runDeploy, secretInputs, signingKey, simulateControllers } from "./testing/cluster.ts";
 
 const cluster = await kubeTestServer();
 // Each run spawns Node and synthesizes the manifests; a failing rollout waits out its timeout and then the rollback.

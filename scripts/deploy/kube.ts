@@ -106,7 +106,6 @@ export function kubeClient(kubeConfig: KubeConfig) {
     `${(await collectionPath(object.apiVersion, object.kind, object.metadata.namespace)).path}/${object.metadata.name}`;
 
   return {
-    call,
     collectionPath,
 
     /** The version the server prefers for an API group ("" is the core group). */
