@@ -11,33 +11,48 @@ function machineBusyTicks(): number {
   return user + nice + system + irq + softirq + steal;
 }
 
-/**
- * CPU time of this process and all its descendants (services, database, load generator, hashing-limit
- * runs), including children already reaped, which the kernel adds to their parent's cutime/cstime.
- */
+interface ProcessStat {
+  parent: number;
+  /** User and system time of the process itself. */
+  ownTicks: number;
+  /** The same for its children already reaped, which the kernel adds to the parent. */
+  reapedTicks: number;
+}
+
+function processStat(pid: number): ProcessStat | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined; // gone
+  }
+  // Fields after the command name, which may itself contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as [number, number, number, number];
+  return { parent: Number(fields[1]), ownTicks: utime + stime, reapedTicks: cutime + cstime };
+}
+
+/** CPU seconds a process has used so far (0 once it is gone). */
+export const processCpuSeconds = (pid: number) => (processStat(pid)?.ownTicks ?? 0) / TICKS_PER_SECOND;
+
+/** CPU time of this process and all its descendants: services, database, hashing-limit runs. */
 function ownTreeTicks(): number {
-  const stats = new Map<number, { parent: number; ticks: number }>();
+  const stats = new Map<number, ProcessStat>();
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited while we looked
-    }
-    // Fields after the command name, which may itself contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as [number, number, number, number];
-    stats.set(Number(entry), { parent: Number(fields[1]), ticks: utime + stime + cutime + cstime });
+    const stat = /^\d+$/.test(entry) ? processStat(Number(entry)) : undefined;
+    if (stat) stats.set(Number(entry), stat);
   }
   const isOurs = (pid: number): boolean => {
     for (let current = pid; current > 1; current = stats.get(current)?.parent ?? 0) if (current === process.pid) return true;
     return false;
   };
   let total = 0;
-  for (const [pid, { ticks }] of stats) if (isOurs(pid)) total += ticks;
+  for (const [pid, { ownTicks, reapedTicks }] of stats) if (isOurs(pid)) total += ownTicks + reapedTicks;
   return total;
 }
+
+/** CPU seconds the system under test has used so far: the services and the database, not the load generator. */
+export const systemCpuSeconds = () => (ownTreeTicks() - (processStat(process.pid)?.ownTicks ?? 0)) / TICKS_PER_SECOND;
 
 /**
  * Starts watching the machine's CPU; the returned function gives the share of all cores that processes

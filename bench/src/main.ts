@@ -7,11 +7,12 @@ import { AuthConfigSchema } from "../../services/auth-api/src/config.ts";
 import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
 import type { HashLimit } from "./hash-limit.ts";
 import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
-import { watchForeignCpu } from "./cpu.ts";
+import { processCpuSeconds, systemCpuSeconds, watchForeignCpu } from "./cpu.ts";
 import { describeMachine } from "./machine.ts";
 import { sampleRss } from "./memory.ts";
-import { renderMarkdown, type HashingRun, type HashLimitRun, type Measurements, type Service } from "./report.ts";
-import { startSystem } from "./system.ts";
+import { renderMarkdown, type HashingRun, type HashLimitRun, type Measurements, type ObservedRun, type Service } from "./report.ts";
+import { ratio } from "./stats.ts";
+import { startSystem } from "../../scripts/lib/system.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" } } });
 const seconds = Number(values.seconds);
@@ -47,7 +48,7 @@ const usersUrl = `http://127.0.0.1:${usersPort}`;
 const authUrl = `http://127.0.0.1:${authPort}`;
 
 console.log(`Starting the system (users-api :${usersPort}, auth-api :${authPort}), ${seconds} s per run…`);
-const system = await startSystem({ usersPort, authPort });
+const system = await startSystem({ usersPort, authPort, logs: "ignore" });
 const pids = { "auth-api": system.services["auth-api"].pid, "users-api": system.services["users-api"].pid } satisfies Record<Service, number>;
 
 let measurements: Measurements;
@@ -78,15 +79,17 @@ async function measure(): Promise<Measurements> {
   await getHealth(usersUrl, 10, 2);
   await getUser(usersUrl, 10, 2, token);
 
-  const health: LoadResult[] = [];
-  const user: LoadResult[] = [];
+  const health: ObservedRun[] = [];
+  const user: ObservedRun[] = [];
   for (const connections of fastConnections) {
-    health.push(await step(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)));
-    user.push(await step(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)));
+    health.push(await observe(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)));
+    user.push(await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)));
   }
   const signUps = await hashingRuns("hash", "POST /signup", (connections) => signUp(usersUrl, connections, seconds, password, `${runId}-${connections}`));
   const logIns = await hashingRuns("verify", "POST /login", (connections) => logIn(usersUrl, connections, seconds, users));
-  const overload = await step(`POST /login flood, ${overloadConnections} connections`, () => flood(() => logIn(usersUrl, overloadConnections, seconds, users)));
+  // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
+  await logIn(usersUrl, overloadConnections, seconds, users);
+  const overload = await flood(`POST /login flood, ${overloadConnections} connections`, () => logIn(usersUrl, overloadConnections, seconds, users));
 
   return { startedAt, machine, settings, signUp: signUps, logIn: logIns, getUser: user, health, overload };
 }
@@ -96,18 +99,34 @@ async function hashingRuns(operation: "hash" | "verify", label: string, run: (co
   const runs: HashingRun[] = [];
   let limitBefore = await step(`Bun.password.${operation} limit`, () => hashLimit(operation));
   for (const connections of hashingConnections) {
-    const stopSampling = sampleRss(pids);
-    const load = await step(`${label}, ${connections} connections`, () => run(connections));
-    const rss = stopSampling();
+    const observed = await observe(`${label}, ${connections} connections`, () => run(connections));
     const limitAfter = await step(`Bun.password.${operation} limit`, () => hashLimit(operation));
-    runs.push({ limitBefore, limitAfter, load, rss });
+    runs.push({ ...observed, limitBefore, limitAfter });
     limitBefore = limitAfter;
   }
   return runs;
 }
 
-async function flood(run: () => Promise<LoadResult>): Promise<Measurements["overload"]> {
+/** A load run with each service's memory sampled and its CPU time per response counted. */
+async function observe(label: string, run: () => Promise<LoadResult>): Promise<ObservedRun> {
   const stopSampling = sampleRss(pids);
+  const before = cpuSeconds();
+  const load = await step(label, run);
+  const after = cpuSeconds();
+  const responses = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
+  const perResponse = (part: keyof typeof before) => ratio((after[part] - before[part]) * 1000, responses);
+  return {
+    load,
+    rss: stopSampling(),
+    cpuMsPerResponse: { "auth-api": perResponse("auth-api"), "users-api": perResponse("users-api"), system: perResponse("system") },
+  };
+}
+
+function cpuSeconds() {
+  return { "auth-api": processCpuSeconds(pids["auth-api"]), "users-api": processCpuSeconds(pids["users-api"]), system: systemCpuSeconds() };
+}
+
+async function flood(label: string, run: () => Promise<LoadResult>): Promise<Measurements["overload"]> {
   let maxHashesInFlight = 0;
   let maxHashesQueued = 0;
   let flooding = true;
@@ -119,10 +138,10 @@ async function flood(run: () => Promise<LoadResult>): Promise<Measurements["over
       await Bun.sleep(200);
     }
   })();
-  const load = await run();
+  const observed = await observe(label, run);
   flooding = false;
   await watchMetrics;
-  return { load, rss: stopSampling(), maxHashesInFlight, maxHashesQueued };
+  return { ...observed, maxHashesInFlight, maxHashesQueued };
 }
 
 /** Runs the hashing limit in its own process, at the cost auth-api runs with. */
@@ -134,14 +153,14 @@ async function hashLimit(operation: "hash" | "verify"): Promise<HashLimitRun> {
   );
   const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
   if (code !== 0) throw new Error(`hash-limit.ts exited with code ${code}`);
-  return { perSecond: (JSON.parse(output) as HashLimit).perSecond, foreignCpu: foreignCpu() };
+  const { perSecond, cpuMsPerOperation } = JSON.parse(output) as HashLimit;
+  return { perSecond, cpuMsPerOperation, foreignCpu: foreignCpu() };
 }
 
-async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
+async function step<T extends { perSecond: number; foreignCpu: number }>(label: string, run: () => Promise<T>): Promise<T> {
   process.stdout.write(`  ${label}… `);
   const result = await run();
-  const { perSecond, foreignCpu } = (result as { load?: LoadResult }).load ?? (result as Partial<LoadResult>);
-  console.log(perSecond === undefined ? "done" : `${perSecond.toFixed(1)}/s (other load ${((foreignCpu ?? 0) * 100).toFixed(0)}%)`);
+  console.log(`${result.perSecond.toFixed(1)}/s (other load ${(result.foreignCpu * 100).toFixed(0)}%)`);
   return result;
 }
 

@@ -3,9 +3,13 @@ import { readFileSync } from "node:fs";
 /** Resident memory of one process over a load run, in MiB. */
 export interface RssSummary {
   peak: number;
-  /** Mean of the first and of the last quarter of the samples: equal when memory stayed flat. */
-  firstQuarter: number;
-  lastQuarter: number;
+  /**
+   * Highest sample in the first and in the second half of the run: about equal when memory stayed flat.
+   * Peaks, not means: every argon2id hash allocates and frees its whole memory cost, so RSS swings by that
+   * much from one sample to the next, and only the peaks compare like with like.
+   */
+  firstHalfPeak: number;
+  secondHalfPeak: number;
   samples: number;
 }
 
@@ -21,12 +25,11 @@ const rssMiB = (pid: number): number | undefined => {
 /** Summarises RSS samples; undefined without any. */
 export function summarizeRss(samples: readonly number[]): RssSummary | undefined {
   if (samples.length === 0) return undefined;
-  const quarter = Math.max(1, Math.floor(samples.length / 4));
-  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const half = Math.ceil(samples.length / 2);
   return {
     peak: Math.max(...samples),
-    firstQuarter: mean(samples.slice(0, quarter)),
-    lastQuarter: mean(samples.slice(-quarter)),
+    firstHalfPeak: Math.max(...samples.slice(0, half)),
+    secondHalfPeak: Math.max(...samples.slice(-half)),
     samples: samples.length,
   };
 }
