@@ -5,7 +5,7 @@ import { ensureGoTools } from "../lib/go-tools.ts";
 import type { KubeTestServer } from "./kube-apiserver.ts";
 import { createTestPki } from "./pki.ts";
 
-// Generous: the first start on a loaded 2-core machine spends most of this compiling CEL and OpenAPI schemas.
+// Generous: a start takes about 5 s here, many times that while builds or other suites load the machine.
 const etcdReadyTimeoutMs = 30_000;
 const apiserverReadyTimeoutMs = 120_000;
 const stopGraceMs = 5_000;
