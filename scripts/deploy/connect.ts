@@ -2,7 +2,7 @@
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { KubeConfig, type User } from "@kubernetes/client-node";
-import { createEksToken, type EksToken } from "./eks-token.ts";
+import { createEksToken, renewingToken } from "./eks-token.ts";
 
 export function fromKubeconfig(path: string, context?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -13,9 +13,6 @@ export function fromKubeconfig(path: string, context?: string): KubeConfig {
   }
   return kubeConfig;
 }
-
-/** Renew this long before the 15-minute limit so a request in flight never carries an expired token. */
-const renewMarginMs = 5 * 60 * 1000;
 
 /**
  * The standard provider chain finds environment variables, a shared profile, SSO, or the web identity token that
@@ -28,7 +25,7 @@ export async function fromEks(clusterName: string, region?: string): Promise<Kub
   const { cluster } = await eks.send(new DescribeClusterCommand({ name: clusterName }));
   if (!cluster?.endpoint || !cluster.certificateAuthority?.data) throw new Error(`EKS cluster ${clusterName} has no endpoint or CA yet (status ${cluster?.status})`);
 
-  let current: EksToken | undefined;
+  const token = renewingToken(() => createEksToken({ clusterName, region: resolvedRegion, credentials }));
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false }],
@@ -39,10 +36,7 @@ export async function fromEks(clusterName: string, region?: string): Promise<Kub
   kubeConfig.addAuthenticator({
     isAuthProvider: (user: User) => user.authProvider?.name === "accounts-eks",
     async applyAuthentication(_user, options) {
-      if (!current || current.expiresAt.getTime() - Date.now() < renewMarginMs) {
-        current = await createEksToken({ clusterName, region: resolvedRegion, credentials });
-      }
-      options.headers = { ...options.headers, authorization: `Bearer ${current.token}` };
+      options.headers = { ...options.headers, authorization: `Bearer ${await token()}` };
     },
   });
   return kubeConfig;

@@ -2,7 +2,7 @@
 // then the presigned URL is decoded and its SigV4 signature recomputed independently with node:crypto.
 import { describe, expect, test } from "bun:test";
 import { createHash, createHmac } from "node:crypto";
-import { createEksToken, TOKEN_LIFETIME_MS } from "./eks-token.ts";
+import { createEksToken, renewingToken, TOKEN_LIFETIME_MS } from "./eks-token.ts";
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const now = new Date("2026-01-02T03:04:05Z");
@@ -49,6 +49,23 @@ describe("EKS token", () => {
     const url = decode(token);
     expect(url.searchParams.get("X-Amz-Security-Token")).toBe("session/token+with=chars");
     expect(url.searchParams.get("X-Amz-Signature")).toBe(expectedSignature(url, "accounts"));
+  });
+
+  test("a long deploy gets a new token before the old one's 15 minutes run out", async () => {
+    let clock = now.getTime();
+    let made = 0;
+    const token = renewingToken(async () => {
+      made += 1;
+      return createEksToken({ clusterName: "accounts", region: "eu-west-1", credentials, now: new Date(clock) });
+    }, () => clock);
+    const first = await token();
+    clock += 9 * 60 * 1000;
+    expect(await token()).toBe(first);
+    clock += 2 * 60 * 1000; // 11 minutes in: under 5 left
+    const second = await token();
+    expect(second).not.toBe(first);
+    expect(decode(second).searchParams.get("X-Amz-Date")).toBe("20260102T031505Z");
+    expect(made).toBe(2);
   });
 });
 

@@ -49,3 +49,19 @@ export async function createEksToken(options: {
     expiresAt: new Date(signingDate.getTime() + TOKEN_LIFETIME_MS),
   };
 }
+
+/** Renew this long before the 15 minutes run out, so a request in flight never carries an expired token. */
+const renewMarginMs = 5 * 60 * 1000;
+
+/** The current token for each request of a long deploy, made anew when it nears its end. */
+export function renewingToken(create: () => Promise<EksToken>, now: () => number = Date.now): () => Promise<string> {
+  let current: Promise<EksToken> | undefined;
+  return async () => {
+    if (!current || (await current).expiresAt.getTime() - now() < renewMarginMs) {
+      current = create();
+      // A failed attempt is not kept: the next request tries again.
+      current.catch(() => (current = undefined));
+    }
+    return (await current).token;
+  };
+}
