@@ -1,7 +1,7 @@
 /**
  * Starts etcd + kube-apiserver in a fresh temporary folder and prints one JSON line on stdout: the
  * `KubeTestServer` (or `{ "error": … }`). Everything stops and the folder is deleted when stdin closes,
- * on SIGINT or SIGTERM.
+ * on SIGHUP, SIGINT or SIGTERM.
  *
  * The test harness runs this as a child and holds its stdin open: when the test process ends in any way,
  * even by SIGKILL, the pipe closes and this cleans up (`bun test` runs no `exit` listeners, oven-sh/bun#8434).
@@ -19,8 +19,9 @@ const stopAndExit = (code: number) => {
   stopping ??= controlPlane.stop().finally(() => rmSync(controlPlane.dir, { recursive: true, force: true }));
   void stopping.finally(() => process.exit(code));
 };
-process.on("SIGINT", () => stopAndExit(130));
-process.on("SIGTERM", () => stopAndExit(143));
+for (const [signal, number] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGTERM", 15]] as const) {
+  process.on(signal, () => stopAndExit(128 + number));
+}
 void (async () => {
   for await (const _ of Bun.stdin.stream());
   stopAndExit(0);
