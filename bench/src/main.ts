@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startSystem } from "../../scripts/lib/system.ts";
 import { AuthConfigSchema } from "../../services/auth-api/src/config.ts";
 import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
 import type { HashLimit } from "./hash-limit.ts";
@@ -12,7 +13,6 @@ import { describeMachine } from "./machine.ts";
 import { sampleRss } from "./memory.ts";
 import { renderMarkdown, type HashingRun, type HashLimitRun, type Measurements, type ObservedRun, type Service } from "./report.ts";
 import { ratio } from "./stats.ts";
-import { startSystem } from "../../scripts/lib/system.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" } } });
 const seconds = Number(values.seconds);
@@ -34,8 +34,8 @@ const settings: Measurements["settings"] = {
   database: process.env.MONGODB_URI ? "MONGODB_URI" : "FerretDB 1.24 on SQLite (started by the bench)",
 };
 const capacity = settings.hashConcurrency + settings.hashQueueLimit;
-// Within capacity: exactly the hashes that can run at once, then enough to fill the queue too.
-const hashingConnections = [settings.hashConcurrency, capacity];
+// Within capacity: one request at a time (latency without waiting), as many as hash at once, enough to fill the queue too.
+const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])];
 const fastConnections = [10, 100];
 const overloadConnections = 20 * capacity;
 const password = "bench-password-correct-horse";

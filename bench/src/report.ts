@@ -79,15 +79,12 @@ export const TARGETS = { hashingShare: 0.9, userShareOfHealth: 0.5, overloadRssG
 const percent = (value: number | undefined) => (value === undefined ? "n/a" : `${(value * 100).toFixed(0)}%`);
 const fixed = (value: number | undefined, digits = 1) => (value === undefined ? "n/a" : value.toFixed(digits));
 
-/** The run with the highest share of its adjacent hashing limit. */
-export function bestHashingRun(runs: readonly HashingRun[]) {
-  let best: { run: HashingRun; share: number } | undefined;
-  for (const run of runs) {
-    const share = ratio(run.load.perSecond, limitOf(run));
-    if (share !== undefined && (best === undefined || share > best.share)) best = { run, share };
-  }
-  return best;
-}
+/**
+ * The run a target is judged on: the one with the most connections, which keeps the hash queue full so the
+ * hashing threads never wait for a request. Chosen by design, not as the best of noisy numbers.
+ */
+export const saturatedRun = (runs: readonly HashingRun[]) =>
+  runs.reduce<HashingRun | undefined>((most, run) => (most && most.load.connections >= run.load.connections ? most : run), undefined);
 
 const peakPerSecond = (runs: readonly ObservedRun[]) => Math.max(0, ...runs.map((run) => run.load.perSecond));
 
@@ -104,14 +101,17 @@ export function rejectedShare(load: LoadResult): number | undefined {
 
 /** Each target of the issue, measured against this run. */
 export function evaluateTargets(m: Measurements): Target[] {
+  // Met only when both the rates and the CPU times say so: on a shared machine the rates alone can err either way.
   const hashing = (name: string, runs: HashingRun[], operation: string): Target => {
-    const best = bestHashingRun(runs);
+    const run = saturatedRun(runs);
+    const share = run && ratio(run.load.perSecond, limitOf(run));
+    const cpuShare = run && cpuBoundShare(run);
     return {
       name: `${name} ≥ ${percent(TARGETS.hashingShare)} of the ${operation} limit`,
-      measured: best
-        ? `${percent(best.share)} (${fixed(best.run.load.perSecond)}/s of ${fixed(limitOf(best.run))}/s at ${best.run.load.connections} connections; by CPU time ${percent(cpuBoundShare(best.run))})`
-        : "no successful requests",
-      met: best !== undefined && best.share >= TARGETS.hashingShare,
+      measured: run
+        ? `${percent(share)} (${fixed(run.load.perSecond)}/s of ${fixed(limitOf(run))}/s at ${run.load.connections} connections); by CPU time ${percent(cpuShare)}`
+        : "no runs",
+      met: share !== undefined && cpuShare !== undefined && share >= TARGETS.hashingShare && cpuShare >= TARGETS.hashingShare,
     };
   };
   const userShare = ratio(peakPerSecond(m.getUser), peakPerSecond(m.health));
@@ -123,7 +123,7 @@ export function evaluateTargets(m: Measurements): Target[] {
     hashing("Login", m.logIn, "verify"),
     {
       name: `GET /user ≥ ${percent(TARGETS.userShareOfHealth)} of GET /health`,
-      measured: `${percent(userShare)} (${fixed(peakPerSecond(m.getUser), 0)}/s of ${fixed(peakPerSecond(m.health), 0)}/s, peak of each; by CPU time ${percent(userCpuShare)})`,
+      measured: `${percent(userShare)} (${fixed(peakPerSecond(m.getUser), 0)}/s of ${fixed(peakPerSecond(m.health), 0)}/s, peak of each); by CPU time ${percent(userCpuShare)}`,
       met: userShare !== undefined && userShare >= TARGETS.userShareOfHealth,
     },
     {
