@@ -10,6 +10,7 @@ import {
   pruneCandidates,
   readApplySet,
   readRevision,
+  type Revision,
   withMembership,
   writeApplySet,
 } from "./applyset.ts";
@@ -64,10 +65,36 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
   const previous = readRevision(applySet);
   const allKinds = [...new Set([...applySet.groupKinds, ...groupKindsOf(desired)])];
   const widened = { ...applySet, groupKinds: allKinds };
-  await reconcile(kube, widened, desired, log);
   const timeoutLabel = `the ${options.timeoutMs / 1000} s timeout`;
-  log(`waiting for the rollout (until ${timeoutLabel} since the start)`);
-  const stuck = await waitForRollout(kube, desired.filter(isWorkload), { deadline: rolloutDeadline, timeoutLabel, log });
+  // Manifests and images of the last good revision; the Secrets stay as this deploy wrote them.
+  const rollBack = async (to: Revision): Promise<number> => {
+    log(`rolling back to image tag ${to.imageTag}`);
+    const restored = desiredObjects(to.objects, secretsToApply, applySet, values);
+    await reconcile(kube, widened, restored, log);
+    const stillStuck = await waitForRollout(kube, restored.filter(isWorkload), {
+      deadline: new Date(Date.now() + options.timeoutMs),
+      timeoutLabel,
+      log,
+    });
+    await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(restored) }, { dryRun: false });
+    log(
+      stillStuck.length === 0
+        ? `rolled back to image tag ${to.imageTag}; the deploy of ${options.imageTag} failed`
+        : `the rollback to ${to.imageTag} did not finish either: ${stillStuck.map(({ workload }) => describe(workload)).join(", ")}`,
+    );
+    return 1;
+  };
+  let stuck: Awaited<ReturnType<typeof waitForRollout>> = [];
+  try {
+    await reconcile(kube, widened, desired, log);
+    log(`waiting for the rollout (until ${timeoutLabel} since the start)`);
+    stuck = await waitForRollout(kube, desired.filter(isWorkload), { deadline: rolloutDeadline, timeoutLabel, log });
+  } catch (error) {
+    // Some objects may already be changed: restore the last good revision as for a failed rollout.
+    if (!previous) throw error;
+    log(`the deploy failed: ${(error as Error).message}`);
+    return rollBack(previous);
+  }
   if (stuck.length === 0) {
     const revision = encodeRevision({ imageTag: options.imageTag, objects: manifests });
     await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(desired), revisionData: revision }, { dryRun: false });
@@ -82,21 +109,7 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
     log("no earlier revision to restore (this was the first deploy): the failed one stays in place");
     return 1;
   }
-  log(`rolling back to image tag ${previous.imageTag}`);
-  const restored = desiredObjects(previous.objects, secretsToApply, applySet, values);
-  await reconcile(kube, widened, restored, log);
-  const stillStuck = await waitForRollout(kube, restored.filter(isWorkload), {
-    deadline: new Date(Date.now() + options.timeoutMs),
-    timeoutLabel,
-    log,
-  });
-  await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(restored) }, { dryRun: false });
-  log(
-    stillStuck.length === 0
-      ? `rolled back to image tag ${previous.imageTag}; the deploy of ${options.imageTag} failed`
-      : `the rollback to ${previous.imageTag} did not finish either: ${stillStuck.map(({ workload }) => describe(workload)).join(", ")}`,
-  );
-  return 1;
+  return rollBack(previous);
 }
 
 /** Everything to apply, labelled as members of our ApplySet, pods annotated with a digest of their Secrets. */
