@@ -3,7 +3,7 @@
 // TLS from a private CA as EKS does, records what the deploy tool sends. The real token check is AWS's own.
 import { afterAll, expect, test } from "bun:test";
 import { createTestPki } from "../testing/pki.ts";
-import { runDeploy, secretInputs } from "./testing/cluster.ts";
+import { canRunCli, runDeploy, secretInputs } from "./testing/cluster.ts";
 
 const pki = await createTestPki();
 const eksRequests: Array<{ request: string; authorization: string }> = [];
@@ -38,7 +38,7 @@ afterAll(() => {
   eksApi.stop(true);
 });
 
-test("--eks-cluster: credentials from the provider chain, endpoint and CA from DescribeCluster, a signed EKS token", async () => {
+test.skipIf(!canRunCli)("--eks-cluster: credentials from the provider chain, endpoint and CA from DescribeCluster, a signed EKS token", async () => {
   const run = await runDeploy(["dev", "--image-tag", "v1", "--eks-cluster", "accounts-test", "--region", "eu-west-1", "--dry-run"], {
     namespace: "eks-test",
     env: {
