@@ -3,7 +3,7 @@
 // namespace controller). DEPLOY_TEST_OMIT ("Kind/name,…") drops objects, as a manifest change would.
 import { synthManifests } from "../../../k8s/src/manifests.ts";
 import { main } from "../cli.ts";
-import { moveToNamespace } from "./manifests.ts";
+import type { KubeObject } from "../objects.ts";
 
 const namespace = process.env.DEPLOY_TEST_NAMESPACE;
 if (!namespace) throw new Error("DEPLOY_TEST_NAMESPACE is not set");
@@ -17,3 +17,12 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   log: (line) => console.log(line),
 });
+
+/** Cluster-scoped objects other than the Namespace get a prefixed name, for the same reason. */
+function moveToNamespace(manifests: Array<Record<string, any>>, namespace: string): KubeObject[] {
+  return (manifests as KubeObject[]).map((object) => {
+    if (object.kind === "Namespace") return { ...object, metadata: { ...object.metadata, name: namespace } };
+    if (!object.metadata.namespace) return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };
+    return { ...object, metadata: { ...object.metadata, namespace } };
+  });
+}
