@@ -39,16 +39,22 @@ export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promi
 }
 
 async function readyLine(stdout: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
-  const timeout = setTimeout(() => stdout.cancel(), timeoutMs);
+  const reader = stdout.getReader();
+  const decoder = new TextDecoder();
+  // Cancelling ends a pending read with `done`, so a server that never gets ready cannot hang the caller.
+  const timeout = setTimeout(() => void reader.cancel(), timeoutMs);
   let seen = "";
   try {
-    for await (const chunk of stdout.pipeThrough(new TextDecoderStream())) {
-      seen += chunk;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
       const match = /^ready (\S+)$/m.exec(seen);
       if (match) return match[1]!;
     }
   } finally {
     clearTimeout(timeout);
+    reader.releaseLock();
   }
   throw new Error(`FerretDB did not become ready within ${timeoutMs / 1000} s`);
 }
