@@ -68,6 +68,7 @@ export async function runLoad(url: string, connections: number, seconds: number,
   };
 }
 
+// setupRequest runs before every request, including the first.
 const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /** POST /signup, a new address on every request. */
@@ -75,7 +76,6 @@ export function signUp(baseUrl: string, connections: number, seconds: number, pa
   let next = 0;
   return runLoad(`${baseUrl}/signup`, connections, seconds, {
     method: "POST",
-    ...json({}),
     setupRequest: (request) => ({ ...request, ...json({ email: `bench-${runId}-${next++}@example.com`, password }) }),
   });
 }
@@ -85,7 +85,6 @@ export function logIn(baseUrl: string, connections: number, seconds: number, use
   let next = 0;
   return runLoad(`${baseUrl}/login`, connections, seconds, {
     method: "POST",
-    ...json({}),
     setupRequest: (request) => ({ ...request, ...json(users[next++ % users.length]) }),
   });
 }
