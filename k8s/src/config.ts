@@ -53,8 +53,11 @@ export function requiredSecrets(config: EnvironmentConfig): SecretSpec[] {
 
 /** The URI users-api needs for the in-cluster MongoDB; the deploy tool stores it in `secrets.mongodbUri`. */
 export function inClusterMongodbUri(username: string, password: string): string {
-  const host = `${workloadNames.mongodb}-0.${workloadNames.mongodb}.${namespace}.svc`;
-  return `mongodb://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${ports.mongodb}/accounts?authSource=admin`;
+  const uri = new URL(`mongodb://${workloadNames.mongodb}-0.${workloadNames.mongodb}.${namespace}.svc:${ports.mongodb}/accounts`);
+  uri.username = username; // URL percent-encodes both
+  uri.password = password;
+  uri.searchParams.set("authSource", "admin");
+  return uri.href;
 }
 
 export interface WorkloadConfig {

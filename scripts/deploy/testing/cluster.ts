@@ -51,7 +51,7 @@ export function secretInputs(): Record<string, string> {
     INTERNAL_TOKEN: randomBytes(32).toString("base64url"),
     MONGO_INITDB_ROOT_USERNAME: "root",
     MONGO_INITDB_ROOT_PASSWORD: randomBytes(24).toString("base64url"),
-    MONGODB_URI: `mongodb://app:${randomBytes(12).toString("hex")}@db.example.com/accounts`,
+    MONGODB_URI: Object.assign(new URL("mongodb://db.example.com/accounts"), { username: "app", password: randomBytes(12).toString("hex") }).href,
   };
 }
 
