@@ -126,12 +126,28 @@ export function evaluateTargets(m: Measurements): Target[] {
       measured: `${percent(userShare)} (${fixed(peakPerSecond(m.getUser), 0)}/s of ${fixed(peakPerSecond(m.health), 0)}/s, peak of each); by CPU time ${percent(userCpuShare)}`,
       met: userShare !== undefined && userShare >= TARGETS.userShareOfHealth,
     },
+    boundedFlood(m),
     {
       name: `Memory flat during the login flood (peak RSS grows < ${percent(TARGETS.overloadRssGrowth)} from its first half to its second)`,
       measured: growth.map(([service, value]) => `${service} ${value === undefined ? "n/a" : `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`}`).join(", "),
       met: growth.every(([, value]) => value !== undefined && value < TARGETS.overloadRssGrowth),
     },
   ];
+}
+
+/** Past capacity the queue stays bounded and every refusal says when to come back. */
+function boundedFlood({ overload, settings }: Measurements): Target {
+  const refused = overload.load.statuses["503"] ?? 0;
+  const withRetryAfter = overload.load.rejected?.withRetryAfter ?? 0;
+  return {
+    name: "Past capacity: hashes in flight and queued within their bounds, every 503 with Retry-After",
+    measured: `at most ${overload.maxHashesInFlight} in flight (bound ${settings.hashConcurrency}), ${overload.maxHashesQueued} queued (bound ${settings.hashQueueLimit}); ${percent(rejectedShare(overload.load))} 503, ${withRetryAfter} of ${refused} with Retry-After`,
+    met:
+      refused > 0 &&
+      withRetryAfter === refused &&
+      overload.maxHashesInFlight <= settings.hashConcurrency &&
+      overload.maxHashesQueued <= settings.hashQueueLimit,
+  };
 }
 
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;

@@ -78,11 +78,12 @@ describe("targets", () => {
 
   test("each target met or missed by the numbers", () => {
     const targets = evaluateTargets(measurements());
-    expect(targets.map((target) => target.met)).toEqual([true, true, true, true]);
+    expect(targets.map((target) => target.met)).toEqual([true, true, true, true, true]);
     // CPU: the bare hash took (90 + 94) / 2 ms, the system 100 ms per sign-up; /health 0.2 ms, /user 0.5 ms at best.
     expect(targets[0]!.measured).toBe("95% (19.0/s of 20.0/s at 6 connections); by CPU time 92% (auth-api alone 97%)");
     expect(targets[2]!.measured).toBe("53% (2100/s of 4000/s, peak of each); by CPU time 40%");
-    expect(targets[3]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
+    expect(targets[3]!.measured).toBe("at most 2 in flight (bound 2), 4 queued (bound 4); 90% 503, 1620 of 1620 with Retry-After");
+    expect(targets[4]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
 
     const missed = evaluateTargets(
       measurements({
@@ -91,7 +92,7 @@ describe("targets", () => {
         overload: { ...measurements().overload, rss: { "auth-api": rss(100, 111), "users-api": rss(150, 150) } },
       }),
     );
-    expect(missed.map((target) => target.met)).toEqual([false, true, false, false]);
+    expect(missed.map((target) => target.met)).toEqual([false, true, false, true, false]);
   });
 
   test("a rate above the limit is not enough when the CPU times say otherwise", () => {
@@ -103,6 +104,15 @@ describe("targets", () => {
   test("a limit of zero is a miss, not a division by zero", () => {
     const [signUp] = evaluateTargets(measurements({ signUp: [hashing(0, 0, 0)] }));
     expect(signUp).toMatchObject({ met: false, measured: "n/a (0.0/s of 0.0/s at 2 connections); by CPU time 92% (auth-api alone 97%)" });
+  });
+
+  test("the flood is unbounded when the queue overflows its bound or a 503 lacks Retry-After", () => {
+    const { overload } = measurements();
+    const flood = (changes: Partial<Measurements["overload"]>) => evaluateTargets(measurements({ overload: { ...overload, ...changes } }))[3]!.met;
+    expect(flood({ maxHashesQueued: 5 })).toBe(false);
+    expect(flood({ maxHashesInFlight: 3 })).toBe(false);
+    expect(flood({ load: { ...overload.load, rejected: { ...overload.load.rejected!, withRetryAfter: 1619 } } })).toBe(false);
+    expect(flood({ load: { ...overload.load, statuses: { "200": 50 }, rejected: undefined } })).toBe(false);
   });
 
   test("the share of 503s counts every response of the flood", () => {
