@@ -19,10 +19,17 @@ export function albAnnotations(config: EnvironmentConfig, drainSeconds: number):
   };
 }
 
+/**
+ * Only the public API reaches the internet: /metrics, /ready and the docs stay inside the cluster (the
+ * ALB's health checks go to the pods directly), and the ALB answers 404 for every other path.
+ */
+export const publicPaths = ["/signup", "/login", "/user"] as const;
+
 export function usersApiIngress(scope: Construct, config: EnvironmentConfig, service: kplus.Service): kplus.Ingress {
+  const backend = kplus.IngressBackend.fromService(service, { port: 80 });
   return new kplus.Ingress(scope, "ingress", {
     metadata: { name: workloadNames.usersApi, namespace, annotations: albAnnotations(config, config.usersApi.drainSeconds) },
     className: "alb",
-    rules: [{ host: config.host, path: "/", pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(service, { port: 80 }) }],
+    rules: publicPaths.map((path) => ({ host: config.host, path, pathType: kplus.HttpIngressPathType.EXACT, backend })),
   });
 }

@@ -86,12 +86,21 @@ describe.each(environments)("%s manifests", (environment) => {
       "alb.ingress.kubernetes.io/healthcheck-path": "/ready",
     });
     expect(JSON.parse(annotations["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
-    expect(ingress!.spec.rules).toEqual([
-      {
-        host: config.host,
-        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: workloadNames.usersApi, port: { number: 80 } } } }] },
-      },
-    ]);
+    const backend = { service: { name: workloadNames.usersApi, port: { number: 80 } } };
+    const [rule, ...otherRules] = ingress!.spec.rules;
+    expect(otherRules).toHaveLength(0);
+    expect(rule.host).toBe(config.host);
+    const byPath = (a: KubeObject, b: KubeObject) => a.path.localeCompare(b.path);
+    expect(rule.http.paths.toSorted(byPath)).toEqual(
+      ["/signup", "/login", "/user"].map((path) => ({ path, pathType: "Exact", backend })).toSorted(byPath),
+    );
+  });
+
+  test("/metrics, /ready, /health and the API docs are not routed from the internet", () => {
+    const routed = ofKind(objects, "Ingress").flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule: KubeObject) => rule.http.paths.map((path: KubeObject) => path.path)),
+    );
+    for (const path of ["/", "/metrics", "/ready", "/health", "/swagger", "/swagger/json"]) expect(routed).not.toContain(path);
   });
 
   test("Secrets are referenced by name, never written, and are exactly the ones the deploy tool must fill", () => {
