@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureGoTools } from "./go-tools.ts";
+import { terminate } from "./processes.ts";
 
 export interface LocalDatabase {
   uri: string;
@@ -24,8 +25,7 @@ export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promi
     stderr: "inherit",
   });
   const stop = async () => {
-    server.kill("SIGTERM");
-    await server.exited;
+    await terminate([server]);
     rmSync(dataDir, { recursive: true, force: true });
   };
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../services/shared/src/secrets.ts";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
+import { terminate } from "./processes.ts";
 
 type ServiceName = "auth-api" | "users-api";
 
@@ -20,7 +21,7 @@ const readyTimeoutMs = 60_000;
 /**
  * The whole system on this machine: MONGODB_URI if set, else a throw-away FerretDB; a signing key
  * and internal token made for this run that live only in the services' environment; auth-api,
- * then users-api, each waited for until `/ready`. `stop()` ends them (SIGTERM) and the database.
+ * then users-api, each waited for until `/ready`. `stop()` ends them and the database.
  */
 export async function startSystem({ usersPort, authPort, watch = false, logs = "inherit" }: SystemOptions) {
   const database: LocalDatabase | undefined = process.env.MONGODB_URI ? undefined : await startFerretDB();
@@ -29,8 +30,7 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
   const services: Partial<Record<ServiceName, Bun.Subprocess>> = {};
 
   const stop = async () => {
-    for (const child of Object.values(services)) child.kill("SIGTERM");
-    await Promise.all(Object.values(services).map((child) => child.exited));
+    await terminate(Object.values(services));
     await database?.stop();
   };
 

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureGoTools } from "../lib/go-tools.ts";
+import { terminate } from "../lib/processes.ts";
 import type { KubeTestServer } from "./kube-apiserver.ts";
 import { createTestPki } from "./pki.ts";
 
@@ -124,13 +125,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
-    const running = this.#components.map((component) => component.process);
-    for (const process of running) process.kill("SIGTERM");
-    const allExited = Promise.all(running.map((process) => process.exited));
-    if ((await Promise.race([allExited, Bun.sleep(stopGraceMs)])) === undefined) {
-      for (const process of running) process.kill("SIGKILL");
-      await allExited;
-    }
+    await terminate(this.#components.map((component) => component.process), stopGraceMs);
   }
 
   #spawn(name: string, command: string[]): Component {
