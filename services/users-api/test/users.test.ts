@@ -33,7 +33,11 @@ beforeAll(async () => {
   db = await connectTestDatabase("users_module");
   // As the seed's Express services wrote it: the address as typed, a bcrypt hash in `password`.
   const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
-  await db.collection("users").insertOne({ email: "Seed@Example.com ", password: bcrypt });
+  await db.collection("users").insertMany([
+    { email: "Seed@Example.com ", password: bcrypt },
+    // An address sign-up's format check would refuse today (no dot in the domain).
+    { email: "Admin@LocalHost", password: bcrypt },
+  ]);
   await prepareUsersCollection(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
   users = buildUsersApp(db, authApi.url);
@@ -122,6 +126,14 @@ describe("GET /user", () => {
     const { status, body } = await call("GET", "/user", { token: session.token });
     expect(status).toBe(200);
     expect(body).toEqual({ user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String) } });
+  });
+
+  test("answers a seed-era user whose address fails today's email format", async () => {
+    const { status, body: session } = await logIn("admin@localhost", seedPassword);
+    expect(status).toBe(200);
+    const me = await call("GET", "/user", { token: session.token });
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ id: session.userId, email: "admin@localhost" });
   });
 
   test("refuses a missing, malformed, tampered, unsigned or foreign token with 401", async () => {
