@@ -47,6 +47,13 @@ describe("GitHub workflows", () => {
     expect(Object.keys(deploy.on.push)).toEqual(["branches"]);
   });
 
+  test("deploy: only a commit that passed the test suite is deployed", () => {
+    const ci = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/ci.yml"), "utf8")) as any;
+    expect(Object.keys(ci.on)).toContain("workflow_call");
+    expect(deploy.jobs.test.uses).toBe("./.github/workflows/ci.yml");
+    expect(job.needs).toBe("test");
+  });
+
   test("deploy: both images tagged with the commit, then the deploy tool with that tag", () => {
     const builds = job.steps.filter((step: any) => String(step.uses).startsWith("docker/build-push-action@"));
     expect(builds.map((step: any) => step.with.file).toSorted()).toEqual(["services/auth-api/Dockerfile", "services/users-api/Dockerfile"]);
