@@ -15,10 +15,19 @@ export const AuthConfigSchema = Type.Object({
   JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 3600 }),
   HASH_MEMORY_KIB: Type.Integer({ minimum: MIN_HASH_MEMORY_KIB, default: MIN_HASH_MEMORY_KIB }),
   HASH_TIME_COST: Type.Integer({ minimum: MIN_HASH_TIME_COST, default: MIN_HASH_TIME_COST }),
-  HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: availableParallelism() }),
-  // Unset means twice HASH_CONCURRENCY, which a static schema default cannot express.
-  HASH_QUEUE_LIMIT: Type.Optional(Type.Integer({ minimum: 0 })),
+  HASH_CONCURRENCY: Type.Integer({ minimum: 1, default: availableParallelism(), description: 'Hashes running at once, each holding HASH_MEMORY_KIB' }),
+  // Unset means HASH_QUEUE_PER_SLOT × HASH_CONCURRENCY, which a static schema default cannot express.
+  HASH_QUEUE_LIMIT: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Hashes waiting for a slot, beyond which requests get 503 (default: 8 × HASH_CONCURRENCY)' }),
+  ),
 })
+
+/**
+ * Default queue length per hashing slot. A waiting hash holds no argon2 memory (only running ones do), so
+ * the queue can be long: 8 per slot lets a burst such as ten sign-ups at once on two cores wait a few
+ * hundred milliseconds instead of getting 503, while still bounding how long a request can wait.
+ */
+export const HASH_QUEUE_PER_SLOT = 8
 
 export type AuthConfig = Static<typeof AuthConfigSchema>
 

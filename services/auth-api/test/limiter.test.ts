@@ -39,6 +39,11 @@ describe('HashLimiter', () => {
   })
 })
 
+test('unset, HASH_QUEUE_LIMIT is 8 per slot: waiting hashes hold no argon2 memory', async () => {
+  const { hasher } = await buildApp({ HASH_CONCURRENCY: 3, HASH_QUEUE_LIMIT: undefined })
+  expect([hasher.limiter.concurrency, hasher.limiter.queueLimit]).toEqual([3, 24])
+})
+
 describe('hash queue through the app', () => {
   test('a full queue answers 503 problem+json with Retry-After; gauges show in-flight and queued', async () => {
     const { app, hasher } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 1 })

@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
 import mongoose, { type Connection } from "mongoose";
+import { availableParallelism } from "node:os";
+import { HASH_QUEUE_PER_SLOT } from "../../auth-api/src/config.ts";
 import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
@@ -44,7 +46,8 @@ beforeAll(async () => {
   const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
   await db.collection("users").insertOne({ email: "Seed@Example.com ", password: bcrypt });
 
-  authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk), HASH_CONCURRENCY: "2", HASH_QUEUE_LIMIT: "8" };
+  // Hashing bounds left at their defaults: the tests below hold for what a fresh deployment runs with.
+  authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk) };
   authApi = await startService("auth-api", authPort, authEnv);
   usersApi = await startService("users-api", freePort(), {
     MONGODB_URI: url.toString(),
@@ -113,9 +116,11 @@ test("ten concurrent sign-ups of one address: one 201, nine 409", async () => {
 });
 
 test("a full hash queue in auth-api reaches the client as 503 with Retry-After", async () => {
-  // 2 hashing + 8 queued: of 20 sign-ups at once, some cannot even queue.
+  // The default bound is one hash per core running and HASH_QUEUE_PER_SLOT per core waiting: of twice that
+  // many sign-ups at once, some cannot even queue.
+  const bound = availableParallelism() * (1 + HASH_QUEUE_PER_SLOT);
   const results = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => call("POST", "/signup", { body: { email: `flood${i}@example.com`, password: "correct horse battery" } })),
+    Array.from({ length: 2 * bound }, (_, i) => call("POST", "/signup", { body: { email: `flood${i}@example.com`, password: "correct horse battery" } })),
   );
   const refused = results.filter(({ status }) => status === 503);
   expect(refused.length).toBeGreaterThan(0);

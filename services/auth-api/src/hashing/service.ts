@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { AuthConfig } from '../config'
+import { HASH_QUEUE_PER_SLOT, type AuthConfig } from '../config'
 import { HashLimiter } from './limiter'
 
 /** argon2id cost: memory in KiB and number of passes. */
@@ -67,9 +67,9 @@ export class PasswordHasher {
   }
 }
 
-/** The hasher auth-api runs with: cost and bounds from config, queue limit defaulting to twice the concurrency. */
+/** The hasher auth-api runs with: cost and bounds from config, queue limit defaulting to HASH_QUEUE_PER_SLOT per slot. */
 export const createHasher = (config: Pick<AuthConfig, 'HASH_MEMORY_KIB' | 'HASH_TIME_COST' | 'HASH_CONCURRENCY' | 'HASH_QUEUE_LIMIT'>) =>
   PasswordHasher.create(
     { memoryKiB: config.HASH_MEMORY_KIB, timeCost: config.HASH_TIME_COST },
-    new HashLimiter(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT ?? 2 * config.HASH_CONCURRENCY),
+    new HashLimiter(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT ?? HASH_QUEUE_PER_SLOT * config.HASH_CONCURRENCY),
   )
