@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Subprocess } from 'bun'
+import { startService, type RunningService } from '../../shared/test/processes'
 import { generateSigningKey } from '../src/keys/generate'
 
 // The real entry point in a child process, at the default (production) hash cost.
@@ -7,44 +7,18 @@ const ENTRY = `${import.meta.dir}/../src/index.ts`
 const INTERNAL_TOKEN = 'server-test-internal-token-0123456789'
 const auth = { authorization: `Bearer ${INTERNAL_TOKEN}`, 'content-type': 'application/json' }
 
-interface Running {
-  process: Subprocess<'ignore', 'pipe', 'pipe'>
-  url: string
-  lines: Record<string, unknown>[]
-  stdout: () => string
-}
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = Bun.spawn(['bun', ENTRY], {
-    env: { PATH: process.env.PATH!, PORT: '0', INTERNAL_TOKEN, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk), ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  let text = ''
-  const lines: Record<string, unknown>[] = []
-  const reader = child.stdout.getReader()
-  const port = await new Promise<number>((resolve, reject) => {
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return reject(new Error(`auth-api exited before listening: ${text}`))
-        text += new TextDecoder().decode(value)
-        const parsed = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)
-        lines.splice(0, lines.length, ...parsed)
-        const listening = parsed.find((line) => line.msg === 'listening')
-        if (listening) resolve(listening.port as number)
-      }
-    })()
-  })
-  return { process: child, url: `http://localhost:${port}`, lines, stdout: () => text }
-}
-
 describe('auth-api process', () => {
-  let server: Running
+  let server: RunningService
   beforeAll(async () => {
-    server = await start({ HASH_CONCURRENCY: '1', HASH_QUEUE_LIMIT: '8', BODY_LIMIT_BYTES: '2048' })
+    server = await startService('auth-api', 0, {
+      INTERNAL_TOKEN,
+      JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
+      HASH_CONCURRENCY: '1',
+      HASH_QUEUE_LIMIT: '8',
+      BODY_LIMIT_BYTES: '2048',
+    })
   })
-  afterAll(() => server.process.kill('SIGKILL'))
+  afterAll(() => server?.stop())
 
   test('hashes at the default cost (argon2id m=19456, t=2) and issues a token for it', async () => {
     const hashedResponse = await fetch(`${server.url}/hashed-pw`, {
@@ -66,9 +40,9 @@ describe('auth-api process', () => {
     expect(await token.json()).not.toHaveProperty('rehashed')
 
     await Bun.sleep(50)
-    expect(server.lines.find((line) => line.requestId === 'from-users-api-1')).toMatchObject({ route: '/hashed-pw', status: 200 })
-    expect(server.stdout()).not.toContain('correct horse battery')
-    expect(server.stdout()).not.toContain(hashed)
+    expect(server.logs().find((line) => line.requestId === 'from-users-api-1')).toMatchObject({ route: '/hashed-pw', status: 200 })
+    expect(server.output.join('\n')).not.toContain('correct horse battery')
+    expect(server.output.join('\n')).not.toContain(hashed)
   })
 
   test('a body over BODY_LIMIT_BYTES gets 413 problem+json on a real socket, declared or chunked', async () => {
@@ -99,11 +73,11 @@ describe('auth-api process', () => {
       fetch(`${server.url}/hashed-pw`, { method: 'POST', headers: auth, body: JSON.stringify({ password: 'correct horse battery' }) }),
     )
     await Bun.sleep(30)
-    server.process.kill('SIGTERM')
+    const exitCode = server.stop()
     const statuses = await Promise.all(requests.map(async (request) => (await request).status))
     expect(statuses).toEqual([200, 200, 200])
-    expect(await server.process.exited).toBe(0)
-    expect(server.lines.map((line) => line.msg)).toContain('stopped')
+    expect(await exitCode).toBe(0)
+    expect(server.logs().map((line) => line.msg)).toContain('stopped')
     await expect(fetch(`${server.url}/health`)).rejects.toThrow()
   })
 })

@@ -9,9 +9,7 @@ import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
-import { freePort, startService } from "./processes.ts";
-
-type Service = Awaited<ReturnType<typeof startService>>;
+import { freePort, startService, type RunningService as Service } from "../../shared/test/processes.ts";
 
 const internalToken = generateInternalToken();
 const authPort = freePort();
@@ -139,7 +137,7 @@ test("the request id travels users-api → auth-api and back", async () => {
   expect(headers.get("x-request-id")).toBe("trace-system-7");
   const deadline = Date.now() + 2_000;
   while (!authApi.output.some((line) => line.includes("trace-system-7")) && Date.now() < deadline) await Bun.sleep(20);
-  const authLine = authApi.output.map((line) => JSON.parse(line)).find((line) => line.requestId === "trace-system-7");
+  const authLine = authApi.logs().find((line) => line.requestId === "trace-system-7");
   expect(authLine).toMatchObject({ route: "/hashed-pw", status: 200, service: "auth-api" });
 });
 
