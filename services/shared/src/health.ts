@@ -1,23 +1,23 @@
 import { Elysia, t } from 'elysia'
 import { HttpProblem, problemResponses } from './problem'
 
-/** A readiness check: resolves true when its dependency is usable; false, a rejection or a timeout mean not ready. */
-export type ReadinessCheck = () => boolean | Promise<boolean>
+/**
+ * A readiness check: resolves true when its dependency is usable; false, a rejection or a timeout mean not
+ * ready. `signal` aborts at the timeout: pass it on (to fetch, to the database driver) so a hanging check's
+ * work stops with it instead of running on unseen.
+ */
+export type ReadinessCheck = (signal: AbortSignal) => boolean | Promise<boolean>
 
 // Below the kubelet's default probe timeout (1 s), so a hanging dependency reads as "down", not as a dead pod.
 const CHECK_TIMEOUT_MS = 800
 
 async function passes(check: ReadinessCheck): Promise<boolean> {
-  let timer: Timer | undefined
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS)
-  })
+  const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS)
+  const timedOut = new Promise<false>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true }))
   try {
-    return await Promise.race([Promise.resolve().then(check), timeout])
+    return await Promise.race([Promise.resolve().then(() => check(signal)), timedOut])
   } catch {
     return false
-  } finally {
-    clearTimeout(timer)
   }
 }
 

@@ -202,18 +202,23 @@ describe('operations endpoints', () => {
     expect(await (await ready()).json()).toEqual({ status: 'ready', checks: { database: 'up', keys: 'up' } })
   })
 
-  test('/ready treats a throwing or hanging check as down', async () => {
+  test('/ready treats a throwing or hanging check as down, and tells the hanging one to stop', async () => {
+    let hangingSignal: AbortSignal | undefined
     const { app } = build({
       throws: () => {
         throw new Error('mongodb://user:secret@host')
       },
-      hangs: () => new Promise<boolean>(() => {}),
+      hangs: (signal: AbortSignal) => {
+        hangingSignal = signal
+        return new Promise<boolean>(() => {})
+      },
     })
     const response = await app.handle(new Request('http://localhost/ready'))
     expect(response.status).toBe(503)
     const text = await response.text()
     expect(text).toContain('throws, hangs')
     expect(text).not.toContain('secret')
+    expect(hangingSignal?.aborted).toBeTrue()
   })
 
   test('/metrics counts requests by route pattern and status', async () => {

@@ -22,8 +22,8 @@ export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
     logger,
     metrics: createMetrics(),
     readiness: {
-      mongodb: async () => (await db.db?.admin().ping())?.ok === 1,
-      authApi: () => authClient.ready(crypto.randomUUID()),
+      mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
+      authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
     },
     documentation: {
       info: {

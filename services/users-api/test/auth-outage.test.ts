@@ -58,6 +58,28 @@ describe.each([
   });
 });
 
+test("/ready gives up on a hanging auth-api at its own deadline, well before AUTH_API_TIMEOUT_MS, and cancels the call", async () => {
+  let cancelled = false;
+  const server = Bun.serve({
+    port: 0,
+    fetch: (incoming) => {
+      incoming.signal.addEventListener("abort", () => (cancelled = true));
+      return new Promise<Response>(() => {});
+    },
+  });
+  try {
+    const { app } = buildUsersApp(db, server.url.href, 10_000);
+    const started = performance.now();
+    const response = await app.handle(request("GET", "/ready"));
+    expect(response.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const deadline = Date.now() + 2_000; !cancelled && Date.now() < deadline; ) await Bun.sleep(20);
+    expect(cancelled).toBe(true);
+  } finally {
+    server.stop(true);
+  }
+});
+
 test("tokens keep working while auth-api is down once its keys are cached; a new key is fetched when it returns", async () => {
   const authApi = await startAuthApi();
   const port = new URL(authApi.url).port;

@@ -41,7 +41,9 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     return new AuthUnavailableError(reason, retryAfterSeconds);
   };
 
-  async function call(path: string, requestId: string, body?: object): Promise<Response> {
+  /** One request to auth-api, abandoned after `timeoutMs` or when `signal` (the caller's own deadline) aborts. */
+  async function call(path: string, requestId: string, { body, signal }: { body?: object; signal?: AbortSignal } = {}): Promise<Response> {
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
       return await fetch(new URL(path, url), {
         method: body ? "POST" : "GET",
@@ -51,7 +53,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
           "x-request-id": requestId,
         },
         body: body && JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
     } catch (error) {
       throw unavailable(requestId, error instanceof Error && error.name === "TimeoutError" ? "timeout" : "unreachable");
@@ -71,7 +73,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
 
   return {
     async hashPassword(password: string, requestId: string): Promise<string> {
-      const response = await call("/hashed-pw", requestId, { password });
+      const response = await call("/hashed-pw", requestId, { body: { password } });
       return (await read(response, hashedPassword, requestId)).hashed;
     },
 
@@ -83,7 +85,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
       credentials: { userId: string; password: string; hashedPassword?: string },
       requestId: string,
     ): Promise<TokenGrant | undefined> {
-      const response = await call("/token", requestId, credentials);
+      const response = await call("/token", requestId, { body: credentials });
       if (response.status === 401) {
         const problem: unknown = await response.json().catch(() => undefined);
         // A refused INTERNAL_TOKEN is our misconfiguration, not the user's wrong password.
@@ -95,9 +97,10 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
       return read(response, tokenGrant, requestId);
     },
 
-    async ready(requestId: string): Promise<boolean> {
+    /** Whether auth-api answers its own /ready with 200; `signal` ends the wait early (readiness has its own deadline). */
+    async ready(requestId: string, signal?: AbortSignal): Promise<boolean> {
       try {
-        const response = await call("/ready", requestId);
+        const response = await call("/ready", requestId, { signal });
         await response.body?.cancel();
         return response.ok;
       } catch {
