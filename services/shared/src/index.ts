@@ -20,5 +20,6 @@ export {
 } from './problem'
 export { REQUEST_ID_HEADER, requestContext, requestIdOf } from './request-id'
 export { generateInternalToken } from './secrets'
+export { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens'
 export { listen, runService, type CloseHook } from './server'
 export { createServiceApp, type ServiceAppOptions } from './service'

@@ -159,6 +159,10 @@ describe("GET /user", () => {
       otherAudience: await sign(realKey, { aud: "someone-else" }),
       otherIssuer: await sign(realKey, { iss: "someone-else" }),
       expired: await sign(realKey, { exp: Math.floor(Date.now() / 1000) - 60 }),
+      // Signed with auth-api's own key, but lacking a claim users-api relies on: never expiring, say.
+      noExpiry: await sign(realKey, { exp: undefined }),
+      noIssuedAt: await sign(realKey, { iat: undefined }),
+      noSubject: await sign(realKey, { sub: undefined }),
       internalToken,
     };
     for (const [name, token] of Object.entries(refused)) {

@@ -1,8 +1,6 @@
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@accounts/shared'
 import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import type { SigningKeys } from '../keys/load'
-
-export const ISSUER = 'auth-api'
-export const AUDIENCE = 'users-api'
 
 /**
  * Signs and verifies EdDSA JWTs with `jose`. `@elysiajs/jwt` is not used: it keeps one key for both
@@ -24,8 +22,8 @@ export class TokenService {
     return new SignJWT()
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: this.keys.kid })
       .setSubject(userId)
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSeconds}s`)
       .setJti(crypto.randomUUID())
@@ -40,8 +38,8 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.verificationKeys, {
         algorithms: ['EdDSA'],
-        issuer: ISSUER,
-        audience: AUDIENCE,
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
         requiredClaims: ['sub', 'iat', 'exp', 'jti'],
       })
       // jwtVerify checked iss and aud and the required claims, so all are present.

@@ -1,4 +1,4 @@
-import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM, type Logger } from "@accounts/shared";
+import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM, TOKEN_AUDIENCE, TOKEN_ISSUER, type Logger } from "@accounts/shared";
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
@@ -109,16 +109,18 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     },
 
     /**
-     * The user id of a token auth-api signed for us, `undefined` for any token that is not one
-     * (bad signature, `alg: none`, expired, other issuer or audience). Keys come from auth-api's
-     * JWKS, cached and fetched again when a token names an unknown `kid` (key rotation).
+     * The user id of a token auth-api signed for us, `undefined` for any token that is not one (bad
+     * signature, `alg: none`, expired or without an expiry, other issuer or audience). Keys come from
+     * auth-api's JWKS, cached and fetched again when a token names an unknown `kid` (key rotation).
      */
     async verifyToken(token: string, requestId: string): Promise<string | undefined> {
       try {
         const { payload } = await jwtVerify(token, jwks, {
-          issuer: "auth-api",
-          audience: "users-api",
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
           algorithms: ["EdDSA"],
+          // jose checks exp and iat only when present: a token without them would never expire.
+          requiredClaims: ["sub", "iat", "exp"],
         });
         return payload.sub;
       } catch (error) {
