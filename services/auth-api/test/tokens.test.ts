@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
+import { INTERNAL_CREDENTIAL_PROBLEM } from '@accounts/shared'
 import { decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose'
 import { generateSigningKey } from '../src/keys/generate'
 import { buildApp, post } from './helpers'
@@ -106,12 +107,23 @@ describe('POST /token and /verify-token', () => {
     expect((await issue(app, 'u', PASSWORD, current)).body).not.toHaveProperty('rehashed')
   })
 
-  test('/token and /verify-token require the internal credential', async () => {
-    const { app, keys } = await buildApp()
-    expect((await app.handle(post('/token', { userId: 'u', password: PASSWORD }, null))).status).toBe(401)
-    const token = await signWith((await generateSigningKey()).privateJwk, {})
-    expect((await app.handle(post('/verify-token', { token }, 'wrong-token-wrong-token-wrong-token'))).status).toBe(401)
-    expect(keys.kid).toBeString()
+  test('/token and /verify-token refuse a valid request without the right internal credential', async () => {
+    const { app } = await buildApp()
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 })
+    const tokenRequest = { userId: 'user-42', password: PASSWORD, hashedPassword: hashed }
+    const { status, body } = await issue(app, 'user-42', PASSWORD, hashed)
+    expect(status).toBe(200)
+    const verifyRequest = { token: body.token as string }
+
+    for (const [path, requestBody] of [['/token', tokenRequest], ['/verify-token', verifyRequest]] as const) {
+      for (const credential of [null, 'wrong-token-wrong-token-wrong-token']) {
+        const refused = await app.handle(post(path, requestBody, credential))
+        expect({ path, credential, status: refused.status }).toEqual({ path, credential, status: 401 })
+        expect(((await refused.json()) as { type: string }).type).toBe(INTERNAL_CREDENTIAL_PROBLEM)
+      }
+      // The very same request with the credential succeeds, so the 401s above are the credential's doing.
+      expect((await app.handle(post(path, requestBody))).status).toBe(200)
+    }
   })
 })
 
