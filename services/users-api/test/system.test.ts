@@ -178,8 +178,27 @@ test("no response and no log line of either service carries a password, hash, to
   expect(`${logs}\n${responses}`).not.toMatch(/\$argon2id\$|\$2[aby]\$|mongodb:\/\//);
 });
 
-test("SIGTERM: both services finish and exit 0", async () => {
-  expect(await usersApi.stop()).toBe(0);
+async function hashesInFlight(): Promise<number> {
+  const metrics = await (await fetch(`${authApi.url}/metrics`)).text();
+  return Number(/^password_hashes_in_flight (\d+)$/m.exec(metrics)?.[1] ?? 0);
+}
+
+test("SIGTERM: users-api finishes the logins in flight, then both services exit 0", async () => {
+  // At the default cost each login's verification takes tens of milliseconds, and twice as many logins
+  // as auth-api has slots keep some waiting: users-api is surely still serving them when SIGTERM arrives.
+  const logIns = Array.from({ length: 2 * availableParallelism() }, () =>
+    call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } }),
+  );
+  for (const deadline = Date.now() + 5_000; (await hashesInFlight()) === 0 && Date.now() < deadline; ) await Bun.sleep(2);
+  const exitCode = usersApi.stop();
+  expect((await Promise.all(logIns)).map(({ status }) => status)).toEqual(logIns.map(() => 200));
+  expect(await exitCode).toBe(0);
+  // Login lines logged after "shutting down": those requests were in flight when the signal came.
+  const logs = usersApi.logs();
+  const shutdown = logs.findIndex((line) => line.msg === "shutting down");
+  expect(shutdown).toBeGreaterThanOrEqual(0);
+  expect(logs.slice(shutdown).filter((line) => line.route === "/login" && line.status === 200).length).toBeGreaterThan(0);
+
   expect(await authApi.stop()).toBe(0);
   expect(usersApi.output.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
 });
