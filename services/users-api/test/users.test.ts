@@ -228,10 +228,30 @@ describe("around the routes", () => {
     expect(body.checks).toEqual({ mongodb: "up", authApi: "up" });
   });
 
-  test("the OpenAPI document lists every route", async () => {
+  test("the OpenAPI document lists every route with its request body, success and problem responses, and the bearer scheme", async () => {
     const { body } = await call("GET", "/swagger/json");
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]));
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
+
+    type Operation = { requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema?: { title?: string } }> }>; security?: unknown };
+    const routes: { path: string; method: string; hasBody: boolean; success: string; problems: string[]; bearer: boolean }[] = [
+      { path: "/signup", method: "post", hasBody: true, success: "201", problems: ["400", "409", "413", "415", "422", "503"], bearer: false },
+      { path: "/login", method: "post", hasBody: true, success: "200", problems: ["400", "401", "413", "415", "422", "503"], bearer: false },
+      { path: "/user", method: "get", hasBody: false, success: "200", problems: ["401", "503"], bearer: true },
+      { path: "/user", method: "delete", hasBody: true, success: "204", problems: ["400", "401", "403", "413", "415", "422", "503"], bearer: true },
+    ];
+    for (const { path, method, hasBody, success, problems, bearer } of routes) {
+      const operation = body.paths[path][method] as Operation;
+      const where = `${method} ${path}`;
+      expect({ where, requestBody: operation.requestBody !== undefined }).toEqual({ where, requestBody: hasBody });
+      expect(Object.keys(operation.responses).sort()).toEqual([success, ...problems].sort());
+      if (success !== "204") expect({ where, schema: operation.responses[success]!.content?.["application/json"]?.schema }).toEqual({ where, schema: expect.any(Object) });
+      for (const status of problems)
+        expect({ where, status, title: operation.responses[status]!.content?.["application/json"]?.schema?.title }).toEqual({ where, status, title: "Problem" });
+      expect({ where, security: operation.security }).toEqual({ where, security: bearer ? [{ bearer: [] }] : undefined });
+    }
+    expect(body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required).toEqual(["id", "email", "createdAt"]);
+    expect(body.components.securitySchemes).toHaveProperty("bearer");
   });
 
   test("no response, header or log line carried a password, hash or token", async () => {
