@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSystem } from "../../scripts/lib/system.ts";
-import { AuthConfigSchema } from "../../services/auth-api/src/config.ts";
+import { AuthConfigSchema, HASH_QUEUE_PER_SLOT } from "../../services/auth-api/src/config.ts";
 import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
 import type { HashLimit } from "./hash-limit.ts";
 import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
@@ -29,7 +29,7 @@ const settings: Measurements["settings"] = {
   hashMemoryKiB: Number(AuthConfigSchema.properties.HASH_MEMORY_KIB.default),
   hashTimeCost: Number(AuthConfigSchema.properties.HASH_TIME_COST.default),
   hashConcurrency,
-  hashQueueLimit: 2 * hashConcurrency, // auth-api's default when HASH_QUEUE_LIMIT is unset
+  hashQueueLimit: HASH_QUEUE_PER_SLOT * hashConcurrency, // auth-api's default when HASH_QUEUE_LIMIT is unset
   logLevel: String(UsersConfigSchema.properties.LOG_LEVEL.default),
   database: process.env.MONGODB_URI ? "MONGODB_URI" : "FerretDB 1.24 on SQLite (started by the bench)",
 };
@@ -37,7 +37,7 @@ const capacity = settings.hashConcurrency + settings.hashQueueLimit;
 // Within capacity: one request at a time (latency without waiting), as many as hash at once, enough to fill the queue too.
 const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])];
 const fastConnections = [10, 100];
-const overloadConnections = 20 * capacity;
+const overloadConnections = 10 * capacity;
 const password = "bench-password-correct-horse";
 
 const machine = describeMachine();
@@ -71,7 +71,8 @@ console.log(`\n${markdown}\nWritten to bench/results/${name}.md and .json (and l
 
 async function measure(): Promise<Measurements> {
   const runId = Date.now().toString(36);
-  const users = Array.from({ length: 2 * capacity }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
+  // A few accounts, so the logins are not all for one document.
+  const users = Array.from({ length: 8 }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
   for (const user of users) await post("/signup", user, 201);
   const { token } = (await post("/login", users[0], 200)) as { token: string };
 
