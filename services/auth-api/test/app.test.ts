@@ -18,13 +18,19 @@ describe('auth-api operations routes', () => {
   test('OpenAPI documents every route with its request, response and problem schemas, and the internal credential', async () => {
     const { app } = await buildApp()
     const spec = (await (await app.handle(new Request('http://localhost/swagger/json'))).json()) as {
-      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown>; security?: unknown }>>
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema?: { required?: string[] } }> }; responses: Record<string, unknown>; security?: unknown }>
+      >
       components: { securitySchemes: Record<string, unknown> }
     }
     expect(Object.keys(spec.paths).sort()).toEqual(['/.well-known/jwks.json', '/hashed-pw', '/health', '/metrics', '/ready', '/token', '/verify-token'])
-    for (const path of ['/hashed-pw', '/token', '/verify-token']) {
+    const bodyFields = { '/hashed-pw': ['password'], '/token': ['userId', 'password'], '/verify-token': ['token'] }
+    for (const [path, required] of Object.entries(bodyFields)) {
       const operation = spec.paths[path]!.post!
       expect(operation.requestBody).toBeDefined()
+      expect(Object.keys(operation.requestBody!.content)).toEqual(['application/json'])
+      expect(operation.requestBody!.content['application/json']!.schema?.required).toEqual(required)
       expect(Object.keys(operation.responses)).toContain('200')
       expect(Object.keys(operation.responses)).toContain('401')
       expect(Object.keys(operation.responses)).toContain('422')

@@ -119,7 +119,17 @@ function validationErrors(error: ValidationError): NonNullable<Problem['errors']
   return errors
 }
 
-function toProblem(code: unknown, error: unknown): { problem: Problem; retryAfterSeconds?: number } | undefined {
+// A required body that is missing, as Elysia's JSON parser reports it (see `problemHandling`): a 422 like
+// any other invalid input.
+const missingBody: Problem = {
+  type: 'about:blank',
+  title: titleOf(422),
+  status: 422,
+  detail: 'Request body is invalid',
+  errors: [{ field: 'body', pointer: '#', message: 'Expected a JSON body' }],
+}
+
+function toProblem(code: unknown, error: unknown, request: Request): { problem: Problem; retryAfterSeconds?: number } | undefined {
   // Elysia wraps whatever a parser throws in a ParseError; ours are problems already.
   if (error instanceof ParseError && error.cause instanceof HttpProblem) error = error.cause
   if (error instanceof HttpProblem) return { problem: error.toProblem(), retryAfterSeconds: error.extra.retryAfterSeconds }
@@ -130,7 +140,7 @@ function toProblem(code: unknown, error: unknown): { problem: Problem; retryAfte
       problem: { type: 'about:blank', title: titleOf(422), status: 422, detail: `${where} is invalid`, errors: validationErrors(error) },
     }
   }
-  if (code === 'PARSE') return { problem: badRequest('Request body is not valid JSON').toProblem() }
+  if (code === 'PARSE') return { problem: request.body === null ? missingBody : badRequest('Request body is not valid JSON').toProblem() }
   if (code === 'NOT_FOUND') return { problem: new HttpProblem(404, 'No such route').toProblem() }
   const status = (error as { status?: unknown } | null)?.status
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -144,6 +154,11 @@ function toProblem(code: unknown, error: unknown): { problem: Problem; retryAfte
  * `bodyLimitBytes`: other content types get 415, malformed JSON 400, larger bodies 413, invalid
  * input 422 naming each field (never echoing its value), anything unexpected a generic 500 that
  * is logged with the request id. Register before routes.
+ *
+ * Routes that take a body also say `parse: 'json'`: that is how @elysiajs/openapi learns to document the
+ * body's schema as application/json (it cannot see into the custom parser here). Elysia's JSON parser then
+ * runs after this one, so it only ever sees bodiless requests: it leaves an optional body unset and fails
+ * a required one, which `toProblem` answers with 422 as validation would.
  */
 export const problemHandling = ({ logger, bodyLimitBytes }: { logger: Logger; bodyLimitBytes: number }) =>
   new Elysia({ name: 'accounts.problem-handling' })
@@ -158,7 +173,7 @@ export const problemHandling = ({ logger, bodyLimitBytes }: { logger: Logger; bo
       }
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
-      const mapped = toProblem(code, error)
+      const mapped = toProblem(code, error, request)
       if (!mapped) {
         const requestId = requestIdOf(request)
         // A response that fails its schema is our bug; its error message would quote the response, so only fields are logged.

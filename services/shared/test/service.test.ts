@@ -10,6 +10,7 @@ function build(readiness = {}) {
   const metrics = createMetrics()
   const app = createServiceApp({ service: 'test', config, logger, metrics, readiness, documentation: { info: { title: 'test', version: '1' } } })
     .post('/echo/:id', ({ body, params }) => ({ id: params.id, name: body.name }), {
+      parse: 'json',
       body: t.Object({ name: t.String({ minLength: 2 }), password: t.String({ minLength: 8 }) }),
     })
     .get('/conflict', () => {
@@ -253,6 +254,9 @@ describe('operations endpoints', () => {
     const spec = (await (await app.handle(new Request('http://localhost/swagger/json'))).json()) as { paths: Record<string, unknown> }
     expect(Object.keys(spec.paths)).toContain('/ready')
     expect(JSON.stringify(spec.paths['/ready'])).toContain('"503"')
+    const echo = spec.paths['/echo/{id}'] as { post: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }
+    expect(Object.keys(echo.post.requestBody.content)).toEqual(['application/json'])
+    expect(echo.post.requestBody.content['application/json']!.schema.required).toEqual(['name', 'password'])
     const ui = await app.handle(new Request('http://localhost/swagger'))
     expect(ui.status).toBe(200)
     expect(ui.headers.get('content-type')).toContain('text/html')

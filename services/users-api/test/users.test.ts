@@ -233,7 +233,7 @@ describe("around the routes", () => {
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]));
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
 
-    type Operation = { requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema?: { title?: string } }> }>; security?: unknown };
+    type Operation = { requestBody?: { content: Record<string, { schema?: object }> }; responses: Record<string, { content?: Record<string, { schema?: { title?: string } }> }>; security?: unknown };
     const routes: { path: string; method: string; hasBody: boolean; success: string; problems: string[]; bearer: boolean }[] = [
       { path: "/signup", method: "post", hasBody: true, success: "201", problems: ["400", "409", "413", "415", "422", "503"], bearer: false },
       { path: "/login", method: "post", hasBody: true, success: "200", problems: ["400", "401", "413", "415", "422", "503"], bearer: false },
@@ -244,12 +244,14 @@ describe("around the routes", () => {
       const operation = body.paths[path][method] as Operation;
       const where = `${method} ${path}`;
       expect({ where, requestBody: operation.requestBody !== undefined }).toEqual({ where, requestBody: hasBody });
+      if (hasBody) expect({ where, schema: operation.requestBody!.content["application/json"]?.schema }).toEqual({ where, schema: expect.any(Object) });
       expect(Object.keys(operation.responses).sort()).toEqual([success, ...problems].sort());
       if (success !== "204") expect({ where, schema: operation.responses[success]!.content?.["application/json"]?.schema }).toEqual({ where, schema: expect.any(Object) });
       for (const status of problems)
         expect({ where, status, title: operation.responses[status]!.content?.["application/json"]?.schema?.title }).toEqual({ where, status, title: "Problem" });
       expect({ where, security: operation.security }).toEqual({ where, security: bearer ? [{ bearer: [] }] : undefined });
     }
+    expect(body.paths["/signup"].post.requestBody.content["application/json"].schema.required).toEqual(["email", "password"]);
     expect(body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required).toEqual(["id", "email", "createdAt"]);
     expect(body.components.securitySchemes).toHaveProperty("bearer");
   });

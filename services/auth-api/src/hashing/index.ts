@@ -6,6 +6,7 @@ import type { PasswordHasher } from './service'
 
 export const hashing = ({ hasher, internalToken }: { hasher: PasswordHasher; internalToken: string }) =>
   new Elysia({ name: 'hashing' }).use(internalOnly(internalToken)).post('/hashed-pw', async ({ body }) => ({ hashed: await hasher.hash(body.password) }), {
+    parse: 'json',
     body: HashRequest,
     response: { 200: HashResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
     detail: {

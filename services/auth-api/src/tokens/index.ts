@@ -21,6 +21,7 @@ export const tokens = ({ hasher, tokenService, internalToken }: { hasher: Passwo
         }
       },
       {
+        parse: 'json',
         body: TokenRequest,
         response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
         detail: {
@@ -39,6 +40,7 @@ export const tokens = ({ hasher, tokenService, internalToken }: { hasher: Passwo
         return { ...claims, userId: claims.sub }
       },
       {
+        parse: 'json',
         body: VerifyRequest,
         response: { 200: Claims, ...problemResponses(400, 401, 413, 415, 422) },
         detail: { tags: ['tokens'], summary: "Verify a token and return its claims", security: internalSecurity },

@@ -25,12 +25,14 @@ export const usersController = (service: UsersService) =>
       },
     })
     .post("/signup", async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }), {
+      parse: "json",
       transform: normalizeBodyEmail,
       body: signUpCredentials,
       response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
       detail: { summary: "Create an account" },
     })
     .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
+      parse: "json",
       transform: normalizeBodyEmail,
       body: logInCredentials,
       response: { 200: session, ...problemResponses(400, 401, 413, 415, 422, 503) },
@@ -49,6 +51,7 @@ export const usersController = (service: UsersService) =>
       },
       {
         bearer: true,
+        parse: "json",
         body: deletion,
         response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
         detail: { summary: "Delete the token's user", security: [{ bearer: [] }] },
