@@ -1,25 +1,22 @@
 export { ConfigError, commonEnv, loadConfig, type CommonConfig } from './config'
 /** Plain TypeBox builder for config schemas (see config.ts for why not Elysia's `t`). */
 export { Type } from '@sinclair/typebox'
-export { health, type ReadinessCheck } from './health'
+export type { ReadinessCheck } from './health'
 export { createLogger, type Logger, type LogLevel } from './logging'
 export { createMetrics, type Metrics } from './metrics'
 export {
-  badRequest,
   conflict,
   forbidden,
   HttpProblem,
   INTERNAL_CREDENTIAL_PROBLEM,
   PROBLEM_CONTENT_TYPE,
-  problemHandling,
   problemResponses,
-  ProblemSchema,
   serviceUnavailable,
   unauthorized,
   type Problem,
 } from './problem'
-export { REQUEST_ID_HEADER, requestContext, requestIdOf } from './request-id'
+export { requestContext } from './request-id'
 export { generateInternalToken } from './secrets'
 export { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens'
-export { listen, runService, type CloseHook } from './server'
-export { createServiceApp, type ServiceAppOptions } from './service'
+export { listen, runService } from './server'
+export { createServiceApp } from './service'

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { requestIdOf } from './request-id'
 
 /** RFC 9457 problem details, as every error response of both services carries it. */
-export const ProblemSchema = t.Object(
+const ProblemSchema = t.Object(
   {
     type: t.String({ description: 'Problem type URI; about:blank means the HTTP status says it all' }),
     title: t.String(),
@@ -56,7 +56,7 @@ export class HttpProblem extends Error {
 }
 
 /** 400 Bad Request. */
-export const badRequest = (detail: string) => new HttpProblem(400, detail)
+const badRequest = (detail: string) => new HttpProblem(400, detail)
 /** 401 Unauthorized: missing or wrong credentials. */
 export const unauthorized = (detail = 'Missing or invalid credentials') => new HttpProblem(401, detail)
 

@@ -3,7 +3,7 @@ import { ConfigError } from './config'
 import type { Logger } from './logging'
 
 /** Work to finish after the server stopped and before the process exits (e.g. closing MongoDB). */
-export type CloseHook = () => unknown
+type CloseHook = () => unknown
 
 /**
  * Listens on `port` and shuts down gracefully on SIGTERM/SIGINT: stop accepting connections, let

@@ -9,7 +9,7 @@ import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from './re
 
 type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>
 
-export interface ServiceAppOptions {
+interface ServiceAppOptions {
   /** Service name, as it appears in logs. */
   service: string
   config: CommonConfig
