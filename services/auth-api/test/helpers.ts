@@ -1,4 +1,4 @@
-import { createLogger } from '@accounts/shared'
+import { captureLogger } from '../../shared/test/helpers'
 import { createApp } from '../src/app'
 import type { AuthConfig } from '../src/config'
 import { createHasher } from '../src/hashing/service'
@@ -26,8 +26,7 @@ export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<A
 /** An auth-api app at a cheap hash cost, with its log lines collected. */
 export async function buildApp(overrides: Partial<AuthConfig> = {}) {
   const config = await testConfig(overrides)
-  const lines: Record<string, unknown>[] = []
-  const logger = createLogger({ level: 'info', service: 'auth-api' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  const { logger, lines } = captureLogger('auth-api')
   const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)])
   const app = createApp({ config, keys, hasher, logger })
   return { app, config, keys, hasher, lines }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { buildUsersApp, captureLogger, request, startAuthApi } from "./support.ts";
+import { captureLogger } from "../../shared/test/helpers.ts";
+import { buildUsersApp, request, startAuthApi } from "./support.ts";
 
 let db: Connection;
 const timeoutMs = 300;

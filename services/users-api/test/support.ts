@@ -1,4 +1,3 @@
-import { createLogger, type Logger } from "@accounts/shared";
 import type { Connection } from "mongoose";
 import { createApp as createAuthApp } from "../../auth-api/src/app.ts";
 import type { AuthConfig } from "../../auth-api/src/config.ts";
@@ -8,14 +7,9 @@ import { loadKeys } from "../../auth-api/src/keys/load.ts";
 import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import type { UsersConfig } from "../src/config.ts";
+import { captureLogger } from "../../shared/test/helpers.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
-
-/** A logger whose JSON lines land in `lines`, to check what was (not) logged. */
-export function captureLogger(service: string): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  return { logger: createLogger({ level: "debug", service }, { write: (line: string) => void lines.push(line) }), lines };
-}
 
 /** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
 export async function startAuthApi(port = 0) {

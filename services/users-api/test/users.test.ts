@@ -5,7 +5,8 @@ import { SignJWT, importJWK } from "jose";
 import type { Connection } from "mongoose";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { buildUsersApp, captureLogger, internalToken, request, startAuthApi } from "./support.ts";
+import { captureLogger } from "../../shared/test/helpers.ts";
+import { buildUsersApp, internalToken, request, startAuthApi } from "./support.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
@@ -214,10 +215,9 @@ describe("around the routes", () => {
     });
     expect(headers.get("x-request-id")).toBe("trace-login-42");
     // The request's log line is written after the response is sent.
-    await until(() => users.lines.some((line) => line.includes("trace-login-42")));
-    const authLines = authApi.lines.map((line) => JSON.parse(line));
-    expect(authLines).toContainEqual(expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }));
-    expect(users.lines.map((line) => JSON.parse(line))).toContainEqual(
+    await until(() => users.lines.some((line) => line.requestId === "trace-login-42"));
+    expect(authApi.lines).toContainEqual(expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }));
+    expect(users.lines).toContainEqual(
       expect.objectContaining({ requestId: "trace-login-42", route: "/login", status: 200, method: "POST" }),
     );
   });
