@@ -15,3 +15,7 @@ export const isDatabaseUnavailable = (error: unknown) =>
   error instanceof mongo.MongoServerSelectionError ||
   error instanceof mongo.MongoNotConnectedError ||
   error instanceof mongo.MongoTopologyClosedError;
+
+/** MongoDB's E11000: a unique index refused the write. */
+export const isDuplicateKey = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && error.code === 11000;

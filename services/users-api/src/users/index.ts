@@ -4,7 +4,7 @@ import { normalizeEmail } from "./collection.ts";
 import { deletion, logInCredentials, session, signUpCredentials, userEnvelope } from "./model.ts";
 import type { UsersService } from "./service.ts";
 
-// Validation sees the address as it will be stored.
+// The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
 const normalizeBodyEmail = ({ body }: { body: unknown }) => {
   if (typeof body === "object" && body !== null && "email" in body && typeof body.email === "string")
     body.email = normalizeEmail(body.email);
@@ -52,6 +52,7 @@ export const usersController = (service: UsersService) =>
       {
         bearer: true,
         parse: "json",
+        transform: normalizeBodyEmail,
         body: deletion,
         response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
         detail: { summary: "Delete the token's user", security: [{ bearer: [] }] },

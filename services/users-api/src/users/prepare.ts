@@ -1,4 +1,5 @@
 import type { Connection } from "mongoose";
+import { isDuplicateKey } from "../mongodb.ts";
 import { normalizeEmail } from "./collection.ts";
 
 interface MigrationLog {
@@ -61,9 +62,6 @@ async function normalizeLegacyEmails(db: Connection) {
   }
   return { normalized, conflicts };
 }
-
-export const isDuplicateKey = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error && error.code === 11000;
 
 function ignoreDuplicateKey(error: unknown) {
   if (!isDuplicateKey(error)) throw error;

@@ -1,10 +1,9 @@
 import { conflict, forbidden, serviceUnavailable, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
-import { isDatabaseUnavailable } from "../mongodb.ts";
-import { normalizeEmail, type UsersCollection } from "./collection.ts";
+import { isDatabaseUnavailable, isDuplicateKey } from "../mongodb.ts";
+import type { UsersCollection } from "./collection.ts";
 import type { Credentials, Session, User } from "./model.ts";
-import { isDuplicateKey } from "./prepare.ts";
 
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
 
@@ -42,7 +41,7 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
 
     async logIn({ email, password }: Credentials, requestId: string): Promise<Session> {
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await stored(users.findOne({ email: normalizeEmail(email) }).select("+password"));
+      const found = await stored(users.findOne({ email }).select("+password"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
@@ -70,7 +69,7 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
 
     /** Deletes the token's user; `email`, if the client sent one, must be that user's. */
     async remove(current: User, email: string | undefined): Promise<void> {
-      if (email !== undefined && normalizeEmail(email) !== current.email)
+      if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
       await stored(users.deleteOne({ _id: current.id }));
     },
