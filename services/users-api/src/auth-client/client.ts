@@ -119,7 +119,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,
           algorithms: ["EdDSA"],
-          // jose checks exp and iat only when present: a token without them would never expire.
+          // jose checks exp and iat only when present: without requiring exp, a token lacking it would never expire.
           requiredClaims: ["sub", "iat", "exp"],
         });
         return payload.sub;
