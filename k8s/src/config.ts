@@ -78,7 +78,10 @@ export interface UsersApiConfig extends WorkloadConfig {
 }
 
 export interface AuthApiConfig extends WorkloadConfig {
-  /** argon2id: every hash in flight holds `memoryKiB`, so these also size the pod's memory. */
+  /**
+   * argon2id: every hash in flight holds `memoryKiB`, so these also size the pod's memory. A queued one holds
+   * none, so the queue (8 per slot, as auth-api's default) absorbs bursts cheaply.
+   */
   hashing: { memoryKiB: number; timeCost: number; concurrency: number; queueLimit: number };
   /** Bun, Elysia, jose and the heap, without hashing. */
   runtimeMemoryMiB: number;
@@ -136,7 +139,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     authApi: {
       replicas: { min: 2, max: 3 },
       cpu: { requestMillis: 250, limitMillis: 1000 },
-      hashing: { ...minimumHashing, concurrency: 1, queueLimit: 2 },
+      hashing: { ...minimumHashing, concurrency: 1, queueLimit: 8 },
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
@@ -168,7 +171,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     authApi: {
       replicas: { min: 3, max: 10 },
       cpu: { requestMillis: 1000, limitMillis: 2000 },
-      hashing: { ...minimumHashing, concurrency: 2, queueLimit: 4 },
+      hashing: { ...minimumHashing, concurrency: 2, queueLimit: 16 },
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
