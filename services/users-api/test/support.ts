@@ -49,9 +49,11 @@ export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_
   return { app: createApp({ db, authClient, config, logger }), lines };
 }
 
-/** A JSON request to the app, the way a client would send it. */
-export function request(method: string, path: string, { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
-  return new Request(`http://users.test${path}`, {
+export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };
+
+/** A JSON request the way a client sends it: `body` as JSON, `token` as a bearer token. */
+export function requestInit(method: string, { body, token, headers = {} }: RequestOptions = {}): RequestInit {
+  return {
     method,
     headers: {
       ...(body === undefined ? {} : { "content-type": "application/json" }),
@@ -59,5 +61,9 @@ export function request(method: string, path: string, { body, token, headers = {
       ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  };
 }
+
+/** A JSON request to the app, the way a client would send it. */
+export const request = (method: string, path: string, options?: RequestOptions) =>
+  new Request(`http://users.test${path}`, requestInit(method, options));

@@ -9,6 +9,7 @@ import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
+import { requestInit, type RequestOptions } from "./support.ts";
 import { freePort, startService, type RunningService as Service } from "../../shared/test/processes.ts";
 
 const internalToken = generateInternalToken();
@@ -21,16 +22,8 @@ let db: Connection;
 const seedPassword = "s33d-pw";
 const seen: string[] = [];
 
-async function call(method: string, path: string, { body, token, headers = {} }: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${usersApi.url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+async function call(method: string, path: string, options?: RequestOptions) {
+  const response = await fetch(`${usersApi.url}${path}`, requestInit(method, options));
   const text = await response.text();
   seen.push(text, JSON.stringify([...response.headers]));
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
