@@ -7,4 +7,8 @@ if (process.versions.bun) {
   console.error("error: run the deploy tool under Node (bun run deploy does): Bun would skip its TLS checks");
   process.exit(2);
 }
-process.exitCode = await main(process.argv.slice(2), { synth: synthManifests, env: process.env, log: (line) => console.log(line) });
+process.exitCode = await main(process.argv.slice(2), {
+  synth: synthManifests,
+  env: process.env,
+  log: (line) => console.log(line),
+});

@@ -7,7 +7,16 @@ const TICKS_PER_SECOND = 100;
 /** CPU time every core spent busy (not idle, not waiting for I/O), steal included: that was not ours either. */
 function machineBusyTicks(): number {
   const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, , , irq, softirq, steal] = fields as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return user + nice + system + irq + softirq + steal;
 }
 
@@ -43,7 +52,8 @@ function ownTreeTicks(): number {
     if (stat) stats.set(Number(entry), stat);
   }
   const isOurs = (pid: number): boolean => {
-    for (let current = pid; current > 1; current = stats.get(current)?.parent ?? 0) if (current === process.pid) return true;
+    for (let current = pid; current > 1; current = stats.get(current)?.parent ?? 0)
+      if (current === process.pid) return true;
     return false;
   };
   let total = 0;

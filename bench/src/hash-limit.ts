@@ -26,7 +26,9 @@ if (import.meta.main) {
     operation,
     parallel,
     ...(await rate(
-      operation === "hash" ? () => Bun.password.hash(password, options) : () => Bun.password.verify(password, storedHash),
+      operation === "hash"
+        ? () => Bun.password.hash(password, options)
+        : () => Bun.password.verify(password, storedHash),
       parallel,
       seconds,
     )),
@@ -49,5 +51,8 @@ async function rate(operation: () => Promise<unknown>, parallel: number, seconds
   await Promise.all(Array.from({ length: parallel }, lane));
   const cpu = process.cpuUsage(cpuBefore);
   // The last operations end after `end`: divide by the time they really took.
-  return { perSecond: completed / ((performance.now() - start) / 1000), cpuMsPerOperation: (cpu.user + cpu.system) / 1000 / completed };
+  return {
+    perSecond: completed / ((performance.now() - start) / 1000),
+    cpuMsPerOperation: (cpu.user + cpu.system) / 1000 / completed,
+  };
 }

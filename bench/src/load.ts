@@ -27,7 +27,12 @@ type Request = autocannon.Request;
  * Drives `url` with autocannon: `connections` keep-alive connections, each sending `request` again as soon
  * as its previous response arrives, for `seconds`. `request.setupRequest` may vary each request's body.
  */
-export async function runLoad(url: string, connections: number, seconds: number, request: Request): Promise<LoadResult> {
+export async function runLoad(
+  url: string,
+  connections: number,
+  seconds: number,
+  request: Request,
+): Promise<LoadResult> {
   const servedMs: number[] = [];
   const rejectedMs: number[] = [];
   let withRetryAfter = 0;
@@ -42,7 +47,8 @@ export async function runLoad(url: string, connections: number, seconds: number,
           {
             ...request,
             onResponse: (status, _body, _context, headers) => {
-              if (status === 503 && Object.keys(headers ?? {}).some((name) => name.toLowerCase() === "retry-after")) withRetryAfter++;
+              if (status === 503 && Object.keys(headers ?? {}).some((name) => name.toLowerCase() === "retry-after"))
+                withRetryAfter++;
             },
           },
         ],
@@ -54,7 +60,9 @@ export async function runLoad(url: string, connections: number, seconds: number,
       else if (status === 503) rejectedMs.push(ms);
     });
   });
-  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count ?? 0]));
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count ?? 0]),
+  );
   const rejected = latency(rejectedMs);
   return {
     connections,
@@ -81,7 +89,12 @@ export function signUp(baseUrl: string, connections: number, seconds: number, pa
 }
 
 /** POST /login, cycling through existing users with their right passwords. */
-export function logIn(baseUrl: string, connections: number, seconds: number, users: readonly { email: string; password: string }[]) {
+export function logIn(
+  baseUrl: string,
+  connections: number,
+  seconds: number,
+  users: readonly { email: string; password: string }[],
+) {
   let next = 0;
   return runLoad(`${baseUrl}/login`, connections, seconds, {
     method: "POST",

@@ -16,7 +16,10 @@ export interface Machine {
 
 export function describeMachine(): Machine {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const git = (...args: string[]) => Bun.spawnSync(["git", ...args]).stdout.toString().trim();
+  const git = (...args: string[]) =>
+    Bun.spawnSync(["git", ...args])
+      .stdout.toString()
+      .trim();
   return {
     cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown",
     cores: availableParallelism(),

@@ -11,7 +11,14 @@ import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
 import { processCpuSeconds, systemCpuSeconds, watchForeignCpu } from "./cpu.ts";
 import { describeMachine } from "./machine.ts";
 import { sampleRss } from "./memory.ts";
-import { renderMarkdown, type HashingRun, type HashLimitRun, type Measurements, type ObservedRun, type Service } from "./report.ts";
+import {
+  renderMarkdown,
+  type HashingRun,
+  type HashLimitRun,
+  type Measurements,
+  type ObservedRun,
+  type Service,
+} from "./report.ts";
 import { ratio } from "./stats.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" } } });
@@ -49,7 +56,10 @@ const authUrl = `http://127.0.0.1:${authPort}`;
 
 console.log(`Starting the system (users-api :${usersPort}, auth-api :${authPort}), ${seconds} s per run…`);
 const system = await startSystem({ usersPort, authPort, logs: "ignore" });
-const pids = { "auth-api": system.services["auth-api"].pid, "users-api": system.services["users-api"].pid } satisfies Record<Service, number>;
+const pids = {
+  "auth-api": system.services["auth-api"].pid,
+  "users-api": system.services["users-api"].pid,
+} satisfies Record<Service, number>;
 
 let measurements: Measurements;
 try {
@@ -83,20 +93,34 @@ async function measure(): Promise<Measurements> {
   const health: ObservedRun[] = [];
   const user: ObservedRun[] = [];
   for (const connections of fastConnections) {
-    health.push(await observe(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)));
-    user.push(await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)));
+    health.push(
+      await observe(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)),
+    );
+    user.push(
+      await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)),
+    );
   }
-  const signUps = await hashingRuns("hash", "POST /signup", (connections) => signUp(usersUrl, connections, seconds, password, `${runId}-${connections}`));
-  const logIns = await hashingRuns("verify", "POST /login", (connections) => logIn(usersUrl, connections, seconds, users));
+  const signUps = await hashingRuns("hash", "POST /signup", (connections) =>
+    signUp(usersUrl, connections, seconds, password, `${runId}-${connections}`),
+  );
+  const logIns = await hashingRuns("verify", "POST /login", (connections) =>
+    logIn(usersUrl, connections, seconds, users),
+  );
   // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
   await logIn(usersUrl, overloadConnections, seconds, users);
-  const overload = await flood(`POST /login flood, ${overloadConnections} connections`, () => logIn(usersUrl, overloadConnections, seconds, users));
+  const overload = await flood(`POST /login flood, ${overloadConnections} connections`, () =>
+    logIn(usersUrl, overloadConnections, seconds, users),
+  );
 
   return { startedAt, machine, settings, signUp: signUps, logIn: logIns, getUser: user, health, overload };
 }
 
 /** One run per hashing concurrency level, each between two measurements of the limit (shared by neighbours). */
-async function hashingRuns(operation: "hash" | "verify", label: string, run: (connections: number) => Promise<LoadResult>): Promise<HashingRun[]> {
+async function hashingRuns(
+  operation: "hash" | "verify",
+  label: string,
+  run: (connections: number) => Promise<LoadResult>,
+): Promise<HashingRun[]> {
   const runs: HashingRun[] = [];
   let limitBefore = await step(`Bun.password.${operation} limit`, () => hashLimit(operation));
   for (const connections of hashingConnections) {
@@ -119,12 +143,20 @@ async function observe(label: string, run: () => Promise<LoadResult>): Promise<O
   return {
     load,
     rss: stopSampling(),
-    cpuMsPerResponse: { "auth-api": perResponse("auth-api"), "users-api": perResponse("users-api"), system: perResponse("system") },
+    cpuMsPerResponse: {
+      "auth-api": perResponse("auth-api"),
+      "users-api": perResponse("users-api"),
+      system: perResponse("system"),
+    },
   };
 }
 
 function cpuSeconds() {
-  return { "auth-api": processCpuSeconds(pids["auth-api"]), "users-api": processCpuSeconds(pids["users-api"]), system: systemCpuSeconds() };
+  return {
+    "auth-api": processCpuSeconds(pids["auth-api"]),
+    "users-api": processCpuSeconds(pids["users-api"]),
+    system: systemCpuSeconds(),
+  };
 }
 
 async function flood(label: string, run: () => Promise<LoadResult>): Promise<Measurements["overload"]> {
@@ -133,7 +165,10 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
   let flooding = true;
   const watchMetrics = (async () => {
     while (flooding) {
-      const metrics = await fetch(`${authUrl}/metrics`).then((response) => response.text(), () => "");
+      const metrics = await fetch(`${authUrl}/metrics`).then(
+        (response) => response.text(),
+        () => "",
+      );
       maxHashesInFlight = Math.max(maxHashesInFlight, gauge(metrics, "password_hashes_in_flight"));
       maxHashesQueued = Math.max(maxHashesQueued, gauge(metrics, "password_hashes_queued"));
       await Bun.sleep(200);
@@ -149,7 +184,14 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
 async function hashLimit(operation: "hash" | "verify"): Promise<HashLimitRun> {
   const foreignCpu = watchForeignCpu();
   const child = Bun.spawn(
-    ["bun", join(import.meta.dir, "hash-limit.ts"), operation, String(settings.hashMemoryKiB), String(settings.hashTimeCost), String(seconds)],
+    [
+      "bun",
+      join(import.meta.dir, "hash-limit.ts"),
+      operation,
+      String(settings.hashMemoryKiB),
+      String(settings.hashTimeCost),
+      String(seconds),
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
@@ -158,7 +200,10 @@ async function hashLimit(operation: "hash" | "verify"): Promise<HashLimitRun> {
   return { perSecond, cpuMsPerOperation, foreignCpu: foreignCpu() };
 }
 
-async function step<T extends { perSecond: number; foreignCpu: number }>(label: string, run: () => Promise<T>): Promise<T> {
+async function step<T extends { perSecond: number; foreignCpu: number }>(
+  label: string,
+  run: () => Promise<T>,
+): Promise<T> {
   process.stdout.write(`  ${label}… `);
   const result = await run();
   console.log(`${result.perSecond.toFixed(1)}/s (other load ${(result.foreignCpu * 100).toFixed(0)}%)`);
@@ -166,8 +211,13 @@ async function step<T extends { perSecond: number; foreignCpu: number }>(label: 
 }
 
 async function post(path: string, body: unknown, expected: number): Promise<unknown> {
-  const response = await fetch(`${usersUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (response.status !== expected) throw new Error(`POST ${path} answered ${response.status}, expected ${expected}: ${await response.text()}`);
+  const response = await fetch(`${usersUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== expected)
+    throw new Error(`POST ${path} answered ${response.status}, expected ${expected}: ${await response.text()}`);
   return response.json();
 }
 

@@ -52,6 +52,8 @@ export function sampleRss<Name extends string>(pids: Record<Name, number>, inter
   return () => {
     clearInterval(timer);
     sample();
-    return Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, summarizeRss(values)])) as Record<Name, RssSummary | undefined>;
+    return Object.fromEntries(
+      Object.entries<number[]>(samples).map(([name, values]) => [name, summarizeRss(values)]),
+    ) as Record<Name, RssSummary | undefined>;
   };
 }

@@ -39,7 +39,9 @@ export const limitOf = (run: HashingRun) => (run.limitBefore.perSecond + run.lim
  */
 export const cpuBoundShare = (run: HashingRun, part: Service | "system" = "system") => {
   const spent = run.cpuMsPerResponse[part];
-  return spent === undefined ? undefined : ratio((run.limitBefore.cpuMsPerOperation + run.limitAfter.cpuMsPerOperation) / 2, spent);
+  return spent === undefined
+    ? undefined
+    : ratio((run.limitBefore.cpuMsPerOperation + run.limitAfter.cpuMsPerOperation) / 2, spent);
 };
 
 /** Everything one `bun run bench` measured. */
@@ -84,7 +86,10 @@ const fixed = (value: number | undefined, digits = 1) => (value === undefined ? 
  * hashing threads never wait for a request. Chosen by design, not as the best of noisy numbers.
  */
 export const saturatedRun = (runs: readonly HashingRun[]) =>
-  runs.reduce<HashingRun | undefined>((most, run) => (most && most.load.connections >= run.load.connections ? most : run), undefined);
+  runs.reduce<HashingRun | undefined>(
+    (most, run) => (most && most.load.connections >= run.load.connections ? most : run),
+    undefined,
+  );
 
 const peakPerSecond = (runs: readonly ObservedRun[]) => Math.max(0, ...runs.map((run) => run.load.perSecond));
 
@@ -111,13 +116,20 @@ export function evaluateTargets(m: Measurements): Target[] {
       measured: run
         ? `${percent(share)} (${fixed(run.load.perSecond)}/s of ${fixed(limitOf(run))}/s at ${run.load.connections} connections); by CPU time ${percent(cpuShare)} (auth-api alone ${percent(cpuBoundShare(run, "auth-api"))})`
         : "no runs",
-      met: share !== undefined && cpuShare !== undefined && share >= TARGETS.hashingShare && cpuShare >= TARGETS.hashingShare,
+      met:
+        share !== undefined &&
+        cpuShare !== undefined &&
+        share >= TARGETS.hashingShare &&
+        cpuShare >= TARGETS.hashingShare,
     };
   };
   const userShare = ratio(peakPerSecond(m.getUser), peakPerSecond(m.health));
-  const cheapestSystemCpu = (runs: readonly ObservedRun[]) => Math.min(...runs.map((run) => run.cpuMsPerResponse.system ?? Infinity));
+  const cheapestSystemCpu = (runs: readonly ObservedRun[]) =>
+    Math.min(...runs.map((run) => run.cpuMsPerResponse.system ?? Infinity));
   const userCpuShare = ratio(cheapestSystemCpu(m.health), cheapestSystemCpu(m.getUser));
-  const growth = (["auth-api", "users-api"] as const).map((service) => [service, rssGrowth(m.overload.rss[service])] as const);
+  const growth = (["auth-api", "users-api"] as const).map(
+    (service) => [service, rssGrowth(m.overload.rss[service])] as const,
+  );
   return [
     hashing("Sign-up", m.signUp, "hash"),
     hashing("Login", m.logIn, "verify"),
@@ -129,7 +141,12 @@ export function evaluateTargets(m: Measurements): Target[] {
     boundedFlood(m),
     {
       name: `Memory flat during the login flood (peak RSS grows < ${percent(TARGETS.overloadRssGrowth)} from its first half to its second)`,
-      measured: growth.map(([service, value]) => `${service} ${value === undefined ? "n/a" : `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`}`).join(", "),
+      measured: growth
+        .map(
+          ([service, value]) =>
+            `${service} ${value === undefined ? "n/a" : `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`}`,
+        )
+        .join(", "),
       met: growth.every(([, value]) => value !== undefined && value < TARGETS.overloadRssGrowth),
     },
   ];
@@ -178,7 +195,9 @@ export function renderMarkdown(m: Measurements): string {
       fixed(run.load.served?.p99, 0),
       nonSuccess(run.load),
       `${perService(run.cpuMsPerResponse, cpuMs)} / ${cpuMs(run.cpuMsPerResponse.system)}`,
-      perService({ "auth-api": run.rss["auth-api"]?.peak, "users-api": run.rss["users-api"]?.peak }, (value) => fixed(value, 0)),
+      perService({ "auth-api": run.rss["auth-api"]?.peak, "users-api": run.rss["users-api"]?.peak }, (value) =>
+        fixed(value, 0),
+      ),
       `${percent(run.limitBefore.foreignCpu)} / ${percent(run.load.foreignCpu)} / ${percent(run.limitAfter.foreignCpu)}`,
     ]);
   const healthPeak = peakPerSecond(m.health);
@@ -245,7 +264,17 @@ ${table(
 ## GET /user against GET /health
 
 ${table(
-  ["route", "connections", "2xx /s", "of /health peak", "p50 ms", "p99 ms", "not 2xx", "CPU ms users / system", "other load"],
+  [
+    "route",
+    "connections",
+    "2xx /s",
+    "of /health peak",
+    "p50 ms",
+    "p99 ms",
+    "not 2xx",
+    "CPU ms users / system",
+    "other load",
+  ],
   [...fastRows("GET /health", m.health), ...fastRows("GET /user", m.getUser)],
 )}
 
@@ -260,9 +289,21 @@ ${table(
     ["503 with Retry-After", `${load.rejected?.withRetryAfter ?? 0} of ${rejected}`],
     ["served (2xx) p50 / p99 ms", `${fixed(load.served?.p50, 0)} / ${fixed(load.served?.p99, 0)}`],
     ["503 p50 / p99 ms", `${fixed(load.rejected?.p50)} / ${fixed(load.rejected?.p99)}`],
-    ["other statuses and errors", nonSuccess({ ...load, statuses: Object.fromEntries(Object.entries(load.statuses).filter(([status]) => status !== "503")) })],
-    ["max hashes in flight / queued (auth-api /metrics)", `${m.overload.maxHashesInFlight} / ${m.overload.maxHashesQueued}`],
-    ["CPU ms per response auth / users / system", `${perService(cpuMsPerResponse, cpuMs)} / ${cpuMs(cpuMsPerResponse.system)}`],
+    [
+      "other statuses and errors",
+      nonSuccess({
+        ...load,
+        statuses: Object.fromEntries(Object.entries(load.statuses).filter(([status]) => status !== "503")),
+      }),
+    ],
+    [
+      "max hashes in flight / queued (auth-api /metrics)",
+      `${m.overload.maxHashesInFlight} / ${m.overload.maxHashesQueued}`,
+    ],
+    [
+      "CPU ms per response auth / users / system",
+      `${perService(cpuMsPerResponse, cpuMs)} / ${cpuMs(cpuMsPerResponse.system)}`,
+    ],
     ...(["auth-api", "users-api"] as const).map((service) => [
       `${service} peak RSS MiB: first half → second half (login runs within capacity)`,
       rss[service]

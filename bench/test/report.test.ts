@@ -1,12 +1,25 @@
 import { describe, expect, test } from "bun:test";
 import type { LoadResult } from "../src/load.ts";
 import { summarizeRss } from "../src/memory.ts";
-import { evaluateTargets, limitOf, rejectedShare, renderMarkdown, saturatedRun, type HashingRun, type Measurements, type ObservedRun } from "../src/report.ts";
+import {
+  evaluateTargets,
+  limitOf,
+  rejectedShare,
+  renderMarkdown,
+  saturatedRun,
+  type HashingRun,
+  type Measurements,
+  type ObservedRun,
+} from "../src/report.ts";
 import { latency, ratio } from "../src/stats.ts";
 
 // The report's arithmetic on fixed inputs: no servers, no timing.
 
-const load = (perSecond: number, statuses: Record<string, number> = { "200": perSecond * 10 }, extra: Partial<LoadResult> = {}): LoadResult => ({
+const load = (
+  perSecond: number,
+  statuses: Record<string, number> = { "200": perSecond * 10 },
+  extra: Partial<LoadResult> = {},
+): LoadResult => ({
   connections: 2,
   seconds: 10,
   perSecond,
@@ -16,7 +29,12 @@ const load = (perSecond: number, statuses: Record<string, number> = { "200": per
   foreignCpu: 0.25,
   ...extra,
 });
-const rss = (firstHalfPeak: number, secondHalfPeak: number) => ({ peak: Math.max(firstHalfPeak, secondHalfPeak), firstHalfPeak, secondHalfPeak, samples: 40 });
+const rss = (firstHalfPeak: number, secondHalfPeak: number) => ({
+  peak: Math.max(firstHalfPeak, secondHalfPeak),
+  firstHalfPeak,
+  secondHalfPeak,
+  samples: 40,
+});
 const observed = (result: LoadResult, systemCpuMs = 100): ObservedRun => ({
   load: result,
   rss: { "auth-api": rss(100, 100), "users-api": rss(150, 150) },
@@ -31,14 +49,36 @@ const hashing = (before: number, after: number, perSecond: number, connections =
 function measurements(overrides: Partial<Measurements> = {}): Measurements {
   return {
     startedAt: "2026-11-25T12:00:00.000Z",
-    machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 24, bun: "1.4.5", commit: "abc1234", dirty: false, loadAverageBefore: 1.5 },
-    settings: { secondsPerRun: 10, hashMemoryKiB: 19456, hashTimeCost: 2, hashConcurrency: 2, hashQueueLimit: 4, logLevel: "info", database: "test" },
+    machine: {
+      cpuModel: "Test CPU",
+      cores: 2,
+      memoryGiB: 24,
+      bun: "1.4.5",
+      commit: "abc1234",
+      dirty: false,
+      loadAverageBefore: 1.5,
+    },
+    settings: {
+      secondsPerRun: 10,
+      hashMemoryKiB: 19456,
+      hashTimeCost: 2,
+      hashConcurrency: 2,
+      hashQueueLimit: 4,
+      logLevel: "info",
+      database: "test",
+    },
     signUp: [hashing(20, 20, 15, 2), hashing(20, 20, 19, 6)],
     logIn: [hashing(22, 18, 17, 2), hashing(18, 22, 18.5, 6)],
     health: [observed(load(4000), 0.2), observed(load(3000), 0.25)],
     getUser: [observed(load(1000), 0.6), observed(load(2100), 0.5)],
     overload: {
-      ...observed(load(18, { "200": 180, "503": 1620, "401": 0 }, { rejected: { p50: 5, p99: 40, max: 60, withRetryAfter: 1620 } })),
+      ...observed(
+        load(
+          18,
+          { "200": 180, "503": 1620, "401": 0 },
+          { rejected: { p50: 5, p99: 40, max: 60, withRetryAfter: 1620 } },
+        ),
+      ),
       rss: { "auth-api": rss(120, 125), "users-api": rss(150, 150) },
       maxHashesInFlight: 2,
       maxHashesQueued: 4,
@@ -61,7 +101,12 @@ describe("stats", () => {
   });
 
   test("RSS summary compares the peaks of the first and second half of the samples", () => {
-    expect(summarizeRss([100, 140, 100, 110, 120, 100, 130, 100])).toEqual({ peak: 140, firstHalfPeak: 140, secondHalfPeak: 130, samples: 8 });
+    expect(summarizeRss([100, 140, 100, 110, 120, 100, 130, 100])).toEqual({
+      peak: 140,
+      firstHalfPeak: 140,
+      secondHalfPeak: 130,
+      samples: 8,
+    });
     expect(summarizeRss([100, 101, 102])).toEqual({ peak: 102, firstHalfPeak: 101, secondHalfPeak: 102, samples: 3 });
     expect(summarizeRss([])).toBeUndefined();
   });
@@ -82,7 +127,9 @@ describe("targets", () => {
     // CPU: the bare hash took (90 + 94) / 2 ms, the system 100 ms per sign-up; /health 0.2 ms, /user 0.5 ms at best.
     expect(targets[0]!.measured).toBe("95% (19.0/s of 20.0/s at 6 connections); by CPU time 92% (auth-api alone 97%)");
     expect(targets[2]!.measured).toBe("53% (2100/s of 4000/s, peak of each); by CPU time 40%");
-    expect(targets[3]!.measured).toBe("at most 2 in flight (bound 2), 4 queued (bound 4); 90% 503, 1620 of 1620 with Retry-After");
+    expect(targets[3]!.measured).toBe(
+      "at most 2 in flight (bound 2), 4 queued (bound 4); 90% 503, 1620 of 1620 with Retry-After",
+    );
     expect(targets[4]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
 
     const missed = evaluateTargets(
@@ -98,20 +145,29 @@ describe("targets", () => {
   test("a rate above the limit is not enough when the CPU times say otherwise", () => {
     const noisy = { ...hashing(10, 10, 15), cpuMsPerResponse: { "auth-api": 95, "users-api": 20, system: 120 } };
     const [signUp] = evaluateTargets(measurements({ signUp: [noisy] }));
-    expect(signUp).toMatchObject({ met: false, measured: "150% (15.0/s of 10.0/s at 2 connections); by CPU time 77% (auth-api alone 97%)" });
+    expect(signUp).toMatchObject({
+      met: false,
+      measured: "150% (15.0/s of 10.0/s at 2 connections); by CPU time 77% (auth-api alone 97%)",
+    });
   });
 
   test("a limit of zero is a miss, not a division by zero", () => {
     const [signUp] = evaluateTargets(measurements({ signUp: [hashing(0, 0, 0)] }));
-    expect(signUp).toMatchObject({ met: false, measured: "n/a (0.0/s of 0.0/s at 2 connections); by CPU time 92% (auth-api alone 97%)" });
+    expect(signUp).toMatchObject({
+      met: false,
+      measured: "n/a (0.0/s of 0.0/s at 2 connections); by CPU time 92% (auth-api alone 97%)",
+    });
   });
 
   test("the flood is unbounded when the queue overflows its bound or a 503 lacks Retry-After", () => {
     const { overload } = measurements();
-    const flood = (changes: Partial<Measurements["overload"]>) => evaluateTargets(measurements({ overload: { ...overload, ...changes } }))[3]!.met;
+    const flood = (changes: Partial<Measurements["overload"]>) =>
+      evaluateTargets(measurements({ overload: { ...overload, ...changes } }))[3]!.met;
     expect(flood({ maxHashesQueued: 5 })).toBe(false);
     expect(flood({ maxHashesInFlight: 3 })).toBe(false);
-    expect(flood({ load: { ...overload.load, rejected: { ...overload.load.rejected!, withRetryAfter: 1619 } } })).toBe(false);
+    expect(flood({ load: { ...overload.load, rejected: { ...overload.load.rejected!, withRetryAfter: 1619 } } })).toBe(
+      false,
+    );
     expect(flood({ load: { ...overload.load, statuses: { "200": 50 }, rejected: undefined } })).toBe(false);
   });
 
@@ -124,9 +180,13 @@ test("the Markdown names the machine, the commit and every run", () => {
   const markdown = renderMarkdown(measurements());
   expect(markdown).toContain("# Benchmark 2026-11-25 · abc1234");
   expect(markdown).toContain("2 × Test CPU, 24 GiB, Bun 1.4.5");
-  expect(markdown).toContain("| POST /signup | 6 | 20.0 / 20.0 | 19.0 | 95% | 92% (97%) | 100 | 200 | none | 95.00 / 1.25 / 100.00 | 100 / 150 |");
+  expect(markdown).toContain(
+    "| POST /signup | 6 | 20.0 / 20.0 | 19.0 | 95% | 92% (97%) | 100 | 200 | none | 95.00 / 1.25 / 100.00 | 100 / 150 |",
+  );
   expect(markdown).toContain("| GET /user | 2 | 2100 | 53% |");
   expect(markdown).toContain("| 503 with Retry-After | 1620 of 1620 |");
-  expect(markdown).toContain("| auth-api peak RSS MiB: first half → second half (login runs within capacity) | 120 → 125 (100) |");
+  expect(markdown).toContain(
+    "| auth-api peak RSS MiB: first half → second half (login runs within capacity) | 120 → 125 (100) |",
+  );
   expect(markdown).not.toContain("**no**");
 });

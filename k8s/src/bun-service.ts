@@ -80,7 +80,10 @@ export class BunService extends Construct {
         ]),
       ),
       resources: {
-        cpu: { request: kplus.Cpu.millis(workload.cpu.requestMillis), limit: kplus.Cpu.millis(workload.cpu.limitMillis) },
+        cpu: {
+          request: kplus.Cpu.millis(workload.cpu.requestMillis),
+          limit: kplus.Cpu.millis(workload.cpu.limitMillis),
+        },
         memory: { request: Size.mebibytes(props.memoryMiB), limit: Size.mebibytes(props.memoryMiB) },
         ephemeralStorage: { request: Size.gibibytes(0.25), limit: Size.gibibytes(1) },
       },
@@ -96,7 +99,9 @@ export class BunService extends Construct {
     // cdk8s-plus 33 has no handler for the built-in sleep action (beta and on by default since Kubernetes 1.30);
     // it needs no shell or `sleep` binary in the image.
     ApiObject.of(deployment).addJsonPatch(
-      JsonPatch.add("/spec/template/spec/containers/0/lifecycle", { preStop: { sleep: { seconds: workload.drainSeconds } } }),
+      JsonPatch.add("/spec/template/spec/containers/0/lifecycle", {
+        preStop: { sleep: { seconds: workload.drainSeconds } },
+      }),
       JsonPatch.add("/spec/template/spec/topologySpreadConstraints", spreadAcrossZonesAndNodes(labels)),
     );
 

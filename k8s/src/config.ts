@@ -53,7 +53,9 @@ export function requiredSecrets(config: EnvironmentConfig): SecretSpec[] {
 
 /** The URI users-api needs for the in-cluster MongoDB; the deploy tool stores it in `secrets.mongodbUri`. */
 export function inClusterMongodbUri(username: string, password: string): string {
-  const uri = new URL(`mongodb://${workloadNames.mongodb}-0.${workloadNames.mongodb}.${namespace}.svc:${ports.mongodb}/accounts`);
+  const uri = new URL(
+    `mongodb://${workloadNames.mongodb}-0.${workloadNames.mongodb}.${namespace}.svc:${ports.mongodb}/accounts`,
+  );
   uri.username = username; // URL percent-encodes both
   uri.password = password;
   uri.searchParams.set("authSource", "admin");
@@ -92,7 +94,13 @@ export type MongodbConfig =
   /** Atlas or DocumentDB: the URI comes from a Secret, egress is opened to these CIDRs on the MongoDB port. */
   | { mode: "external"; egressCidrs: string[] }
   /** The official image in a StatefulSet, for dev clusters. */
-  | { mode: "in-cluster"; image: string; storageGiB: number; memoryMiB: number; cpu: { requestMillis: number; limitMillis: number } };
+  | {
+      mode: "in-cluster";
+      image: string;
+      storageGiB: number;
+      memoryMiB: number;
+      cpu: { requestMillis: number; limitMillis: number };
+    };
 
 export interface EnvironmentConfig {
   environment: Environment;
@@ -200,13 +208,19 @@ export function validateConfig(config: EnvironmentConfig): void {
   if (imageTag === "latest" || !(tagPattern.test(imageTag) || digestPattern.test(imageTag))) {
     fail("imageTag", `must be an image tag (e.g. the git commit) or a sha256 digest, not ${JSON.stringify(imageTag)}`);
   }
-  for (const [name, workload] of [["usersApi", config.usersApi], ["authApi", config.authApi]] as const) {
+  for (const [name, workload] of [
+    ["usersApi", config.usersApi],
+    ["authApi", config.authApi],
+  ] as const) {
     if (workload.replicas.min < 2) fail(`${name}.replicas.min`, "must be at least 2");
     if (workload.replicas.max < workload.replicas.min) fail(`${name}.replicas.max`, "must be at least replicas.min");
-    if (workload.cpu.limitMillis < workload.cpu.requestMillis) fail(`${name}.cpu.limitMillis`, "must be at least the request");
+    if (workload.cpu.limitMillis < workload.cpu.requestMillis)
+      fail(`${name}.cpu.limitMillis`, "must be at least the request");
   }
   const { hashing: cost } = config.authApi;
-  if (cost.memoryKiB < minimumHashing.memoryKiB) fail("authApi.hashing.memoryKiB", `must be at least ${minimumHashing.memoryKiB}`);
-  if (cost.timeCost < minimumHashing.timeCost) fail("authApi.hashing.timeCost", `must be at least ${minimumHashing.timeCost}`);
+  if (cost.memoryKiB < minimumHashing.memoryKiB)
+    fail("authApi.hashing.memoryKiB", `must be at least ${minimumHashing.memoryKiB}`);
+  if (cost.timeCost < minimumHashing.timeCost)
+    fail("authApi.hashing.timeCost", `must be at least ${minimumHashing.timeCost}`);
   if (cost.concurrency < 1) fail("authApi.hashing.concurrency", "must be at least 1");
 }

@@ -28,7 +28,11 @@ export const publicPaths = ["/signup", "/login", "/user"] as const;
 export function usersApiIngress(scope: Construct, config: EnvironmentConfig, service: kplus.Service): kplus.Ingress {
   const backend = kplus.IngressBackend.fromService(service, { port: 80 });
   return new kplus.Ingress(scope, "ingress", {
-    metadata: { name: workloadNames.usersApi, namespace, annotations: albAnnotations(config, config.usersApi.drainSeconds) },
+    metadata: {
+      name: workloadNames.usersApi,
+      namespace,
+      annotations: albAnnotations(config, config.usersApi.drainSeconds),
+    },
     className: "alb",
     rules: publicPaths.map((path) => ({ host: config.host, path, pathType: kplus.HttpIngressPathType.EXACT, backend })),
   });

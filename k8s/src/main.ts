@@ -12,7 +12,8 @@ const distDir = resolve(import.meta.dir, "../dist");
 
 function gitCommit(): string {
   const git = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: import.meta.dir, stderr: "pipe" });
-  if (!git.success) throw new Error("IMAGE_TAG is not set and the git commit is unknown: set IMAGE_TAG=<tag or sha256:digest>");
+  if (!git.success)
+    throw new Error("IMAGE_TAG is not set and the git commit is unknown: set IMAGE_TAG=<tag or sha256:digest>");
   return git.stdout.toString().trim();
 }
 

@@ -89,7 +89,11 @@ export class InClusterMongodb extends Construct {
         ephemeralStorage: { request: Size.gibibytes(0.25), limit: Size.gibibytes(1) },
       },
       securityContext: restrictedContainerSecurityContext,
-      startup: kplus.Probe.fromTcpSocket({ port: ports.mongodb, periodSeconds: Duration.seconds(5), failureThreshold: 60 }),
+      startup: kplus.Probe.fromTcpSocket({
+        port: ports.mongodb,
+        periodSeconds: Duration.seconds(5),
+        failureThreshold: 60,
+      }),
       liveness: tcp,
       // Readiness asks the server itself; `ping` needs no authentication.
       readiness: kplus.Probe.fromCommand(["mongosh", "--quiet", "--norc", "--eval", "db.adminCommand('ping').ok"], {

@@ -29,7 +29,9 @@ export class NetworkPolicies extends Construct {
     });
     const users = policy("users-api", usersApi);
     // The ALB sends to pod IPs (target type ip) from its addresses inside the VPC.
-    users.addIngressRule(kplus.NetworkPolicyIpBlock.ipv4(this, "vpc", config.vpcCidr), [kplus.NetworkPolicyPort.tcp(ports.usersApi)]);
+    users.addIngressRule(kplus.NetworkPolicyIpBlock.ipv4(this, "vpc", config.vpcCidr), [
+      kplus.NetworkPolicyPort.tcp(ports.usersApi),
+    ]);
     users.addEgressRule(dns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
     users.addEgressRule(authApi, [kplus.NetworkPolicyPort.tcp(ports.authApi)]);
     const mongodbPort = [kplus.NetworkPolicyPort.tcp(ports.mongodb)];

@@ -20,7 +20,8 @@ const kubeScoreArgs = [
 ];
 
 const runnable = hasGo() || Boolean(process.env.CI);
-if (!runnable) console.warn("skipping kube-score: Go is not on PATH to build it (https://go.dev/dl/); CI fails instead");
+if (!runnable)
+  console.warn("skipping kube-score: Go is not on PATH to build it (https://go.dev/dl/); CI fails instead");
 
 describe.skipIf(!runnable)("kube-score", () => {
   let kubeScore = "";
@@ -35,7 +36,10 @@ describe.skipIf(!runnable)("kube-score", () => {
   async function findings(manifests: Record<string, any>[], name: string): Promise<string[]> {
     const file = join(workDir, `${name}.k8s.yaml`);
     writeFileSync(file, Yaml.stringify(...manifests));
-    const run = Bun.spawn([kubeScore, "score", "--output-format=ci", ...kubeScoreArgs, file], { stdout: "pipe", stderr: "pipe" });
+    const run = Bun.spawn([kubeScore, "score", "--output-format=ci", ...kubeScoreArgs, file], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [output, errors] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text()]);
     await run.exited;
     const lines = output.split("\n").filter(Boolean);

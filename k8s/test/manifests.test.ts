@@ -12,14 +12,32 @@ import {
   synthManifests,
   workloadNames,
 } from "../src/manifests.ts";
-import { containersOf, envNames, type KubeObject, mebibytes, named, ofKind, podTemplates, selects, templateOf } from "./objects.ts";
+import {
+  containersOf,
+  envNames,
+  type KubeObject,
+  mebibytes,
+  named,
+  ofKind,
+  podTemplates,
+  selects,
+  templateOf,
+} from "./objects.ts";
 
 const imageTag = "0123456789abcdef0123456789abcdef01234567";
 const clusterScoped = new Set(["Namespace", "StorageClass"]);
 
 /** The services' config contract (common notes): every variable a container may be given. */
 const contract = {
-  [workloadNames.usersApi]: ["PORT", "LOG_LEVEL", "BODY_LIMIT_BYTES", "MONGODB_URI", "AUTH_API_URL", "INTERNAL_TOKEN", "AUTH_API_TIMEOUT_MS"],
+  [workloadNames.usersApi]: [
+    "PORT",
+    "LOG_LEVEL",
+    "BODY_LIMIT_BYTES",
+    "MONGODB_URI",
+    "AUTH_API_URL",
+    "INTERNAL_TOKEN",
+    "AUTH_API_TIMEOUT_MS",
+  ],
   [workloadNames.authApi]: [
     "PORT",
     "LOG_LEVEL",
@@ -51,7 +69,9 @@ describe.each(environments)("%s manifests", (environment) => {
   });
 
   test("the Namespace enforces the restricted Pod Security Standard", () => {
-    expect(named(objects, "Namespace", namespace).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(named(objects, "Namespace", namespace).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
+      "restricted",
+    );
   });
 
   test("every workload runs under its own ServiceAccount with no API token mounted", () => {
@@ -67,10 +87,13 @@ describe.each(environments)("%s manifests", (environment) => {
     const authService = named(objects, "Service", workloadNames.authApi);
     expect(authService.spec.type).toBe("ClusterIP");
     const backends = ofKind(objects, "Ingress").flatMap((ingress) =>
-      ingress.spec.rules.flatMap((rule: KubeObject) => rule.http.paths.map((path: KubeObject) => path.backend.service.name)),
+      ingress.spec.rules.flatMap((rule: KubeObject) =>
+        rule.http.paths.map((path: KubeObject) => path.backend.service.name),
+      ),
     );
     expect(backends).not.toContain(workloadNames.authApi);
-    for (const service of ofKind(objects, "Service")) expect(["LoadBalancer", "NodePort"]).not.toContain(service.spec.type);
+    for (const service of ofKind(objects, "Service"))
+      expect(["LoadBalancer", "NodePort"]).not.toContain(service.spec.type);
   });
 
   test("users-api is exposed by an internet-facing ALB over HTTPS, to pod IPs, checked on /ready", () => {
@@ -100,7 +123,8 @@ describe.each(environments)("%s manifests", (environment) => {
     const routed = ofKind(objects, "Ingress").flatMap((ingress) =>
       ingress.spec.rules.flatMap((rule: KubeObject) => rule.http.paths.map((path: KubeObject) => path.path)),
     );
-    for (const path of ["/", "/metrics", "/ready", "/health", "/swagger", "/swagger/json"]) expect(routed).not.toContain(path);
+    for (const path of ["/", "/metrics", "/ready", "/health", "/swagger", "/swagger/json"])
+      expect(routed).not.toContain(path);
   });
 
   test("Secrets are referenced by name, never written, and are exactly the ones the deploy tool must fill", () => {
@@ -110,10 +134,13 @@ describe.each(environments)("%s manifests", (environment) => {
       for (const variable of container.env ?? []) {
         const ref = variable.valueFrom?.secretKeyRef;
         if (ref) referenced.add(`${ref.name}/${ref.key}`);
-        else expect(Object.values(secrets).flatMap((secret) => Object.values(secret.keys))).not.toContain(variable.name);
+        else
+          expect(Object.values(secrets).flatMap((secret) => Object.values(secret.keys))).not.toContain(variable.name);
       }
     }
-    const required = requiredSecrets(config).flatMap((secret) => Object.values(secret.keys).map((key) => `${secret.name}/${key}`));
+    const required = requiredSecrets(config).flatMap((secret) =>
+      Object.values(secret.keys).map((key) => `${secret.name}/${key}`),
+    );
     expect([...referenced].sort()).toEqual(required.sort());
   });
 
@@ -122,7 +149,9 @@ describe.each(environments)("%s manifests", (environment) => {
       const [container] = templateOf(objects, name).spec.containers;
       const fromConfigMap = Object.keys(configMapOf(name));
       expect(container.envFrom).toEqual([{ configMapRef: { name } }]);
-      expect([...envNames(container), ...fromConfigMap].every((variable) => contract[name].includes(variable))).toBe(true);
+      expect([...envNames(container), ...fromConfigMap].every((variable) => contract[name].includes(variable))).toBe(
+        true,
+      );
       expect(configMapOf(name).PORT).toBe(String(name === workloadNames.usersApi ? ports.usersApi : ports.authApi));
     }
     expect(configMapOf(workloadNames.usersApi).AUTH_API_URL).toBe(`http://${workloadNames.authApi}.${namespace}.svc`);
@@ -156,9 +185,14 @@ describe.each(environments)("%s manifests", (environment) => {
     expect(limit).toBe(config.authApi.runtimeMemoryMiB + Math.ceil(hashing));
     expect(limit).toBe(authApiMemoryMiB(config.authApi));
 
-    const doubled = { ...config.authApi, hashing: { ...config.authApi.hashing, concurrency: config.authApi.hashing.concurrency * 2 } };
+    const doubled = {
+      ...config.authApi,
+      hashing: { ...config.authApi.hashing, concurrency: config.authApi.hashing.concurrency * 2 },
+    };
     const bigger = synthManifests(environment, { imageTag, authApi: doubled });
-    expect(configMapOf(workloadNames.authApi).HASH_CONCURRENCY).not.toBe(named(bigger, "ConfigMap", workloadNames.authApi).data.HASH_CONCURRENCY);
+    expect(configMapOf(workloadNames.authApi).HASH_CONCURRENCY).not.toBe(
+      named(bigger, "ConfigMap", workloadNames.authApi).data.HASH_CONCURRENCY,
+    );
     expect(mebibytes(templateOf(bigger, workloadNames.authApi).spec.containers[0].resources.limits.memory)).toBe(
       limit + Math.ceil(hashing),
     );
@@ -201,7 +235,9 @@ describe.each(environments)("%s manifests", (environment) => {
   test("with a read-only root filesystem, every container has a writable /tmp", () => {
     for (const { workload, container } of containersOf(objects)) {
       const mount = container.volumeMounts.find((volumeMount: KubeObject) => volumeMount.mountPath === "/tmp");
-      const volume = workload.spec.template.spec.volumes.find((candidate: KubeObject) => candidate.name === mount?.name);
+      const volume = workload.spec.template.spec.volumes.find(
+        (candidate: KubeObject) => candidate.name === mount?.name,
+      );
       expect(volume?.emptyDir).toBeDefined();
     }
   });
@@ -209,14 +245,20 @@ describe.each(environments)("%s manifests", (environment) => {
   test("each Deployment spreads its pods across zones and nodes", () => {
     for (const deployment of deployments) {
       const constraints = deployment.spec.template.spec.topologySpreadConstraints as KubeObject[];
-      expect(constraints.map((constraint) => constraint.topologyKey).sort()).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
-      for (const constraint of constraints) expect(constraint.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      expect(constraints.map((constraint) => constraint.topologyKey).sort()).toEqual([
+        "kubernetes.io/hostname",
+        "topology.kubernetes.io/zone",
+      ]);
+      for (const constraint of constraints)
+        expect(constraint.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     }
   });
 
   test("each workload has a PodDisruptionBudget selecting its pods", () => {
     for (const { workload, template } of podTemplates(objects)) {
-      const budgets = ofKind(objects, "PodDisruptionBudget").filter((budget) => selects(budget.spec.selector.matchLabels, template.metadata.labels));
+      const budgets = ofKind(objects, "PodDisruptionBudget").filter((budget) =>
+        selects(budget.spec.selector.matchLabels, template.metadata.labels),
+      );
       expect(budgets).toHaveLength(1);
       expect(budgets[0]!.spec.maxUnavailable ?? budgets[0]!.spec.minAvailable).toBeDefined();
       expect(budgets[0]!.metadata.name).toBe(workload.metadata.name);
@@ -226,7 +268,11 @@ describe.each(environments)("%s manifests", (environment) => {
   test("each Deployment scales on CPU from at least 2 replicas, and leaves the replica count to its autoscaler", () => {
     for (const deployment of deployments) {
       const autoscaler = named(objects, "HorizontalPodAutoscaler", deployment.metadata.name);
-      expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
+      expect(autoscaler.spec.scaleTargetRef).toEqual({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        name: deployment.metadata.name,
+      });
       expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(2);
       expect(autoscaler.spec.metrics.map((metric: KubeObject) => metric.resource.name)).toEqual(["cpu"]);
       expect(deployment.spec.replicas).toBeUndefined();
@@ -251,14 +297,18 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(container.image).not.toMatch(/:latest$|^[^:@]+$/);
     }
     for (const name of bunServices) {
-      expect(templateOf(objects, name).spec.containers[0].image).toBe(`${config.imageRegistry}/accounts/${name}:${imageTag}`);
+      expect(templateOf(objects, name).spec.containers[0].image).toBe(
+        `${config.imageRegistry}/accounts/${name}:${imageTag}`,
+      );
     }
   });
 
   test("a digest pins the image, and latest or an empty tag is refused at synth time", () => {
     const digest = `sha256:${"a".repeat(64)}`;
     const pinned = synthManifests(environment, { imageTag: digest });
-    expect(templateOf(pinned, workloadNames.usersApi).spec.containers[0].image).toEndWith(`/accounts/users-api@${digest}`);
+    expect(templateOf(pinned, workloadNames.usersApi).spec.containers[0].image).toEndWith(
+      `/accounts/users-api@${digest}`,
+    );
     expect(() => synthManifests(environment, { imageTag: "latest" })).toThrow(/imageTag/);
     expect(() => synthManifests(environment, { imageTag: "" })).toThrow(/imageTag/);
   });
@@ -273,7 +323,9 @@ describe.each(environments)("%s manifests", (environment) => {
   test("every Service selects the pods of exactly one workload", () => {
     for (const service of ofKind(objects, "Service")) {
       expect(Object.keys(service.spec.selector ?? {}).length).toBeGreaterThan(0);
-      const matching = podTemplates(objects).filter(({ template }) => selects(service.spec.selector, template.metadata.labels));
+      const matching = podTemplates(objects).filter(({ template }) =>
+        selects(service.spec.selector, template.metadata.labels),
+      );
       expect(matching.map(({ workload }) => workload.metadata.name)).toEqual([service.metadata.name]);
     }
   });
@@ -290,7 +342,9 @@ describe.each(environments)("%s manifests", (environment) => {
     test("every pod is selected by a NetworkPolicy of its own besides the default deny", () => {
       for (const { workload, template } of podTemplates(objects)) {
         const own = policies.filter(
-          (policy) => policy.metadata.name !== "default-deny" && selects(policy.spec.podSelector.matchLabels, template.metadata.labels),
+          (policy) =>
+            policy.metadata.name !== "default-deny" &&
+            selects(policy.spec.podSelector.matchLabels, template.metadata.labels),
         );
         expect(own.map((policy) => policy.metadata.name)).toEqual([workload.metadata.name]);
       }
@@ -315,9 +369,15 @@ describe.each(environments)("%s manifests", (environment) => {
 
     test("users-api may reach only DNS, auth-api and MongoDB", () => {
       const egress = policyFor(workloadNames.usersApi).egress as KubeObject[];
-      const targets = egress.map((rule) => rule.ports.map((port: KubeObject) => `${port.protocol}/${port.port}`).join(","));
+      const targets = egress.map((rule) =>
+        rule.ports.map((port: KubeObject) => `${port.protocol}/${port.port}`).join(","),
+      );
       const mongodbRules = config.mongodb.mode === "external" ? config.mongodb.egressCidrs.length : 1;
-      expect(targets).toEqual(["UDP/53,TCP/53", `TCP/${ports.authApi}`, ...Array(mongodbRules).fill(`TCP/${ports.mongodb}`)]);
+      expect(targets).toEqual([
+        "UDP/53,TCP/53",
+        `TCP/${ports.authApi}`,
+        ...Array(mongodbRules).fill(`TCP/${ports.mongodb}`),
+      ]);
       expect(egress[0]!.to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
       expect(selects(egress[1]!.to[0].podSelector.matchLabels, podLabels(workloadNames.authApi))).toBe(true);
     });
@@ -342,14 +402,21 @@ describe.each(environments)("%s manifests", (environment) => {
       const { ingress } = named(objects, "NetworkPolicy", workloadNames.mongodb).spec;
       expect(ingress).toHaveLength(1);
       expect(ingress[0].ports).toEqual([{ port: ports.mongodb, protocol: "TCP" }]);
-      expect(selects(ingress[0].from[0].podSelector.matchLabels, templateOf(objects, workloadNames.usersApi).metadata.labels)).toBe(true);
+      expect(
+        selects(
+          ingress[0].from[0].podSelector.matchLabels,
+          templateOf(objects, workloadNames.usersApi).metadata.labels,
+        ),
+      ).toBe(true);
     });
   } else {
     test("external MongoDB: no database workload or volume, users-api egress to the configured ranges", () => {
       expect(ofKind(objects, "StatefulSet")).toHaveLength(0);
       expect(ofKind(objects, "StorageClass")).toHaveLength(0);
       const egress = named(objects, "NetworkPolicy", workloadNames.usersApi).spec.egress as KubeObject[];
-      const cidrs = egress.flatMap((rule) => rule.to.flatMap((peer: KubeObject) => (peer.ipBlock ? [peer.ipBlock.cidr] : [])));
+      const cidrs = egress.flatMap((rule) =>
+        rule.to.flatMap((peer: KubeObject) => (peer.ipBlock ? [peer.ipBlock.cidr] : [])),
+      );
       expect(cidrs).toEqual(config.mongodb.mode === "external" ? config.mongodb.egressCidrs : []);
     });
   }

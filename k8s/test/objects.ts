@@ -34,7 +34,8 @@ export function templateOf(objects: KubeObject[], name: string): KubeObject {
   return found.template;
 }
 
-export const envNames = (container: KubeObject): string[] => (container.env ?? []).map((variable: KubeObject) => variable.name);
+export const envNames = (container: KubeObject): string[] =>
+  (container.env ?? []).map((variable: KubeObject) => variable.name);
 
 /** Kubernetes quantity → MiB, for the binary units we write. */
 export function mebibytes(quantity: string): number {

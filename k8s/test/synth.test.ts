@@ -7,7 +7,11 @@ import { environments, synthManifests } from "../src/manifests.ts";
 const repoRoot = resolve(import.meta.dir, "../..");
 const distFile = (environment: string) => join(repoRoot, "k8s/dist", `${environment}.k8s.yaml`);
 const synth = (imageTag: string) =>
-  Bun.spawnSync(["bun", "run", "synth"], { cwd: repoRoot, env: { ...process.env, IMAGE_TAG: imageTag }, stderr: "pipe" });
+  Bun.spawnSync(["bun", "run", "synth"], {
+    cwd: repoRoot,
+    env: { ...process.env, IMAGE_TAG: imageTag },
+    stderr: "pipe",
+  });
 
 test("`bun run synth` writes each environment's manifests, the same objects synthManifests returns", () => {
   const imageTag = "3f2c9e1";

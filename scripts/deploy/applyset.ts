@@ -32,7 +32,10 @@ export const applySetId = (namespace: string): string =>
   `applyset-${createHash("sha256").update(`${parentName}.${namespace}.ConfigMap.`).digest("base64url")}-v1`;
 
 export function withMembership<T extends KubeObject>(object: T, applySet: Pick<ApplySet, "id">): T {
-  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [partOfLabel]: applySet.id } } };
+  return {
+    ...object,
+    metadata: { ...object.metadata, labels: { ...object.metadata.labels, [partOfLabel]: applySet.id } },
+  };
 }
 
 export async function readApplySet(kube: Kube, namespace: string): Promise<ApplySet> {
@@ -56,7 +59,8 @@ export function encodeRevision(revision: Revision): string {
   return gzipSync(JSON.stringify(revision), { level: 9 }).toString("base64");
 }
 
-export const groupKindsOf = (objects: readonly KubeObject[]): string[] => [...new Set(objects.map(groupKind))].toSorted();
+export const groupKindsOf = (objects: readonly KubeObject[]): string[] =>
+  [...new Set(objects.map(groupKind))].toSorted();
 
 export async function writeApplySet(kube: Kube, applySet: ApplySet, options: { dryRun: boolean }): Promise<KubeObject> {
   return kube.apply(

@@ -20,7 +20,10 @@ Options:
 class UsageError extends Error {}
 
 /** Exit codes: 0 done, 1 the deploy failed (and was rolled back when possible), 2 bad input, nothing applied. */
-export async function main(argv: string[], deps: { synth: Synth; env: Record<string, string | undefined>; log: (line: string) => void }): Promise<number> {
+export async function main(
+  argv: string[],
+  deps: { synth: Synth; env: Record<string, string | undefined>; log: (line: string) => void },
+): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -91,7 +94,8 @@ export async function main(argv: string[], deps: { synth: Synth; env: Record<str
 }
 
 function environment(name: string | undefined): Environment {
-  if (!environments.includes(name as Environment)) throw new UsageError(`unknown environment ${JSON.stringify(name)}: use ${environments.join(" or ")}`);
+  if (!environments.includes(name as Environment))
+    throw new UsageError(`unknown environment ${JSON.stringify(name)}: use ${environments.join(" or ")}`);
   return name as Environment;
 }
 

@@ -23,12 +23,15 @@ export async function fromEks(clusterName: string, region?: string): Promise<Kub
   const eks = new EKSClient({ credentials, ...(region && { region }) });
   const resolvedRegion = await eks.config.region();
   const { cluster } = await eks.send(new DescribeClusterCommand({ name: clusterName }));
-  if (!cluster?.endpoint || !cluster.certificateAuthority?.data) throw new Error(`EKS cluster ${clusterName} has no endpoint or CA yet (status ${cluster?.status})`);
+  if (!cluster?.endpoint || !cluster.certificateAuthority?.data)
+    throw new Error(`EKS cluster ${clusterName} has no endpoint or CA yet (status ${cluster?.status})`);
 
   const token = renewingToken(() => createEksToken({ clusterName, region: resolvedRegion, credentials }));
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
-    clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false }],
+    clusters: [
+      { name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false },
+    ],
     users: [{ name: "aws", authProvider: { name: "accounts-eks" } }],
     contexts: [{ name: clusterName, cluster: clusterName, user: "aws" }],
     currentContext: clusterName,

@@ -54,10 +54,13 @@ describe("EKS token", () => {
   test("a long deploy gets a new token before the old one's 15 minutes run out", async () => {
     let clock = now.getTime();
     let made = 0;
-    const token = renewingToken(async () => {
-      made += 1;
-      return createEksToken({ clusterName: "accounts", region: "eu-west-1", credentials, now: new Date(clock) });
-    }, () => clock);
+    const token = renewingToken(
+      async () => {
+        made += 1;
+        return createEksToken({ clusterName: "accounts", region: "eu-west-1", credentials, now: new Date(clock) });
+      },
+      () => clock,
+    );
     const first = await token();
     clock += 9 * 60 * 1000;
     expect(await token()).toBe(first);
@@ -88,7 +91,12 @@ function expectedSignature(url: URL, clusterName: string): string {
   ].join("\n");
   const date = url.searchParams.get("X-Amz-Date")!;
   const scope = `${date.slice(0, 8)}/${url.host.split(".")[1]}/sts/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", date, scope, createHash("sha256").update(canonicalRequest).digest("hex")].join("\n");
+  const stringToSign = [
+    "AWS4-HMAC-SHA256",
+    date,
+    scope,
+    createHash("sha256").update(canonicalRequest).digest("hex"),
+  ].join("\n");
   const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
   let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, date.slice(0, 8));
   for (const part of scope.split("/").slice(1)) key = hmac(key, part);

@@ -9,7 +9,11 @@ import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts
 import { generateInternalToken } from "../../services/shared/src/secrets.ts";
 import { secretInputNames } from "./secrets.ts";
 
-export async function generateSecrets(environment: Environment, dir: string, log: (line: string) => void): Promise<void> {
+export async function generateSecrets(
+  environment: Environment,
+  dir: string,
+  log: (line: string) => void,
+): Promise<void> {
   const config = environmentConfigs[environment];
   const generators: Record<string, (() => Promise<string> | string) | undefined> = {
     [secrets.jwt.keys.signingKey]: async () => JSON.stringify((await generateSigningKey()).privateJwk),
@@ -22,7 +26,8 @@ export async function generateSecrets(environment: Environment, dir: string, log
     const file = join(dir, name);
     const generate = generators[name];
     if (existsSync(file)) log(`  ${file}: kept`);
-    else if (!generate) log(`  ${file}: not generated, write it yourself (e.g. your MongoDB Atlas or DocumentDB connection string)`);
+    else if (!generate)
+      log(`  ${file}: not generated, write it yourself (e.g. your MongoDB Atlas or DocumentDB connection string)`);
     else {
       // "wx": never overwrite, even if the file appeared since the check above.
       writeFileSync(file, `${await generate()}\n`, { mode: 0o600, flag: "wx" });
@@ -30,5 +35,7 @@ export async function generateSecrets(environment: Environment, dir: string, log
     }
   }
   log(`deploy with --secrets-dir ${dir}, or store each file as a GitHub environment secret:`);
-  log(`  for name in ${secretInputNames({ ...config, imageTag: "unused" }).join(" ")}; do gh secret set "$name" --env ${environment} < "${dir}/$name"; done`);
+  log(
+    `  for name in ${secretInputNames({ ...config, imageTag: "unused" }).join(" ")}; do gh secret set "$name" --env ${environment} < "${dir}/$name"; done`,
+  );
 }

@@ -27,15 +27,21 @@ export type Kube = ReturnType<typeof kubeClient>;
 export function kubeClient(kubeConfig: KubeConfig) {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
-  if (cluster.skipTLSVerify) throw new Error(`refusing to talk to ${cluster.server} without verifying its TLS certificate`);
+  if (cluster.skipTLSVerify)
+    throw new Error(`refusing to talk to ${cluster.server} without verifying its TLS certificate`);
   if (!cluster.server.startsWith("https://")) throw new Error(`refusing ${cluster.server}: only https:// API servers`);
   const server = new URL(cluster.server);
   const basePath = server.pathname.replace(/\/$/, "");
   const discovered = new Map<string, Promise<Map<string, Resource>>>();
 
-  async function call<T>(method: string, path: string, options: { query?: Query; body?: unknown; contentType?: string; text?: boolean } = {}): Promise<T> {
+  async function call<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; contentType?: string; text?: boolean } = {},
+  ): Promise<T> {
     const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) search.set(key, String(value));
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) search.set(key, String(value));
     const httpsOptions: Parameters<KubeConfig["applyToHTTPSOptions"]>[0] = {
       method,
       hostname: server.hostname,
@@ -83,7 +89,8 @@ export function kubeClient(kubeConfig: KubeConfig) {
       ).then(({ resources }) => {
         const byKind = new Map<string, Resource>();
         for (const resource of resources) {
-          if (!resource.name.includes("/")) byKind.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced });
+          if (!resource.name.includes("/"))
+            byKind.set(resource.kind, { plural: resource.name, namespaced: resource.namespaced });
         }
         return byKind;
       });
@@ -93,7 +100,11 @@ export function kubeClient(kubeConfig: KubeConfig) {
     return found;
   }
 
-  async function collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<{ path: string; namespaced: boolean }> {
+  async function collectionPath(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+  ): Promise<{ path: string; namespaced: boolean }> {
     const resource = (await resources(apiVersion)).get(kind);
     if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
     const root = apiVersion === "v1" ? "/api/v1" : `/apis/${apiVersion}`;
@@ -125,7 +136,11 @@ export function kubeClient(kubeConfig: KubeConfig) {
       }
     },
 
-    async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string }) {
+    async list(
+      apiVersion: string,
+      kind: string,
+      options: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+    ) {
       const { path } = await collectionPath(apiVersion, kind, options.namespace);
       const list = await call<{ items: KubeObject[] }>("GET", path, {
         query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
@@ -143,7 +158,10 @@ export function kubeClient(kubeConfig: KubeConfig) {
       });
     },
 
-    async delete(object: Pick<KubeObject, "apiVersion" | "kind" | "metadata">, options: { dryRun: boolean }): Promise<void> {
+    async delete(
+      object: Pick<KubeObject, "apiVersion" | "kind" | "metadata">,
+      options: { dryRun: boolean },
+    ): Promise<void> {
       await call("DELETE", await objectPath(object), {
         body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" },
         query: { dryRun: options.dryRun ? "All" : undefined },

@@ -15,10 +15,15 @@ export async function applyObject(kube: Kube, object: KubeObject): Promise<Actio
 }
 
 /** The server's answer to a dry-run apply compared with the live object, as readable lines. */
-export async function planObject(kube: Kube, object: KubeObject, namespaceExists: boolean): Promise<{ action: "create" | "configure" | "unchanged"; changes: string[] }> {
+export async function planObject(
+  kube: Kube,
+  object: KubeObject,
+  namespaceExists: boolean,
+): Promise<{ action: "create" | "configure" | "unchanged"; changes: string[] }> {
   const live = namespaceExists || !object.metadata.namespace ? await kube.get(object) : undefined;
   // The namespace itself is only created by a real apply, so the server cannot dry-run what goes into it yet.
-  if (!live && object.metadata.namespace && !namespaceExists) return { action: "create", changes: ["(not validated: its namespace does not exist yet)"] };
+  if (!live && object.metadata.namespace && !namespaceExists)
+    return { action: "create", changes: ["(not validated: its namespace does not exist yet)"] };
   const result = await guardSecret(object, () => kube.apply(object, { fieldManager: FIELD_MANAGER, dryRun: true }));
   if (!live) return { action: "create", changes: [] };
   const changes = diff(comparable(live), comparable(result)).map((change) => {
@@ -52,7 +57,11 @@ async function guardSecret<T>(object: KubeObject, operation: () => Promise<T>): 
     return await operation();
   } catch (error) {
     if (object.kind === "Secret" && error instanceof KubeError) {
-      throw new KubeError(error.status, error.reason, `applying ${describe(object)} failed: ${error.status} ${error.reason}`);
+      throw new KubeError(
+        error.status,
+        error.reason,
+        `applying ${describe(object)} failed: ${error.status} ${error.reason}`,
+      );
     }
     throw error;
   }

@@ -25,22 +25,30 @@ export function rolloutState(live: KubeObject): RolloutState {
   const status = (live.status ?? {}) as WorkloadStatus;
   const spec = live.spec as { replicas?: number; updateStrategy?: { type?: string } };
   const generation = (live.metadata.generation as number | undefined) ?? 0;
-  if ((status.observedGeneration ?? 0) < generation) return { done: false, message: "waiting for the controller to see the new spec" };
+  if ((status.observedGeneration ?? 0) < generation)
+    return { done: false, message: "waiting for the controller to see the new spec" };
   const wanted = spec.replicas ?? 1;
   const updated = status.updatedReplicas ?? 0;
 
   if (live.kind === "Deployment") {
     const progressing = status.conditions?.find((condition) => condition.type === "Progressing");
     if (progressing?.reason === "ProgressDeadlineExceeded") {
-      return { done: false, failed: true, message: `exceeded its progress deadline: ${progressing.message ?? ""}`.trim() };
+      return {
+        done: false,
+        failed: true,
+        message: `exceeded its progress deadline: ${progressing.message ?? ""}`.trim(),
+      };
     }
     if (updated < wanted) return { done: false, message: `${updated} of ${wanted} new replicas updated` };
-    if ((status.replicas ?? 0) > updated) return { done: false, message: `${(status.replicas ?? 0) - updated} old replicas pending termination` };
-    if ((status.availableReplicas ?? 0) < updated) return { done: false, message: `${status.availableReplicas ?? 0} of ${updated} updated replicas available` };
+    if ((status.replicas ?? 0) > updated)
+      return { done: false, message: `${(status.replicas ?? 0) - updated} old replicas pending termination` };
+    if ((status.availableReplicas ?? 0) < updated)
+      return { done: false, message: `${status.availableReplicas ?? 0} of ${updated} updated replicas available` };
     return { done: true, message: `${updated} replicas available` };
   }
   if (live.kind === "StatefulSet") {
-    if ((status.readyReplicas ?? 0) < wanted) return { done: false, message: `${status.readyReplicas ?? 0} of ${wanted} pods ready` };
+    if ((status.readyReplicas ?? 0) < wanted)
+      return { done: false, message: `${status.readyReplicas ?? 0} of ${wanted} pods ready` };
     if (spec.updateStrategy?.type !== "OnDelete" && status.updateRevision !== status.currentRevision) {
       return { done: false, message: `${updated} of ${wanted} pods at the new revision` };
     }
@@ -49,7 +57,8 @@ export function rolloutState(live: KubeObject): RolloutState {
   return { done: true, message: "nothing to wait for" };
 }
 
-export const isWorkload = (object: KubeObject): boolean => object.kind === "Deployment" || object.kind === "StatefulSet";
+export const isWorkload = (object: KubeObject): boolean =>
+  object.kind === "Deployment" || object.kind === "StatefulSet";
 
 /** Polls until every workload has rolled out; returns the ones that did not, with their last state. */
 export async function waitForRollout(
@@ -65,7 +74,9 @@ export async function waitForRollout(
     const next: KubeObject[] = [];
     for (const workload of pending) {
       const live = await kube.get(workload);
-      const state: RolloutState = live ? rolloutState(live) : { done: false, failed: true, message: "it no longer exists" };
+      const state: RolloutState = live
+        ? rolloutState(live)
+        : { done: false, failed: true, message: "it no longer exists" };
       // One line per change of state: readable in CI logs, no spinner.
       if (last.get(describe(workload)) !== state.message) options.log(`  ${describe(workload)}: ${state.message}`);
       last.set(describe(workload), state.message);
@@ -76,11 +87,20 @@ export async function waitForRollout(
     if (pending.length === 0) break;
     if (Date.now() >= deadline) {
       for (const workload of pending) {
-        stuck.push({ workload, state: { done: false, failed: true, message: `not rolled out within ${options.timeoutLabel}: ${last.get(describe(workload))}` } });
+        stuck.push({
+          workload,
+          state: {
+            done: false,
+            failed: true,
+            message: `not rolled out within ${options.timeoutLabel}: ${last.get(describe(workload))}`,
+          },
+        });
       }
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs ?? 2000, Math.max(0, deadline - Date.now()))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(options.pollMs ?? 2000, Math.max(0, deadline - Date.now()))),
+    );
   }
   return stuck;
 }
@@ -95,31 +115,48 @@ export async function diagnose(kube: Kube, workload: KubeObject, options: { logL
       fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
     });
     for (const event of found.slice(-10)) {
-      lines.push(`    event ${`${event.type ?? ""} ${event.reason ?? ""}: ${event.message ?? ""}`.replace(/\s+/g, " ").trim()}`);
+      lines.push(
+        `    event ${`${event.type ?? ""} ${event.reason ?? ""}: ${event.message ?? ""}`.replace(/\s+/g, " ").trim()}`,
+      );
     }
   };
   lines.push(`  ${describe(workload)}:`);
   await events(workload.kind, workload.metadata.name);
-  const selector = (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
-  const labelSelector = Object.entries(selector).map(([key, value]) => `${key}=${value}`).join(",");
+  const selector =
+    (workload.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
+  const labelSelector = Object.entries(selector)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
   const pods = labelSelector ? await kube.list("v1", "Pod", { namespace, labelSelector }) : [];
   if (pods.length === 0) lines.push("    no pods");
   for (const pod of pods) {
     const status = (pod.status ?? {}) as {
       phase?: string;
-      containerStatuses?: Array<{ name: string; ready: boolean; restartCount: number; state?: Record<string, { reason?: string; message?: string }> }>;
+      containerStatuses?: Array<{
+        name: string;
+        ready: boolean;
+        restartCount: number;
+        state?: Record<string, { reason?: string; message?: string }>;
+      }>;
     };
     lines.push(`    pod ${pod.metadata.name}: ${status.phase ?? "Unknown"}`);
     for (const container of status.containerStatuses ?? []) {
       const [stateName, detail] = Object.entries(container.state ?? {})[0] ?? ["unknown", {}];
-      lines.push(`      container ${container.name}: ${stateName} ${detail.reason ?? ""} ${detail.message ?? ""} (restarts: ${container.restartCount})`.trimEnd());
+      lines.push(
+        `      container ${container.name}: ${stateName} ${detail.reason ?? ""} ${detail.message ?? ""} (restarts: ${container.restartCount})`.trimEnd(),
+      );
     }
     await events("Pod", pod.metadata.name);
-    const containers = ((pod.spec as { containers?: Array<{ name: string }> }).containers ?? []).map((container) => container.name);
+    const containers = ((pod.spec as { containers?: Array<{ name: string }> }).containers ?? []).map(
+      (container) => container.name,
+    );
     for (const container of containers) {
       try {
         const log = (await kube.podLogTail(namespace, pod.metadata.name, container, options.logLines)).trimEnd();
-        lines.push(`      last log lines of ${container}:`, ...(log ? log.split("\n").map((line) => `        ${line}`) : ["        (empty)"]));
+        lines.push(
+          `      last log lines of ${container}:`,
+          ...(log ? log.split("\n").map((line) => `        ${line}`) : ["        (empty)"]),
+        );
       } catch (error) {
         lines.push(`      no logs from ${container}: ${(error as Error).message}`);
       }

@@ -20,7 +20,10 @@ import { applyObject, deleteObject, planObject } from "./reconcile.ts";
 import { diagnose, isWorkload, waitForRollout } from "./rollout.ts";
 import { readSecretInputs, secretObjects } from "./secrets.ts";
 
-export type Synth = (environment: Environment, overrides: { imageTag: string; imageRegistry?: string }) => Array<Record<string, any>>;
+export type Synth = (
+  environment: Environment,
+  overrides: { imageTag: string; imageRegistry?: string },
+) => Array<Record<string, any>>;
 
 export interface DeployOptions {
   environment: Environment;
@@ -34,7 +37,11 @@ export interface DeployOptions {
   log: (line: string) => void;
 }
 
-export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, options: DeployOptions): Promise<number> {
+export async function deploy(
+  connect: () => Promise<KubeConfig>,
+  synth: Synth,
+  options: DeployOptions,
+): Promise<number> {
   const { log } = options;
   const started = new Date();
   const images = { imageTag: options.imageTag, ...(options.imageRegistry && { imageRegistry: options.imageRegistry }) };
@@ -47,14 +54,20 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
 
   const kubeConfig = await connect();
   const kube = kubeClient(kubeConfig);
-  log(`${options.plan ?? "deploy"}: ${options.environment}, image tag ${options.imageTag}, ${kubeConfig.getCurrentCluster()?.server} namespace ${namespace}`);
+  log(
+    `${options.plan ?? "deploy"}: ${options.environment}, image tag ${options.imageTag}, ${kubeConfig.getCurrentCluster()?.server} namespace ${namespace}`,
+  );
   const applySet = await readApplySet(kube, namespace);
   const rolloutDeadline = new Date(started.getTime() + options.timeoutMs);
   const secretsToApply = secretObjects({
     config,
     namespace,
     values,
-    liveJwtSecret: await kube.get({ apiVersion: "v1", kind: "Secret", metadata: { name: secrets.jwt.name, namespace } }),
+    liveJwtSecret: await kube.get({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: secrets.jwt.name, namespace },
+    }),
     rolloutDeadline,
     now: started,
   });
@@ -97,7 +110,11 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
   }
   if (stuck.length === 0) {
     const revision = encodeRevision({ imageTag: options.imageTag, objects: manifests });
-    await writeApplySet(kube, { ...applySet, groupKinds: groupKindsOf(desired), revisionData: revision }, { dryRun: false });
+    await writeApplySet(
+      kube,
+      { ...applySet, groupKinds: groupKindsOf(desired), revisionData: revision },
+      { dryRun: false },
+    );
     log(`deployed ${options.environment} at image tag ${options.imageTag}`);
     return 0;
   }
@@ -113,46 +130,79 @@ export async function deploy(connect: () => Promise<KubeConfig>, synth: Synth, o
 }
 
 /** Everything to apply, labelled as members of our ApplySet, pods annotated with a digest of their Secrets. */
-function desiredObjects(manifests: KubeObject[], secretsToApply: KubeObject[], applySet: ApplySet, values: Map<string, string>): KubeObject[] {
-  const secretData = new Map(secretsToApply.map((secret) => [secret.metadata.name, secret.data as Record<string, string>]));
+function desiredObjects(
+  manifests: KubeObject[],
+  secretsToApply: KubeObject[],
+  applySet: ApplySet,
+  values: Map<string, string>,
+): KubeObject[] {
+  const secretData = new Map(
+    secretsToApply.map((secret) => [secret.metadata.name, secret.data as Record<string, string>]),
+  );
   // Keyed with the internal token so the digest says nothing about a weak value (e.g. a chosen password).
   const key = values.get(secrets.internalToken.keys.token)!;
   const withSecretDigest = (object: KubeObject): KubeObject => {
     if (!isWorkload(object)) return object;
     const spec = object.spec as { template: { metadata?: { annotations?: Record<string, string> }; spec: unknown } };
-    const used = [...JSON.stringify(spec.template.spec).matchAll(/"(?:secretKeyRef|secretRef)":\{[^}]*"name":"([^"]+)"/g)].map((match) => match[1]!);
+    const used = [
+      ...JSON.stringify(spec.template.spec).matchAll(/"(?:secretKeyRef|secretRef)":\{[^}]*"name":"([^"]+)"/g),
+    ].map((match) => match[1]!);
     const digest = createHmac("sha256", key);
-    for (const name of [...new Set(used)].toSorted()) digest.update(`${name}\n${JSON.stringify(secretData.get(name) ?? {})}\n`);
+    for (const name of [...new Set(used)].toSorted())
+      digest.update(`${name}\n${JSON.stringify(secretData.get(name) ?? {})}\n`);
     // A rotated key or password reaches running pods only through a restart, which this annotation triggers.
-    const annotations = { ...spec.template.metadata?.annotations, "checksum/secrets": digest.digest("hex").slice(0, 16) };
-    return { ...object, spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations } } } };
+    const annotations = {
+      ...spec.template.metadata?.annotations,
+      "checksum/secrets": digest.digest("hex").slice(0, 16),
+    };
+    return {
+      ...object,
+      spec: { ...spec, template: { ...spec.template, metadata: { ...spec.template.metadata, annotations } } },
+    };
   };
-  return sortForApply([...manifests.map(withSecretDigest), ...secretsToApply]).map((object) => withMembership(object, applySet));
+  return sortForApply([...manifests.map(withSecretDigest), ...secretsToApply]).map((object) =>
+    withMembership(object, applySet),
+  );
 }
 
-async function reconcile(kube: Kube, applySet: ApplySet, desired: KubeObject[], log: (line: string) => void): Promise<void> {
+async function reconcile(
+  kube: Kube,
+  applySet: ApplySet,
+  desired: KubeObject[],
+  log: (line: string) => void,
+): Promise<void> {
   // The Namespace first (it holds the parent), then the parent listing every kind that may hold members, so a
   // deploy interrupted after this point still prunes correctly next time.
   const [first, ...rest] = desired;
   if (first?.kind === "Namespace") log(`  ${describe(first)}: ${await applyObject(kube, first)}`);
   await writeApplySet(kube, applySet, { dryRun: false });
-  for (const object of first?.kind === "Namespace" ? rest : desired) log(`  ${describe(object)}: ${await applyObject(kube, object)}`);
+  for (const object of first?.kind === "Namespace" ? rest : desired)
+    log(`  ${describe(object)}: ${await applyObject(kube, object)}`);
   for (const object of sortForDelete(await pruneCandidates(kube, applySet, desired))) {
     await deleteObject(kube, object);
     log(`  ${describe(object)}: pruned`);
   }
 }
 
-async function plan(kube: Kube, applySet: ApplySet, desired: KubeObject[], mode: "dry-run" | "diff", log: (line: string) => void): Promise<number> {
+async function plan(
+  kube: Kube,
+  applySet: ApplySet,
+  desired: KubeObject[],
+  mode: "dry-run" | "diff",
+  log: (line: string) => void,
+): Promise<number> {
   const namespaceExists = (await kube.get(desired[0]!)) !== undefined;
   for (const object of desired) {
     const { action, changes } = await planObject(kube, object, namespaceExists);
-    log(`  ${describe(object)}: ${action === "create" ? "would be created" : action === "configure" ? "would change" : "unchanged"}`);
+    log(
+      `  ${describe(object)}: ${action === "create" ? "would be created" : action === "configure" ? "would change" : "unchanged"}`,
+    );
     if (mode === "diff") for (const change of changes) log(`    ${change}`);
   }
   if (namespaceExists) {
     const widened = { ...applySet, groupKinds: [...new Set([...applySet.groupKinds, ...groupKindsOf(desired)])] };
-    for (const object of sortForDelete(await pruneCandidates(kube, widened, desired))) log(`  ${describe(object)}: would be pruned`);
+    for (const object of sortForDelete(await pruneCandidates(kube, widened, desired)))
+      log(`  ${describe(object)}: would be pruned`);
   }
   log(`${mode}: nothing was changed`);
   return 0;

@@ -11,11 +11,17 @@ const ttlMs = dev.authApi.jwtTtlSeconds * 1000;
 describe("secret inputs", () => {
   test("a missing one is named (all of them at once), never a value", () => {
     const { INTERNAL_TOKEN, MONGODB_URI, ...env } = secretInputs();
-    expect(() => readSecretInputs(prod, { env })).toThrow(new SecretInputError("missing secrets INTERNAL_TOKEN, MONGODB_URI: set them as environment variables (or use --secrets-dir)"));
+    expect(() => readSecretInputs(prod, { env })).toThrow(
+      new SecretInputError(
+        "missing secrets INTERNAL_TOKEN, MONGODB_URI: set them as environment variables (or use --secrets-dir)",
+      ),
+    );
   });
 
   test("an empty variable counts as missing (an unset GitHub secret expands to it)", () => {
-    expect(() => readSecretInputs(prod, { env: { ...secretInputs(), MONGODB_URI: "" } })).toThrow("missing secret MONGODB_URI");
+    expect(() => readSecretInputs(prod, { env: { ...secretInputs(), MONGODB_URI: "" } })).toThrow(
+      "missing secret MONGODB_URI",
+    );
   });
 
   test("a signing key that is not a private JWK with a kid is refused without echoing it", () => {
@@ -34,7 +40,9 @@ describe("signing key rotation", () => {
   const rolloutDeadline = new Date(now.getTime() + 600_000);
   const jwtSecret = (objects: KubeObject[]) => objects.find((object) => object.metadata.name === "auth-api-jwt")!;
   const previousKeys = (secret: KubeObject) =>
-    JSON.parse(Buffer.from((secret.data as Record<string, string>).JWT_PREVIOUS_PUBLIC_KEYS!, "base64").toString()) as Array<{ kid: string; d?: string }>;
+    JSON.parse(
+      Buffer.from((secret.data as Record<string, string>).JWT_PREVIOUS_PUBLIC_KEYS!, "base64").toString(),
+    ) as Array<{ kid: string; d?: string }>;
   const deployWith = (key: string, live: KubeObject | undefined, at: Date) =>
     jwtSecret(
       secretObjects({

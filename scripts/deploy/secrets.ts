@@ -15,7 +15,8 @@ export class SecretInputError extends Error {}
 /** The variables a deploy of this environment needs, in the order they are reported when missing. */
 export function secretInputNames(config: EnvironmentConfig): string[] {
   const names: string[] = [secrets.jwt.keys.signingKey, secrets.internalToken.keys.token];
-  if (config.mongodb.mode === "in-cluster") names.push(secrets.mongodbRoot.keys.username, secrets.mongodbRoot.keys.password);
+  if (config.mongodb.mode === "in-cluster")
+    names.push(secrets.mongodbRoot.keys.username, secrets.mongodbRoot.keys.password);
   else names.push(secrets.mongodbUri.keys.uri);
   return names;
 }
@@ -33,8 +34,12 @@ export function readSecretInputs(
     else missing.push(name);
   }
   if (missing.length > 0) {
-    const where = source.dir ? `environment variables or files in ${source.dir}` : "environment variables (or use --secrets-dir)";
-    throw new SecretInputError(`missing secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: set them as ${where}`);
+    const where = source.dir
+      ? `environment variables or files in ${source.dir}`
+      : "environment variables (or use --secrets-dir)";
+    throw new SecretInputError(
+      `missing secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: set them as ${where}`,
+    );
   }
   signingKeyId(values.get(secrets.jwt.keys.signingKey)!);
   if (values.get(secrets.internalToken.keys.token)!.length < 32) {
@@ -59,7 +64,9 @@ function signingKeyId(json: string): string {
   try {
     jwk = JSON.parse(json) as Jwk;
   } catch {
-    throw new SecretInputError(`${name} is not JSON: expected a private JWK (bun run deploy -- generate-secrets makes one)`);
+    throw new SecretInputError(
+      `${name} is not JSON: expected a private JWK (bun run deploy -- generate-secrets makes one)`,
+    );
   }
   if (typeof jwk.kid !== "string" || !jwk.kid || typeof jwk.d !== "string") {
     throw new SecretInputError(`${name} must be a private JWK with a kid`);
@@ -92,7 +99,10 @@ export function secretObjects(options: {
 
   const liveData = (liveJwtSecret?.data ?? {}) as Record<string, string>;
   const decode = (key: string) => (liveData[key] ? Buffer.from(liveData[key], "base64").toString("utf8") : undefined);
-  const expiries = JSON.parse(liveJwtSecret?.metadata.annotations?.[previousKeysExpiryAnnotation] ?? "{}") as Record<string, string>;
+  const expiries = JSON.parse(liveJwtSecret?.metadata.annotations?.[previousKeysExpiryAnnotation] ?? "{}") as Record<
+    string,
+    string
+  >;
   let previous = (JSON.parse(decode(previousPublicKeys) ?? "[]") as Jwk[]).filter(
     (jwk) => typeof jwk.kid === "string" && expiries[jwk.kid] !== undefined && new Date(expiries[jwk.kid]!) > now,
   );
@@ -115,7 +125,12 @@ export function secretObjects(options: {
   const secret = (name: string, data: Record<string, string>, annotations?: Record<string, string>): KubeObject => ({
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name, namespace, labels: { [partOfLabel.key]: partOfLabel.value }, ...(annotations && { annotations }) },
+    metadata: {
+      name,
+      namespace,
+      labels: { [partOfLabel.key]: partOfLabel.value },
+      ...(annotations && { annotations }),
+    },
     type: "Opaque",
     data: Object.fromEntries(Object.entries(data).map(([key, text]) => [key, Buffer.from(text).toString("base64")])),
   });

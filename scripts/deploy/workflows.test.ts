@@ -16,19 +16,30 @@ describe("GitHub workflows", () => {
     async () => {
       const binDir = await ensureGoTools("actionlint");
       // shellcheck and pyflakes integrations off, so the result does not depend on what this machine has installed.
-      const lint = Bun.spawnSync([join(binDir, "actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", ...workflows], { cwd: repoRoot });
+      const lint = Bun.spawnSync(
+        [join(binDir, "actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", ...workflows],
+        { cwd: repoRoot },
+      );
       expect(lint.stdout.toString() + lint.stderr.toString()).toBe("");
       expect(lint.exitCode).toBe(0);
     },
     180_000,
   );
 
-  test.skipIf(!canBuild)("actionlint does fail on a broken workflow (the check above can fail)", async () => {
-    const binDir = await ensureGoTools("actionlint");
-    const broken = "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.pull_request.title }\n";
-    const lint = Bun.spawnSync([join(binDir, "actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", "-"], { stdin: Buffer.from(broken) });
-    expect(lint.exitCode).toBe(1);
-  }, 180_000);
+  test.skipIf(!canBuild)(
+    "actionlint does fail on a broken workflow (the check above can fail)",
+    async () => {
+      const binDir = await ensureGoTools("actionlint");
+      const broken =
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.pull_request.title }\n";
+      const lint = Bun.spawnSync(
+        [join(binDir, "actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", "-"],
+        { stdin: Buffer.from(broken) },
+      );
+      expect(lint.exitCode).toBe(1);
+    },
+    180_000,
+  );
 
   const deploy = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/deploy.yml"), "utf8")) as any;
   const job = deploy.jobs.deploy;
@@ -41,7 +52,10 @@ describe("GitHub workflows", () => {
   });
 
   test("deploy: one at a time per environment, never cancelled halfway, production behind its environment", () => {
-    expect(job.concurrency).toEqual({ group: "deploy-${{ inputs.environment || 'dev' }}", "cancel-in-progress": false });
+    expect(job.concurrency).toEqual({
+      group: "deploy-${{ inputs.environment || 'dev' }}",
+      "cancel-in-progress": false,
+    });
     expect(job.environment).toBe("${{ inputs.environment || 'dev' }}");
     expect(deploy.on.workflow_dispatch.inputs.environment.options).toEqual(["dev", "prod"]);
     expect(Object.keys(deploy.on.push)).toEqual(["branches"]);
@@ -56,7 +70,10 @@ describe("GitHub workflows", () => {
 
   test("deploy: both images tagged with the commit, then the deploy tool with that tag", () => {
     const builds = job.steps.filter((step: any) => String(step.uses).startsWith("docker/build-push-action@"));
-    expect(builds.map((step: any) => step.with.file).toSorted()).toEqual(["services/auth-api/Dockerfile", "services/users-api/Dockerfile"]);
+    expect(builds.map((step: any) => step.with.file).toSorted()).toEqual([
+      "services/auth-api/Dockerfile",
+      "services/users-api/Dockerfile",
+    ]);
     for (const build of builds) {
       expect(build.with.tags).toEndWith(":${{ github.sha }}");
       expect(build.with["cache-from"]).toStartWith("type=gha");

@@ -6,11 +6,7 @@ import { join, resolve } from "node:path";
 const toolsDir = resolve(import.meta.dir, "../../tools");
 
 /** Outside the repository so a fresh clone (and CI on the same machine) reuses earlier builds. */
-export const toolsCacheDir = join(
-  process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),
-  "accounts",
-  "tools",
-);
+export const toolsCacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "accounts", "tools");
 
 export const hasGo = (): boolean => Bun.which("go") !== null;
 

@@ -42,9 +42,15 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
     });
     services[name] = child;
     const deadline = Date.now() + readyTimeoutMs;
-    while (!(await fetch(`http://localhost:${port}/ready`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`http://localhost:${port}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-      if (Date.now() > deadline) throw new Error(`${name} was not ready on port ${port} within ${readyTimeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${name} was not ready on port ${port} within ${readyTimeoutMs / 1000} s`);
       await Bun.sleep(250);
     }
   };

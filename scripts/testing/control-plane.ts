@@ -111,7 +111,10 @@ export class ControlPlane {
         apiVersion: "v1",
         kind: "Config",
         clusters: [
-          { name: "test", cluster: { server, "certificate-authority-data": Buffer.from(pki.caPem).toString("base64") } },
+          {
+            name: "test",
+            cluster: { server, "certificate-authority-data": Buffer.from(pki.caPem).toString("base64") },
+          },
         ],
         users: [{ name: "test-admin", user: { token } }],
         contexts: [{ name: "test", context: { cluster: "test", user: "test-admin" } }],
@@ -125,7 +128,10 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
-    await terminate(this.#components.map((component) => component.process), stopGraceMs);
+    await terminate(
+      this.#components.map((component) => component.process),
+      stopGraceMs,
+    );
   }
 
   #spawn(name: string, command: string[]): Component {

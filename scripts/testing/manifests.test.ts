@@ -18,69 +18,72 @@ const fieldManager = "accounts-manifests-test";
 
 // Not describe.skipIf: bun runs a skipped describe's body too, and this one needs the server.
 if (!cluster) test.skip("synthesized manifests on a real kube-apiserver (needs Go, see the message above)", () => {});
-else describe("synthesized manifests on a real kube-apiserver", () => {
-  const { server, caPem, token } = cluster;
-  const request = (path: string, init: RequestInit = {}) =>
-    fetch(`${server}${path}`, {
-      ...init,
-      tls: { ca: caPem },
-      headers: { authorization: `Bearer ${token}`, ...init.headers },
-    });
+else
+  describe("synthesized manifests on a real kube-apiserver", () => {
+    const { server, caPem, token } = cluster;
+    const request = (path: string, init: RequestInit = {}) =>
+      fetch(`${server}${path}`, {
+        ...init,
+        tls: { ca: caPem },
+        headers: { authorization: `Bearer ${token}`, ...init.headers },
+      });
 
-  const discovery = new Map<string, Promise<ApiResource[]>>();
-  async function objectPath({ apiVersion, kind, metadata }: KubeObject): Promise<string> {
-    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    if (!discovery.has(base)) {
-      discovery.set(
-        base,
-        request(base).then(async (response) => ((await response.json()) as { resources: ApiResource[] }).resources),
+    const discovery = new Map<string, Promise<ApiResource[]>>();
+    async function objectPath({ apiVersion, kind, metadata }: KubeObject): Promise<string> {
+      const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      if (!discovery.has(base)) {
+        discovery.set(
+          base,
+          request(base).then(async (response) => ((await response.json()) as { resources: ApiResource[] }).resources),
+        );
+      }
+      const resource = (await discovery.get(base)!).find(
+        (candidate) => candidate.kind === kind && !candidate.name.includes("/"),
       );
+      if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
+      const scope = resource.namespaced ? `/namespaces/${metadata.namespace}` : "";
+      return `${base}${scope}/${resource.name}/${metadata.name}`;
     }
-    const resource = (await discovery.get(base)!).find((candidate) => candidate.kind === kind && !candidate.name.includes("/"));
-    if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
-    const scope = resource.namespaced ? `/namespaces/${metadata.namespace}` : "";
-    return `${base}${scope}/${resource.name}/${metadata.name}`;
-  }
 
-  const apply = (path: string, object: KubeObject, dryRun: boolean) =>
-    request(`${path}?fieldManager=${fieldManager}&force=true${dryRun ? "&dryRun=All" : ""}`, {
-      method: "PATCH",
-      headers: { "content-type": "application/apply-patch+yaml" },
-      body: JSON.stringify(object),
+    const apply = (path: string, object: KubeObject, dryRun: boolean) =>
+      request(`${path}?fieldManager=${fieldManager}&force=true${dryRun ? "&dryRun=All" : ""}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/apply-patch+yaml" },
+        body: JSON.stringify(object),
+      });
+
+    // Both environments target the namespace `accounts` (one per cluster); each gets its own here.
+    describe.each(environments)("%s", (environment) => {
+      const namespace = `accounts-${environment}`;
+      const objects = synthManifests(environment, { imageTag: "0123abc" }).map((object) =>
+        object.kind === "Namespace"
+          ? { ...object, metadata: { ...object.metadata, name: namespace } }
+          : object.metadata.namespace
+            ? { ...object, metadata: { ...object.metadata, namespace } }
+            : object,
+      ) as KubeObject[];
+
+      test.each(objects.map((object) => [`${object.kind} ${object.metadata.name}`, object] as const))(
+        "%s: dry-run, apply, read back unchanged",
+        async (_, object) => {
+          const path = await objectPath(object);
+          const existedBefore = (await request(path)).status === 200;
+
+          const dryRun = await apply(path, object, true);
+          expect(dryRun.status, await dryRun.clone().text()).toBeOneOf([200, 201]);
+          expect(differences(object, await dryRun.json())).toEqual([]);
+          if (!existedBefore) expect((await request(path)).status).toBe(404);
+
+          const applied = await apply(path, object, false);
+          expect(applied.status, await applied.clone().text()).toBeOneOf([200, 201]);
+
+          const read = await request(path);
+          expect(read.status).toBe(200);
+          expect(differences(object, await read.json())).toEqual([]);
+        },
+      );
     });
-
-  // Both environments target the namespace `accounts` (one per cluster); each gets its own here.
-  describe.each(environments)("%s", (environment) => {
-    const namespace = `accounts-${environment}`;
-    const objects = synthManifests(environment, { imageTag: "0123abc" }).map((object) =>
-      object.kind === "Namespace"
-        ? { ...object, metadata: { ...object.metadata, name: namespace } }
-        : object.metadata.namespace
-          ? { ...object, metadata: { ...object.metadata, namespace } }
-          : object,
-    ) as KubeObject[];
-
-    test.each(objects.map((object) => [`${object.kind} ${object.metadata.name}`, object] as const))(
-      "%s: dry-run, apply, read back unchanged",
-      async (_, object) => {
-        const path = await objectPath(object);
-        const existedBefore = (await request(path)).status === 200;
-
-        const dryRun = await apply(path, object, true);
-        expect(dryRun.status, await dryRun.clone().text()).toBeOneOf([200, 201]);
-        expect(differences(object, await dryRun.json())).toEqual([]);
-        if (!existedBefore) expect((await request(path)).status).toBe(404);
-
-        const applied = await apply(path, object, false);
-        expect(applied.status, await applied.clone().text()).toBeOneOf([200, 201]);
-
-        const read = await request(path);
-        expect(read.status).toBe(200);
-        expect(differences(object, await read.json())).toEqual([]);
-      },
-    );
   });
-});
 
 const binarySuffixes: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 const decimalSuffixes: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
@@ -123,6 +126,9 @@ function differences(expected: unknown, actual: unknown, path = "", isQuantity =
     );
   }
   const sameQuantity =
-    isQuantity && typeof expected === "string" && typeof actual === "string" && quantityValue(expected) === quantityValue(actual);
+    isQuantity &&
+    typeof expected === "string" &&
+    typeof actual === "string" &&
+    quantityValue(expected) === quantityValue(actual);
   return sameQuantity ? [] : differs;
 }

@@ -19,7 +19,11 @@ const stopAndExit = (code: number) => {
   stopping ??= controlPlane.stop().finally(() => rmSync(controlPlane.dir, { recursive: true, force: true }));
   void stopping.finally(() => process.exit(code));
 };
-for (const [signal, number] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGTERM", 15]] as const) {
+for (const [signal, number] of [
+  ["SIGHUP", 1],
+  ["SIGINT", 2],
+  ["SIGTERM", 15],
+] as const) {
   process.on(signal, () => stopAndExit(128 + number));
 }
 void (async () => {

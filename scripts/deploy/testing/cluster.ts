@@ -9,14 +9,24 @@ const repoRoot = join(import.meta.dir, "../../..");
 
 /** The deploy tool runs under Node; without it (and outside CI, where it must run) its tests skip, saying why. */
 export const canRunCli = Bun.which("node") !== null || !!process.env.CI;
-if (!canRunCli) console.warn("skipping the deploy tool's tests: Node is not on PATH (the tool runs under Node, see the README)");
+if (!canRunCli)
+  console.warn("skipping the deploy tool's tests: Node is not on PATH (the tool runs under Node, see the README)");
 
 export function clusterApi(cluster: KubeTestServer) {
-  async function call<T = KubeObject>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
+  async function call<T = KubeObject>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${cluster.server}${path}`, {
       method,
       tls: { ca: cluster.caPem },
-      headers: { authorization: `Bearer ${cluster.token}`, accept: "application/json", ...(body !== undefined && { "content-type": contentType }) },
+      headers: {
+        authorization: `Bearer ${cluster.token}`,
+        accept: "application/json",
+        ...(body !== undefined && { "content-type": contentType }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as T };
@@ -51,7 +61,10 @@ export function secretInputs(): Record<string, string> {
     INTERNAL_TOKEN: randomBytes(32).toString("base64url"),
     MONGO_INITDB_ROOT_USERNAME: "root",
     MONGO_INITDB_ROOT_PASSWORD: randomBytes(24).toString("base64url"),
-    MONGODB_URI: Object.assign(new URL("mongodb://db.example.com/accounts"), { username: "app", password: randomBytes(12).toString("hex") }).href,
+    MONGODB_URI: Object.assign(new URL("mongodb://db.example.com/accounts"), {
+      username: "app",
+      password: randomBytes(12).toString("hex"),
+    }).href,
   };
 }
 
@@ -70,19 +83,26 @@ export async function runDeploy(
   args: string[],
   options: { namespace: string; env: Record<string, string>; omit?: string[] },
 ): Promise<DeployRun> {
-  const child = Bun.spawn([join(repoRoot, "scripts/node_modules/.bin/tsx"), join(import.meta.dir, "deploy-cli.ts"), ...args], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DEPLOY_TEST_NAMESPACE: options.namespace,
-      DEPLOY_TEST_OMIT: (options.omit ?? []).join(","),
-      ...options.env,
+  const child = Bun.spawn(
+    [join(repoRoot, "scripts/node_modules/.bin/tsx"), join(import.meta.dir, "deploy-cli.ts"), ...args],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DEPLOY_TEST_NAMESPACE: options.namespace,
+        DEPLOY_TEST_OMIT: (options.omit ?? []).join(","),
+        ...options.env,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
     },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  );
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { exitCode, output: stdout + stderr };
 }
 
@@ -100,9 +120,14 @@ export function simulateControllers(api: ClusterApi, namespace: string): { stop:
           const generation = workload.metadata.generation as number;
           const status = (workload.status ?? {}) as { observedGeneration?: number };
           if (status.observedGeneration === generation) continue;
-          await api.call("PATCH", `/apis/apps/v1/namespaces/${namespace}/${resource}/${workload.metadata.name}/status`, {
-            status: simulatedStatus(workload),
-          }, "application/merge-patch+json");
+          await api.call(
+            "PATCH",
+            `/apis/apps/v1/namespaces/${namespace}/${resource}/${workload.metadata.name}/status`,
+            {
+              status: simulatedStatus(workload),
+            },
+            "application/merge-patch+json",
+          );
         }
       }
       await Bun.sleep(200);
@@ -124,7 +149,14 @@ function simulatedStatus(workload: KubeObject): Record<string, unknown> {
   const observedGeneration = workload.metadata.generation;
   if (workload.kind === "StatefulSet") {
     const revision = `${workload.metadata.name}-${observedGeneration}`;
-    return { observedGeneration, replicas, readyReplicas: available, updatedReplicas: replicas, currentRevision: revision, updateRevision: revision };
+    return {
+      observedGeneration,
+      replicas,
+      readyReplicas: available,
+      updatedReplicas: replicas,
+      currentRevision: revision,
+      updateRevision: revision,
+    };
   }
   return {
     observedGeneration,
@@ -134,7 +166,11 @@ function simulatedStatus(workload: KubeObject): Record<string, unknown> {
     availableReplicas: available,
     ...(broken ? { unavailableReplicas: replicas } : {}),
     conditions: [
-      { type: "Available", status: broken ? "False" : "True", reason: broken ? "MinimumReplicasUnavailable" : "MinimumReplicasAvailable" },
+      {
+        type: "Available",
+        status: broken ? "False" : "True",
+        reason: broken ? "MinimumReplicasUnavailable" : "MinimumReplicasAvailable",
+      },
       { type: "Progressing", status: "True", reason: broken ? "ReplicaSetUpdated" : "NewReplicaSetAvailable" },
     ],
   };

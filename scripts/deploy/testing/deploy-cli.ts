@@ -22,7 +22,8 @@ process.exitCode = await main(process.argv.slice(2), {
 function moveToNamespace(manifests: Array<Record<string, any>>, namespace: string): KubeObject[] {
   return (manifests as KubeObject[]).map((object) => {
     if (object.kind === "Namespace") return { ...object, metadata: { ...object.metadata, name: namespace } };
-    if (!object.metadata.namespace) return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };
+    if (!object.metadata.namespace)
+      return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };
     return { ...object, metadata: { ...object.metadata, namespace } };
   });
 }

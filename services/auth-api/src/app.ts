@@ -1,49 +1,55 @@
-import { createMetrics, createServiceApp, type Logger } from '@accounts/shared'
-import type { AuthConfig } from './config'
-import { hashing } from './hashing'
-import type { PasswordHasher } from './hashing/service'
-import { jwks } from './jwks'
-import type { SigningKeys } from './keys/load'
-import { tokens } from './tokens'
-import { TokenService } from './tokens/service'
+import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
+import type { AuthConfig } from "./config";
+import { hashing } from "./hashing";
+import type { PasswordHasher } from "./hashing/service";
+import { jwks } from "./jwks";
+import type { SigningKeys } from "./keys/load";
+import { tokens } from "./tokens";
+import { TokenService } from "./tokens/service";
 
 export interface AuthAppDeps {
-  config: AuthConfig
-  keys: SigningKeys
-  hasher: PasswordHasher
-  logger: Logger
+  config: AuthConfig;
+  keys: SigningKeys;
+  hasher: PasswordHasher;
+  logger: Logger;
 }
 
 /** The auth-api app, ready to `listen` or to `handle` requests in tests. */
 export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
-  const tokenService = new TokenService(keys, config.JWT_TTL_SECONDS)
-  const metrics = createMetrics()
-  metrics.gauge('password_hashes_in_flight', 'argon2id hashes and verifies running now', () => hasher.limiter.inFlight)
-  metrics.gauge('password_hashes_queued', 'argon2id hashes and verifies waiting for a slot', () => hasher.limiter.queued)
+  const tokenService = new TokenService(keys, config.JWT_TTL_SECONDS);
+  const metrics = createMetrics();
+  metrics.gauge("password_hashes_in_flight", "argon2id hashes and verifies running now", () => hasher.limiter.inFlight);
+  metrics.gauge(
+    "password_hashes_queued",
+    "argon2id hashes and verifies waiting for a slot",
+    () => hasher.limiter.queued,
+  );
 
   return createServiceApp({
-    service: 'auth-api',
+    service: "auth-api",
     config,
     logger,
     metrics,
     readiness: {
       // A real sign-and-verify round trip with the loaded keys.
-      signingKey: async () => (await tokenService.verify(await tokenService.issue('readiness-probe'))) !== undefined,
+      signingKey: async () => (await tokenService.verify(await tokenService.issue("readiness-probe"))) !== undefined,
     },
     documentation: {
       info: {
-        title: 'auth-api',
-        version: '1.0.0',
-        description: 'Internal service: hashes passwords (argon2id) and issues EdDSA JWTs for users-api.',
+        title: "auth-api",
+        version: "1.0.0",
+        description: "Internal service: hashes passwords (argon2id) and issues EdDSA JWTs for users-api.",
       },
       components: {
-        securitySchemes: { internalToken: { type: 'http', scheme: 'bearer', description: 'The shared INTERNAL_TOKEN' } },
+        securitySchemes: {
+          internalToken: { type: "http", scheme: "bearer", description: "The shared INTERNAL_TOKEN" },
+        },
       },
     },
   })
     .use(jwks(keys))
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))
-    .use(tokens({ hasher, tokenService, internalToken: config.INTERNAL_TOKEN }))
+    .use(tokens({ hasher, tokenService, internalToken: config.INTERNAL_TOKEN }));
 }
 
-export type AuthApp = ReturnType<typeof createApp>
+export type AuthApp = ReturnType<typeof createApp>;

@@ -1,12 +1,12 @@
-import { createLogger, listen, runService } from '@accounts/shared'
-import { createApp } from './app'
-import { loadAuthConfig } from './config'
-import { createHasher } from './hashing/service'
-import { loadKeys } from './keys/load'
+import { createLogger, listen, runService } from "@accounts/shared";
+import { createApp } from "./app";
+import { loadAuthConfig } from "./config";
+import { createHasher } from "./hashing/service";
+import { loadKeys } from "./keys/load";
 
 await runService(async () => {
-  const config = loadAuthConfig()
-  const logger = createLogger({ level: config.LOG_LEVEL, service: 'auth-api' })
-  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)])
-  listen(createApp({ config, keys, hasher, logger }), { port: config.PORT, logger })
-})
+  const config = loadAuthConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, service: "auth-api" });
+  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
+  listen(createApp({ config, keys, hasher, logger }), { port: config.PORT, logger });
+});

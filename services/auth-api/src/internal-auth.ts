@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
-import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM } from '@accounts/shared'
-import { Elysia } from 'elysia'
+import { createHash, timingSafeEqual } from "node:crypto";
+import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { Elysia } from "elysia";
 
-const digest = (value: string) => createHash('sha256').update(value).digest()
+const digest = (value: string) => createHash("sha256").update(value).digest();
 
 /**
  * Used by each feature whose routes only users-api may call: they need `Authorization: Bearer <INTERNAL_TOKEN>`.
@@ -14,14 +14,14 @@ const digest = (value: string) => createHash('sha256').update(value).digest()
  * so cannot be limited to these routes.)
  */
 export const internalOnly = (internalToken: string) => {
-  const expected = digest(internalToken)
-  return new Elysia().onTransform({ as: 'scoped' }, ({ headers }) => {
-    const given = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1]
+  const expected = digest(internalToken);
+  return new Elysia().onTransform({ as: "scoped" }, ({ headers }) => {
+    const given = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-      throw new HttpProblem(401, 'Missing or invalid internal credential', { type: INTERNAL_CREDENTIAL_PROBLEM })
+      throw new HttpProblem(401, "Missing or invalid internal credential", { type: INTERNAL_CREDENTIAL_PROBLEM });
     }
-  })
-}
+  });
+};
 
 /** OpenAPI security requirement of internal routes. */
-export const internalSecurity = [{ internalToken: [] }]
+export const internalSecurity = [{ internalToken: [] }];

@@ -1,41 +1,50 @@
-import { captureLogger } from '../../shared/test/helpers'
-import { createApp } from '../src/app'
-import type { AuthConfig } from '../src/config'
-import { createHasher } from '../src/hashing/service'
-import { generateSigningKey } from '../src/keys/generate'
-import { loadKeys } from '../src/keys/load'
+import { captureLogger } from "../../shared/test/helpers";
+import { createApp } from "../src/app";
+import type { AuthConfig } from "../src/config";
+import { createHasher } from "../src/hashing/service";
+import { generateSigningKey } from "../src/keys/generate";
+import { loadKeys } from "../src/keys/load";
 
-export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef'
+export const INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";
 
 /** Config built directly, not from env: tests may use a hash cost below the production minimum. */
 export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<AuthConfig> => ({
   PORT: 0,
-  LOG_LEVEL: 'info',
+  LOG_LEVEL: "info",
   BODY_LIMIT_BYTES: 65536,
   INTERNAL_TOKEN,
   JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
-  JWT_PREVIOUS_PUBLIC_KEYS: '[]',
+  JWT_PREVIOUS_PUBLIC_KEYS: "[]",
   JWT_TTL_SECONDS: 3600,
   HASH_MEMORY_KIB: 1024,
   HASH_TIME_COST: 1,
   HASH_CONCURRENCY: 2,
   HASH_QUEUE_LIMIT: 4,
   ...overrides,
-})
+});
 
 /** An auth-api app at a cheap hash cost, with its log lines collected. */
 export async function buildApp(overrides: Partial<AuthConfig> = {}) {
-  const config = await testConfig(overrides)
-  const { logger, lines } = captureLogger('auth-api')
-  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)])
-  const app = createApp({ config, keys, hasher, logger })
-  return { app, config, keys, hasher, lines }
+  const config = await testConfig(overrides);
+  const { logger, lines } = captureLogger("auth-api");
+  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
+  const app = createApp({ config, keys, hasher, logger });
+  return { app, config, keys, hasher, lines };
 }
 
 /** A JSON POST to `path`, with the internal credential unless `token` says otherwise. */
-export const post = (path: string, body: unknown, token: string | null = INTERNAL_TOKEN, headers: Record<string, string> = {}) =>
+export const post = (
+  path: string,
+  body: unknown,
+  token: string | null = INTERNAL_TOKEN,
+  headers: Record<string, string> = {},
+) =>
   new Request(`http://localhost${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...headers,
+    },
     body: JSON.stringify(body),
-  })
+  });

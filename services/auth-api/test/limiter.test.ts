@@ -1,82 +1,82 @@
-import { describe, expect, test } from 'bun:test'
-import { HttpProblem } from '@accounts/shared'
-import { HashLimiter } from '../src/hashing/limiter'
-import { buildApp, post } from './helpers'
+import { describe, expect, test } from "bun:test";
+import { HttpProblem } from "@accounts/shared";
+import { HashLimiter } from "../src/hashing/limiter";
+import { buildApp, post } from "./helpers";
 
 /** A task that runs until `release` is called. */
 function gate() {
-  let release!: () => void
-  const done = new Promise<void>((resolve) => (release = resolve))
-  return { release, task: () => done }
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => (release = resolve));
+  return { release, task: () => done };
 }
 
-describe('HashLimiter', () => {
-  test('runs at most `concurrency` tasks, queues FIFO up to the limit, rejects beyond it', async () => {
-    const limiter = new HashLimiter(2, 2)
-    const started: number[] = []
-    const gates = [gate(), gate(), gate(), gate()]
-    const runs = gates.map((g, i) => limiter.run(async () => (started.push(i), await g.task())))
-    expect([limiter.inFlight, limiter.queued]).toEqual([2, 2])
+describe("HashLimiter", () => {
+  test("runs at most `concurrency` tasks, queues FIFO up to the limit, rejects beyond it", async () => {
+    const limiter = new HashLimiter(2, 2);
+    const started: number[] = [];
+    const gates = [gate(), gate(), gate(), gate()];
+    const runs = gates.map((g, i) => limiter.run(async () => (started.push(i), await g.task())));
+    expect([limiter.inFlight, limiter.queued]).toEqual([2, 2]);
 
-    const rejected = await limiter.run(async () => 'never').catch((error: unknown) => error)
-    expect(rejected).toBeInstanceOf(HttpProblem)
-    expect(rejected).toMatchObject({ status: 503, extra: { retryAfterSeconds: 1 } })
+    const rejected = await limiter.run(async () => "never").catch((error: unknown) => error);
+    expect(rejected).toBeInstanceOf(HttpProblem);
+    expect(rejected).toMatchObject({ status: 503, extra: { retryAfterSeconds: 1 } });
 
-    gates[1]!.release()
-    await Bun.sleep(1)
-    expect([limiter.inFlight, limiter.queued]).toEqual([2, 1])
-    expect(started).toEqual([0, 1, 2])
-    for (const g of gates) g.release()
-    await Promise.all(runs)
-    expect(started).toEqual([0, 1, 2, 3])
-    expect([limiter.inFlight, limiter.queued]).toEqual([0, 0])
-  })
+    gates[1]!.release();
+    await Bun.sleep(1);
+    expect([limiter.inFlight, limiter.queued]).toEqual([2, 1]);
+    expect(started).toEqual([0, 1, 2]);
+    for (const g of gates) g.release();
+    await Promise.all(runs);
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect([limiter.inFlight, limiter.queued]).toEqual([0, 0]);
+  });
 
-  test('a failing task frees its slot', async () => {
-    const limiter = new HashLimiter(1, 0)
-    await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
-    expect(await limiter.run(async () => 'ok')).toBe('ok')
-  })
-})
+  test("a failing task frees its slot", async () => {
+    const limiter = new HashLimiter(1, 0);
+    await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(await limiter.run(async () => "ok")).toBe("ok");
+  });
+});
 
-test('unset, HASH_QUEUE_LIMIT is 8 per slot: waiting hashes hold no argon2 memory', async () => {
-  const { hasher } = await buildApp({ HASH_CONCURRENCY: 3, HASH_QUEUE_LIMIT: undefined })
-  expect([hasher.limiter.concurrency, hasher.limiter.queueLimit]).toEqual([3, 24])
-})
+test("unset, HASH_QUEUE_LIMIT is 8 per slot: waiting hashes hold no argon2 memory", async () => {
+  const { hasher } = await buildApp({ HASH_CONCURRENCY: 3, HASH_QUEUE_LIMIT: undefined });
+  expect([hasher.limiter.concurrency, hasher.limiter.queueLimit]).toEqual([3, 24]);
+});
 
-describe('hash queue through the app', () => {
-  test('a full queue answers 503 problem+json with Retry-After; gauges show in-flight and queued', async () => {
-    const { app, hasher } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 1 })
-    const running = gate()
-    const holding = [hasher.limiter.run(running.task), hasher.limiter.run(async () => {})]
+describe("hash queue through the app", () => {
+  test("a full queue answers 503 problem+json with Retry-After; gauges show in-flight and queued", async () => {
+    const { app, hasher } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 1 });
+    const running = gate();
+    const holding = [hasher.limiter.run(running.task), hasher.limiter.run(async () => {})];
 
-    const metrics = await (await app.handle(new Request('http://localhost/metrics'))).text()
-    expect(metrics).toContain('password_hashes_in_flight 1')
-    expect(metrics).toContain('password_hashes_queued 1')
+    const metrics = await (await app.handle(new Request("http://localhost/metrics"))).text();
+    expect(metrics).toContain("password_hashes_in_flight 1");
+    expect(metrics).toContain("password_hashes_queued 1");
 
     for (const request of [
-      post('/hashed-pw', { password: 'correct horse battery' }),
-      post('/token', { userId: 'u', password: 'correct horse battery' }),
+      post("/hashed-pw", { password: "correct horse battery" }),
+      post("/token", { userId: "u", password: "correct horse battery" }),
     ]) {
-      const response = await app.handle(request)
-      expect(response.status).toBe(503)
-      expect(response.headers.get('retry-after')).toBe('1')
-      expect(response.headers.get('content-type')).toStartWith('application/problem+json')
+      const response = await app.handle(request);
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(response.headers.get("content-type")).toStartWith("application/problem+json");
     }
 
-    running.release()
-    await Promise.all(holding)
-    expect((await app.handle(post('/hashed-pw', { password: 'correct horse battery' }))).status).toBe(200)
-  })
+    running.release();
+    await Promise.all(holding);
+    expect((await app.handle(post("/hashed-pw", { password: "correct horse battery" }))).status).toBe(200);
+  });
 
-  test('a flood beyond the queue gets 200s for the bound and 503s for the rest', async () => {
-    const { app } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 2, HASH_MEMORY_KIB: 8192 })
+  test("a flood beyond the queue gets 200s for the bound and 503s for the rest", async () => {
+    const { app } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 2, HASH_MEMORY_KIB: 8192 });
     const responses = await Promise.all(
-      Array.from({ length: 8 }, () => app.handle(post('/hashed-pw', { password: 'correct horse battery' }))),
-    )
-    const statuses = responses.map((response) => response.status)
-    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3)
-    expect(statuses.filter((status) => status === 503).length).toBeGreaterThanOrEqual(1)
-    expect(statuses.every((status) => status === 200 || status === 503)).toBeTrue()
-  })
-})
+      Array.from({ length: 8 }, () => app.handle(post("/hashed-pw", { password: "correct horse battery" }))),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.filter((status) => status === 503).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBeTrue();
+  });
+});

@@ -1,176 +1,201 @@
-import { describe, expect, test } from 'bun:test'
-import { createHmac } from 'node:crypto'
-import { INTERNAL_CREDENTIAL_PROBLEM } from '@accounts/shared'
-import { decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose'
-import { generateSigningKey } from '../src/keys/generate'
-import { buildApp, post } from './helpers'
+import { describe, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
+import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { decodeProtectedHeader, importJWK, SignJWT, type JWK } from "jose";
+import { generateSigningKey } from "../src/keys/generate";
+import { buildApp, post } from "./helpers";
 
-const PASSWORD = 'correct horse battery'
+const PASSWORD = "correct horse battery";
 
-async function issue(app: Awaited<ReturnType<typeof buildApp>>['app'], userId: string, password: string, hashedPassword?: string) {
-  const response = await app.handle(post('/token', { userId, password, hashedPassword }))
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+async function issue(
+  app: Awaited<ReturnType<typeof buildApp>>["app"],
+  userId: string,
+  password: string,
+  hashedPassword?: string,
+) {
+  const response = await app.handle(post("/token", { userId, password, hashedPassword }));
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const verify = async (app: Awaited<ReturnType<typeof buildApp>>['app'], token: string) => app.handle(post('/verify-token', { token }))
+const verify = async (app: Awaited<ReturnType<typeof buildApp>>["app"], token: string) =>
+  app.handle(post("/verify-token", { token }));
 
-const signWith = async (privateJwk: JWK, claims: { iss?: string; aud?: string; sub?: string; iat?: number; exp?: number }) => {
-  const key = await importJWK(privateJwk, 'EdDSA')
-  const now = Math.floor(Date.now() / 1000)
+const signWith = async (
+  privateJwk: JWK,
+  claims: { iss?: string; aud?: string; sub?: string; iat?: number; exp?: number },
+) => {
+  const key = await importJWK(privateJwk, "EdDSA");
+  const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: 'EdDSA', kid: privateJwk.kid! })
-    .setSubject(claims.sub ?? 'user-1')
-    .setIssuer(claims.iss ?? 'auth-api')
-    .setAudience(claims.aud ?? 'users-api')
+    .setProtectedHeader({ alg: "EdDSA", kid: privateJwk.kid! })
+    .setSubject(claims.sub ?? "user-1")
+    .setIssuer(claims.iss ?? "auth-api")
+    .setAudience(claims.aud ?? "users-api")
     .setIssuedAt(claims.iat ?? now)
     .setExpirationTime(claims.exp ?? now + 600)
     .setJti(crypto.randomUUID())
-    .sign(key)
-}
+    .sign(key);
+};
 
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
-describe('POST /token and /verify-token', () => {
-  test('a right password gets a Bearer token whose claims /verify-token returns', async () => {
-    const { app, keys, config } = await buildApp()
-    const hashed = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 })
-    const { status, body } = await issue(app, 'user-42', PASSWORD, hashed)
-    expect(status).toBe(200)
-    expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 })
-    expect(body).not.toHaveProperty('rehashed')
-    const token = body.token as string
-    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'EdDSA', kid: keys.kid })
+describe("POST /token and /verify-token", () => {
+  test("a right password gets a Bearer token whose claims /verify-token returns", async () => {
+    const { app, keys, config } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const { status, body } = await issue(app, "user-42", PASSWORD, hashed);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ tokenType: "Bearer", expiresIn: 3600 });
+    expect(body).not.toHaveProperty("rehashed");
+    const token = body.token as string;
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: "EdDSA", kid: keys.kid });
 
-    const verified = await verify(app, token)
-    expect(verified.status).toBe(200)
-    const claims = (await verified.json()) as Record<string, unknown>
-    expect(claims).toMatchObject({ userId: 'user-42', sub: 'user-42', iss: 'auth-api', aud: 'users-api' })
-    expect(claims.exp).toBe((claims.iat as number) + config.JWT_TTL_SECONDS)
-    expect(claims.jti).toBeString()
-  })
+    const verified = await verify(app, token);
+    expect(verified.status).toBe(200);
+    const claims = (await verified.json()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ userId: "user-42", sub: "user-42", iss: "auth-api", aud: "users-api" });
+    expect(claims.exp).toBe((claims.iat as number) + config.JWT_TTL_SECONDS);
+    expect(claims.jti).toBeString();
+  });
 
-  test('each token has its own jti', async () => {
-    const { app } = await buildApp()
-    const hashed = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 })
-    const first = await issue(app, 'u', PASSWORD, hashed)
-    const second = await issue(app, 'u', PASSWORD, hashed)
-    const jti = async (token: unknown) => ((await (await verify(app, token as string)).json()) as { jti: string }).jti
-    expect(await jti(first.body.token)).not.toBe(await jti(second.body.token))
-  })
+  test("each token has its own jti", async () => {
+    const { app } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const first = await issue(app, "u", PASSWORD, hashed);
+    const second = await issue(app, "u", PASSWORD, hashed);
+    const jti = async (token: unknown) => ((await (await verify(app, token as string)).json()) as { jti: string }).jti;
+    expect(await jti(first.body.token)).not.toBe(await jti(second.body.token));
+  });
 
-  test('a wrong password and an unknown user both get the same 401', async () => {
-    const { app } = await buildApp()
-    const hashed = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 })
-    const wrong = await issue(app, 'user-42', 'wrong horse battery', hashed)
-    const unknown = await issue(app, 'user-42', PASSWORD)
-    expect(wrong.status).toBe(401)
-    expect(unknown.status).toBe(401)
-    expect(wrong.body).toEqual(unknown.body)
-    expect(JSON.stringify(wrong.body)).not.toContain('token"')
-  })
+  test("a wrong password and an unknown user both get the same 401", async () => {
+    const { app } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const wrong = await issue(app, "user-42", "wrong horse battery", hashed);
+    const unknown = await issue(app, "user-42", PASSWORD);
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+    expect(JSON.stringify(wrong.body)).not.toContain('token"');
+  });
 
-  test('a malformed stored hash is a 401, not a 500', async () => {
-    const { app } = await buildApp()
-    expect((await issue(app, 'u', PASSWORD, 'not-a-hash')).status).toBe(401)
-  })
+  test("a malformed stored hash is a 401, not a 500", async () => {
+    const { app } = await buildApp();
+    expect((await issue(app, "u", PASSWORD, "not-a-hash")).status).toBe(401);
+  });
 
-  test('a seed-era bcrypt hash logs in and comes back as argon2id', async () => {
-    const { app } = await buildApp()
-    for (const prefix of ['$2a$', '$2b$', '$2y$']) {
-      const bcrypt = (await Bun.password.hash(PASSWORD, { algorithm: 'bcrypt', cost: 4 })).replace(/^\$2b\$/, prefix)
-      const { status, body } = await issue(app, 'seed-user', PASSWORD, bcrypt)
-      expect(status).toBe(200)
-      expect(body.rehashed as string).toStartWith('$argon2id$v=19$m=1024,t=1,')
-      expect(await Bun.password.verify(PASSWORD, body.rehashed as string)).toBeTrue()
-      expect((await issue(app, 'seed-user', 'wrong horse battery', bcrypt)).status).toBe(401)
+  test("a seed-era bcrypt hash logs in and comes back as argon2id", async () => {
+    const { app } = await buildApp();
+    for (const prefix of ["$2a$", "$2b$", "$2y$"]) {
+      const bcrypt = (await Bun.password.hash(PASSWORD, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, prefix);
+      const { status, body } = await issue(app, "seed-user", PASSWORD, bcrypt);
+      expect(status).toBe(200);
+      expect(body.rehashed as string).toStartWith("$argon2id$v=19$m=1024,t=1,");
+      expect(await Bun.password.verify(PASSWORD, body.rehashed as string)).toBeTrue();
+      expect((await issue(app, "seed-user", "wrong horse battery", bcrypt)).status).toBe(401);
     }
-  })
+  });
 
-  test('a seed-era bcrypt hash of a password over 72 bytes still matches, as the seed cut it at 72', async () => {
-    const { app } = await buildApp()
-    const long = `${'é'.repeat(40)}-and-then-some`
+  test("a seed-era bcrypt hash of a password over 72 bytes still matches, as the seed cut it at 72", async () => {
+    const { app } = await buildApp();
+    const long = `${"é".repeat(40)}-and-then-some`;
     // What the seed's bcrypt stored: a hash of the password's first 72 bytes.
-    const seedHash = await Bun.password.hash(Buffer.from(long).subarray(0, 72), { algorithm: 'bcrypt', cost: 4 })
-    expect((await issue(app, 'seed-user', long, seedHash)).status).toBe(200)
-    expect((await issue(app, 'seed-user', 'é'.repeat(35), seedHash)).status).toBe(401)
-  })
+    const seedHash = await Bun.password.hash(Buffer.from(long).subarray(0, 72), { algorithm: "bcrypt", cost: 4 });
+    expect((await issue(app, "seed-user", long, seedHash)).status).toBe(200);
+    expect((await issue(app, "seed-user", "é".repeat(35), seedHash)).status).toBe(401);
+  });
 
-  test('an argon2id hash weaker than configured is upgraded; an equal one is not', async () => {
-    const { app } = await buildApp({ HASH_MEMORY_KIB: 2048, HASH_TIME_COST: 2 })
-    const weakMemory = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 2 })
-    const weakTime = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 2048, timeCost: 1 })
-    const current = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 2048, timeCost: 2 })
-    const argon2i = await Bun.password.hash(PASSWORD, { algorithm: 'argon2i', memoryCost: 2048, timeCost: 2 })
+  test("an argon2id hash weaker than configured is upgraded; an equal one is not", async () => {
+    const { app } = await buildApp({ HASH_MEMORY_KIB: 2048, HASH_TIME_COST: 2 });
+    const weakMemory = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 2 });
+    const weakTime = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 2048, timeCost: 1 });
+    const current = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 2048, timeCost: 2 });
+    const argon2i = await Bun.password.hash(PASSWORD, { algorithm: "argon2i", memoryCost: 2048, timeCost: 2 });
     for (const weak of [weakMemory, weakTime, argon2i]) {
-      expect(((await issue(app, 'u', PASSWORD, weak)).body.rehashed as string).startsWith('$argon2id$v=19$m=2048,t=2,')).toBeTrue()
+      expect(
+        ((await issue(app, "u", PASSWORD, weak)).body.rehashed as string).startsWith("$argon2id$v=19$m=2048,t=2,"),
+      ).toBeTrue();
     }
-    expect((await issue(app, 'u', PASSWORD, current)).body).not.toHaveProperty('rehashed')
-  })
+    expect((await issue(app, "u", PASSWORD, current)).body).not.toHaveProperty("rehashed");
+  });
 
-  test('/token and /verify-token refuse a valid request without the right internal credential', async () => {
-    const { app } = await buildApp()
-    const hashed = await Bun.password.hash(PASSWORD, { algorithm: 'argon2id', memoryCost: 1024, timeCost: 1 })
-    const tokenRequest = { userId: 'user-42', password: PASSWORD, hashedPassword: hashed }
-    const { status, body } = await issue(app, 'user-42', PASSWORD, hashed)
-    expect(status).toBe(200)
-    const verifyRequest = { token: body.token as string }
+  test("/token and /verify-token refuse a valid request without the right internal credential", async () => {
+    const { app } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const tokenRequest = { userId: "user-42", password: PASSWORD, hashedPassword: hashed };
+    const { status, body } = await issue(app, "user-42", PASSWORD, hashed);
+    expect(status).toBe(200);
+    const verifyRequest = { token: body.token as string };
 
-    for (const [path, requestBody] of [['/token', tokenRequest], ['/verify-token', verifyRequest]] as const) {
-      for (const credential of [null, 'wrong-token-wrong-token-wrong-token']) {
-        const refused = await app.handle(post(path, requestBody, credential))
-        expect({ path, credential, status: refused.status }).toEqual({ path, credential, status: 401 })
-        expect(((await refused.json()) as { type: string }).type).toBe(INTERNAL_CREDENTIAL_PROBLEM)
+    for (const [path, requestBody] of [
+      ["/token", tokenRequest],
+      ["/verify-token", verifyRequest],
+    ] as const) {
+      for (const credential of [null, "wrong-token-wrong-token-wrong-token"]) {
+        const refused = await app.handle(post(path, requestBody, credential));
+        expect({ path, credential, status: refused.status }).toEqual({ path, credential, status: 401 });
+        expect(((await refused.json()) as { type: string }).type).toBe(INTERNAL_CREDENTIAL_PROBLEM);
       }
       // The very same request with the credential succeeds, so the 401s above are the credential's doing.
-      expect((await app.handle(post(path, requestBody))).status).toBe(200)
+      expect((await app.handle(post(path, requestBody))).status).toBe(200);
     }
-  })
-})
+  });
+});
 
-describe('tokens that /verify-token refuses', () => {
-  test('alg none, HS256 keyed with the public key, tampered, foreign, wrong iss/aud, expired, garbage', async () => {
-    const { app, config, keys } = await buildApp()
-    const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK
-    const now = Math.floor(Date.now() / 1000)
-    const claims = { sub: 'user-1', iss: 'auth-api', aud: 'users-api', iat: now, exp: now + 600, jti: 'x' }
-    const good = await signWith(privateJwk, {})
-    expect((await verify(app, good)).status).toBe(200)
+describe("tokens that /verify-token refuses", () => {
+  test("alg none, HS256 keyed with the public key, tampered, foreign, wrong iss/aud, expired, garbage", async () => {
+    const { app, config, keys } = await buildApp();
+    const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: "user-1", iss: "auth-api", aud: "users-api", iat: now, exp: now + 600, jti: "x" };
+    const good = await signWith(privateJwk, {});
+    expect((await verify(app, good)).status).toBe(200);
 
-    const none = `${b64({ alg: 'none', typ: 'JWT', kid: keys.kid })}.${b64(claims)}.`
-    const hsInput = `${b64({ alg: 'HS256', typ: 'JWT', kid: keys.kid })}.${b64(claims)}`
-    const publicJwk = keys.publicJwks[0]!
-    const hsWithX = `${hsInput}.${createHmac('sha256', Buffer.from(publicJwk.x!, 'base64url')).update(hsInput).digest('base64url')}`
-    const hsWithJson = `${hsInput}.${createHmac('sha256', JSON.stringify(publicJwk)).update(hsInput).digest('base64url')}`
-    const [header, , signature] = good.split('.')
-    const tampered = `${header}.${b64({ ...claims, sub: 'admin' })}.${signature}`
-    const foreign = await signWith((await generateSigningKey()).privateJwk, {})
-    const wrongIssuer = await signWith(privateJwk, { iss: 'someone-else' })
-    const wrongAudience = await signWith(privateJwk, { aud: 'another-api' })
-    const expired = await signWith(privateJwk, { iat: now - 7200, exp: now - 3600 })
+    const none = `${b64({ alg: "none", typ: "JWT", kid: keys.kid })}.${b64(claims)}.`;
+    const hsInput = `${b64({ alg: "HS256", typ: "JWT", kid: keys.kid })}.${b64(claims)}`;
+    const publicJwk = keys.publicJwks[0]!;
+    const hsWithX = `${hsInput}.${createHmac("sha256", Buffer.from(publicJwk.x!, "base64url")).update(hsInput).digest("base64url")}`;
+    const hsWithJson = `${hsInput}.${createHmac("sha256", JSON.stringify(publicJwk)).update(hsInput).digest("base64url")}`;
+    const [header, , signature] = good.split(".");
+    const tampered = `${header}.${b64({ ...claims, sub: "admin" })}.${signature}`;
+    const foreign = await signWith((await generateSigningKey()).privateJwk, {});
+    const wrongIssuer = await signWith(privateJwk, { iss: "someone-else" });
+    const wrongAudience = await signWith(privateJwk, { aud: "another-api" });
+    const expired = await signWith(privateJwk, { iat: now - 7200, exp: now - 3600 });
 
-    for (const token of [none, hsWithX, hsWithJson, tampered, foreign, wrongIssuer, wrongAudience, expired, 'garbage', 'a.b.c']) {
-      const response = await verify(app, token)
-      expect(response.status).toBe(401)
-      expect(response.headers.get('content-type')).toStartWith('application/problem+json')
+    for (const token of [
+      none,
+      hsWithX,
+      hsWithJson,
+      tampered,
+      foreign,
+      wrongIssuer,
+      wrongAudience,
+      expired,
+      "garbage",
+      "a.b.c",
+    ]) {
+      const response = await verify(app, token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("content-type")).toStartWith("application/problem+json");
     }
-  })
-})
+  });
+});
 
-describe('key rotation', () => {
-  test('JWKS publishes current and previous public keys (never private parts); tokens of both verify', async () => {
-    const old = await generateSigningKey()
-    const { app, keys } = await buildApp({ JWT_PREVIOUS_PUBLIC_KEYS: JSON.stringify([old.privateJwk]) })
-    const response = await app.handle(new Request('http://localhost/.well-known/jwks.json'))
-    expect(response.status).toBe(200)
-    const { keys: published } = (await response.json()) as { keys: JWK[] }
-    expect(published.map((key) => key.kid)).toEqual([keys.kid, old.publicJwk.kid])
+describe("key rotation", () => {
+  test("JWKS publishes current and previous public keys (never private parts); tokens of both verify", async () => {
+    const old = await generateSigningKey();
+    const { app, keys } = await buildApp({ JWT_PREVIOUS_PUBLIC_KEYS: JSON.stringify([old.privateJwk]) });
+    const response = await app.handle(new Request("http://localhost/.well-known/jwks.json"));
+    expect(response.status).toBe(200);
+    const { keys: published } = (await response.json()) as { keys: JWK[] };
+    expect(published.map((key) => key.kid)).toEqual([keys.kid, old.publicJwk.kid]);
     for (const key of published) {
-      expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' })
-      expect(key).not.toHaveProperty('d')
+      expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig" });
+      expect(key).not.toHaveProperty("d");
     }
-    const oldToken = await signWith(old.privateJwk, { sub: 'still-logged-in' })
-    const verified = await verify(app, oldToken)
-    expect(verified.status).toBe(200)
-    expect(((await verified.json()) as { userId: string }).userId).toBe('still-logged-in')
-  })
-})
+    const oldToken = await signWith(old.privateJwk, { sub: "still-logged-in" });
+    const verified = await verify(app, oldToken);
+    expect(verified.status).toBe(200);
+    expect(((await verified.json()) as { userId: string }).userId).toBe("still-logged-in");
+  });
+});

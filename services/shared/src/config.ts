@@ -1,9 +1,9 @@
-import { Type as t, type Static, type TObject, type TProperties } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Type as t, type Static, type TObject, type TProperties } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 
 /** Thrown when the environment does not satisfy a service's config schema; the message names each bad variable, never its value. */
 export class ConfigError extends Error {
-  override name = 'ConfigError'
+  override name = "ConfigError";
 }
 
 // Config schemas use plain TypeBox, not Elysia's `t`: Elysia's t.Integer also accepts integer-formatted
@@ -11,16 +11,20 @@ export class ConfigError extends Error {
 
 /** Env variables every service reads; spread into a service schema: `Type.Object({ ...commonEnv(3001), INTERNAL_TOKEN: Type.String() })`. */
 export const commonEnv = (defaultPort: number) => ({
-  PORT: t.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: 'TCP port to listen on' }),
-  LOG_LEVEL: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error')], {
-    default: 'info',
-    description: 'Lowest log level written',
+  PORT: t.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: "TCP port to listen on" }),
+  LOG_LEVEL: t.Union([t.Literal("debug"), t.Literal("info"), t.Literal("warn"), t.Literal("error")], {
+    default: "info",
+    description: "Lowest log level written",
   }),
-  BODY_LIMIT_BYTES: t.Integer({ minimum: 1024, default: 65536, description: 'Largest request body accepted (413 above)' }),
-})
+  BODY_LIMIT_BYTES: t.Integer({
+    minimum: 1024,
+    default: 65536,
+    description: "Largest request body accepted (413 above)",
+  }),
+});
 
 /** Fields every service config has, whatever else its schema adds. */
-export type CommonConfig = Static<TObject<ReturnType<typeof commonEnv>>>
+export type CommonConfig = Static<TObject<ReturnType<typeof commonEnv>>>;
 
 /**
  * Reads the schema's variables from `env`, applies defaults, coerces numbers and validates.
@@ -31,18 +35,20 @@ export function loadConfig<P extends TProperties>(
   schema: TObject<P>,
   env: Record<string, string | undefined> = process.env,
 ): Static<TObject<P>> {
-  const input: Record<string, unknown> = {}
+  const input: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
-    const value = env[key]
-    if (value !== undefined && value !== '') input[key] = value
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
   }
-  const value = Value.Convert(schema, Value.Default(schema, input))
+  const value = Value.Convert(schema, Value.Default(schema, input));
   const problems = [...Value.Errors(schema, value)].map((error) => {
-    const name = error.path.split('/')[1] ?? '(config)'
-    const choices = error.schema.anyOf?.map((option: { const?: unknown }) => option.const)
-    const message = choices?.every((choice: unknown) => typeof choice === 'string') ? `must be one of ${choices.join(', ')}` : error.message
-    return `${name}: ${input[name] === undefined ? 'is required' : message}`
-  })
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`)
-  return value as Static<TObject<P>>
+    const name = error.path.split("/")[1] ?? "(config)";
+    const choices = error.schema.anyOf?.map((option: { const?: unknown }) => option.const);
+    const message = choices?.every((choice: unknown) => typeof choice === "string")
+      ? `must be one of ${choices.join(", ")}`
+      : error.message;
+    return `${name}: ${input[name] === undefined ? "is required" : message}`;
+  });
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join("\n  ")}`);
+  return value as Static<TObject<P>>;
 }

@@ -1,39 +1,46 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
  * Prometheus metrics of one app (prom-client: the de facto Prometheus client for Node/Bun). Each app gets
  * its own registry rather than the global one, so several apps can live in one test process.
  */
 export function createMetrics() {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
+    name: "http_requests_total",
+    help: "HTTP requests answered, by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
     registers: [registry],
-  })
+  });
   const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from request received to response ready, by method and route pattern',
-    labelNames: ['method', 'route'] as const,
+    name: "http_request_duration_seconds",
+    help: "Time from request received to response ready, by method and route pattern",
+    labelNames: ["method", "route"] as const,
     // Reaches past a second because an argon2id hash under load queues for a while.
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
-  })
+  });
   return {
     registry,
     /** Counts one answered request. */
     observeRequest(method: string, route: string, status: number, seconds: number) {
-      requests.inc({ method, route, status })
-      duration.observe({ method, route }, seconds)
+      requests.inc({ method, route, status });
+      duration.observe({ method, route }, seconds);
     },
     /** Registers a gauge whose value `read` returns at scrape time. */
     gauge(name: string, help: string, read: () => number) {
-      new Gauge({ name, help, registers: [registry], collect() { this.set(read()) } })
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
     },
-  }
+  };
 }
 
 /** The metrics of one app, as `createMetrics` returns them. */
-export type Metrics = ReturnType<typeof createMetrics>
+export type Metrics = ReturnType<typeof createMetrics>;

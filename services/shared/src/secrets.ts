@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from "node:crypto";
 
 /** A fresh INTERNAL_TOKEN: 32 random bytes, base64url (43 characters). */
-export const generateInternalToken = () => randomBytes(32).toString('base64url')
+export const generateInternalToken = () => randomBytes(32).toString("base64url");

@@ -1,28 +1,28 @@
-import { openapi } from '@elysiajs/openapi'
-import { Elysia, StatusMap, t } from 'elysia'
-import type { CommonConfig } from './config'
-import { health, type ReadinessCheck } from './health'
-import type { Logger } from './logging'
-import type { Metrics } from './metrics'
-import { problemHandling } from './problem'
-import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from './request-id'
+import { openapi } from "@elysiajs/openapi";
+import { Elysia, StatusMap, t } from "elysia";
+import type { CommonConfig } from "./config";
+import { health, type ReadinessCheck } from "./health";
+import type { Logger } from "./logging";
+import type { Metrics } from "./metrics";
+import { problemHandling } from "./problem";
+import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id";
 
-type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>['documentation']>
+type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["documentation"]>;
 
 interface ServiceAppOptions {
   /** Service name, as it appears in logs. */
-  service: string
-  config: CommonConfig
-  logger: Logger
-  metrics: Metrics
+  service: string;
+  config: CommonConfig;
+  logger: Logger;
+  metrics: Metrics;
   /** Checks behind `GET /ready`, by name. */
-  readiness: Record<string, ReadinessCheck>
+  readiness: Record<string, ReadinessCheck>;
   /** OpenAPI document fields (info, security schemes…); routes are documented from their schemas. */
-  documentation: Documentation
+  documentation: Documentation;
 }
 
 const statusCode = (status: number | string | undefined) =>
-  typeof status === 'number' ? status : ((StatusMap as Record<string, number | undefined>)[status ?? ''] ?? 200)
+  typeof status === "number" ? status : ((StatusMap as Record<string, number | undefined>)[status ?? ""] ?? 200);
 
 /**
  * The base every service app is built on, in the order Elysia needs: problem+json errors and body
@@ -33,24 +33,30 @@ export const createServiceApp = ({ service, config, logger, metrics, readiness, 
   new Elysia({ name: service })
     .use(problemHandling({ logger, bodyLimitBytes: config.BODY_LIMIT_BYTES }))
     .onRequest(({ request, set }) => {
-      set.headers[REQUEST_ID_HEADER] = trackRequest(request)
+      set.headers[REQUEST_ID_HEADER] = trackRequest(request);
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
-      const status = statusCode(set.status)
-      const durationMs = elapsedMs(request)
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      const status = statusCode(set.status);
+      const durationMs = elapsedMs(request);
       // The route pattern, never the raw path: it keeps label cardinality bounded and ids out of logs.
-      const pattern = route || 'unmatched'
-      metrics.observeRequest(request.method, pattern, status, durationMs / 1000)
-      logger[status >= 500 ? 'error' : 'info'](
-        { requestId: set.headers[REQUEST_ID_HEADER], method: request.method, route: pattern, status, durationMs: Math.round(durationMs * 10) / 10 },
-        'request',
-      )
+      const pattern = route || "unmatched";
+      metrics.observeRequest(request.method, pattern, status, durationMs / 1000);
+      logger[status >= 500 ? "error" : "info"](
+        {
+          requestId: set.headers[REQUEST_ID_HEADER],
+          method: request.method,
+          route: pattern,
+          status,
+          durationMs: Math.round(durationMs * 10) / 10,
+        },
+        "request",
+      );
     })
     .use(requestContext)
     .use(
       openapi({
-        path: '/swagger',
-        provider: 'swagger-ui',
+        path: "/swagger",
+        provider: "swagger-ui",
         documentation,
         // Otherwise paths with a file extension, like /.well-known/jwks.json, are left out as "static files".
         exclude: { staticFile: false },
@@ -58,7 +64,11 @@ export const createServiceApp = ({ service, config, logger, metrics, readiness, 
     )
     .use(health(readiness))
     .get(
-      '/metrics',
-      async () => new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
-      { detail: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' }, response: { 200: t.String() } },
-    )
+      "/metrics",
+      async () =>
+        new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
+      {
+        detail: { tags: ["operations"], summary: "Prometheus metrics (text exposition format)" },
+        response: { 200: t.String() },
+      },
+    );

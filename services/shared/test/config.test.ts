@@ -1,42 +1,51 @@
-import { describe, expect, test } from 'bun:test'
-import { commonEnv, ConfigError, loadConfig, Type as t } from '../src'
+import { describe, expect, test } from "bun:test";
+import { commonEnv, ConfigError, loadConfig, Type as t } from "../src";
 
 const schema = t.Object({
   ...commonEnv(3001),
   INTERNAL_TOKEN: t.String({ minLength: 32 }),
   HASH_TIME_COST: t.Integer({ minimum: 2, default: 2 }),
   OPTIONAL_LIMIT: t.Optional(t.Integer({ minimum: 1 })),
-})
-const token = 's'.repeat(40)
+});
+const token = "s".repeat(40);
 
-describe('loadConfig', () => {
-  test('applies defaults and coerces numbers', () => {
-    const config = loadConfig(schema, { INTERNAL_TOKEN: token, HASH_TIME_COST: '3', PORT: '' })
-    expect(config).toEqual({ PORT: 3001, LOG_LEVEL: 'info', BODY_LIMIT_BYTES: 65536, INTERNAL_TOKEN: token, HASH_TIME_COST: 3 })
-    expect(loadConfig(schema, { INTERNAL_TOKEN: token, OPTIONAL_LIMIT: '7' }).OPTIONAL_LIMIT).toBe(7)
-  })
+describe("loadConfig", () => {
+  test("applies defaults and coerces numbers", () => {
+    const config = loadConfig(schema, { INTERNAL_TOKEN: token, HASH_TIME_COST: "3", PORT: "" });
+    expect(config).toEqual({
+      PORT: 3001,
+      LOG_LEVEL: "info",
+      BODY_LIMIT_BYTES: 65536,
+      INTERNAL_TOKEN: token,
+      HASH_TIME_COST: 3,
+    });
+    expect(loadConfig(schema, { INTERNAL_TOKEN: token, OPTIONAL_LIMIT: "7" }).OPTIONAL_LIMIT).toBe(7);
+  });
 
-  test('names a missing variable', () => {
-    expect(() => loadConfig(schema, {})).toThrow(new ConfigError('Invalid configuration:\n  INTERNAL_TOKEN: is required'))
-  })
+  test("names a missing variable", () => {
+    expect(() => loadConfig(schema, {})).toThrow(
+      new ConfigError("Invalid configuration:\n  INTERNAL_TOKEN: is required"),
+    );
+  });
 
-  test('names every bad variable without echoing secret values', () => {
-    const secret = 'too-short-secret'
-    let error: unknown
+  test("names every bad variable without echoing secret values", () => {
+    const secret = "too-short-secret";
+    let error: unknown;
     try {
-      loadConfig(schema, { INTERNAL_TOKEN: secret, PORT: 'eighty', LOG_LEVEL: 'verbose', HASH_TIME_COST: '1' })
+      loadConfig(schema, { INTERNAL_TOKEN: secret, PORT: "eighty", LOG_LEVEL: "verbose", HASH_TIME_COST: "1" });
     } catch (caught) {
-      error = caught
+      error = caught;
     }
-    expect(error).toBeInstanceOf(ConfigError)
-    const message = (error as Error).message
-    for (const name of ['INTERNAL_TOKEN', 'PORT', 'LOG_LEVEL', 'HASH_TIME_COST']) expect(message).toContain(`${name}: `)
-    expect(message).not.toContain(secret)
-    expect(message).toContain('HASH_TIME_COST: Expected integer to be greater or equal to 2')
-    expect(message).toContain('LOG_LEVEL: must be one of debug, info, warn, error')
-  })
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ["INTERNAL_TOKEN", "PORT", "LOG_LEVEL", "HASH_TIME_COST"])
+      expect(message).toContain(`${name}: `);
+    expect(message).not.toContain(secret);
+    expect(message).toContain("HASH_TIME_COST: Expected integer to be greater or equal to 2");
+    expect(message).toContain("LOG_LEVEL: must be one of debug, info, warn, error");
+  });
 
-  test('ignores variables outside the schema', () => {
-    expect(loadConfig(schema, { INTERNAL_TOKEN: token, HOME: '/root' })).not.toHaveProperty('HOME')
-  })
-})
+  test("ignores variables outside the schema", () => {
+    expect(loadConfig(schema, { INTERNAL_TOKEN: token, HOME: "/root" })).not.toHaveProperty("HOME");
+  });
+});

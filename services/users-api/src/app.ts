@@ -32,7 +32,9 @@ export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
         description: "Sign up, log in, read and delete your account. Errors are RFC 9457 problem+json.",
       },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /login" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /login" },
+        },
       },
     },
   }).use(usersController(usersService(usersCollection(db), authClient)));

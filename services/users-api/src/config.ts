@@ -13,4 +13,5 @@ export const UsersConfigSchema = Type.Object({
 export type UsersConfig = Static<typeof UsersConfigSchema>;
 
 /** Validated users-api config from the environment; throws a ConfigError naming each bad variable. */
-export const loadUsersConfig = (env: Record<string, string | undefined> = process.env) => loadConfig(UsersConfigSchema, env);
+export const loadUsersConfig = (env: Record<string, string | undefined> = process.env) =>
+  loadConfig(UsersConfigSchema, env);

@@ -9,13 +9,20 @@ let server: ReturnType<typeof Bun.serve> | undefined;
 afterEach(() => server?.stop(true));
 
 const clientFor = (url: string, timeoutMs = 200) =>
-  createAuthClient({ url, internalToken: "internal-token-for-tests-0123456789", timeoutMs, logger: captureLogger("users-api").logger });
+  createAuthClient({
+    url,
+    internalToken: "internal-token-for-tests-0123456789",
+    timeoutMs,
+    logger: captureLogger("users-api").logger,
+  });
 
 describe("auth client", () => {
   test("a slow auth-api ends in AuthUnavailableError after the timeout, not a hang", async () => {
     server = Bun.serve({ port: 0, fetch: () => new Promise<Response>(() => {}) });
     const started = performance.now();
-    const error = await clientFor(server.url.href).hashPassword("password123", "req-1").catch((e) => e);
+    const error = await clientFor(server.url.href)
+      .hashPassword("password123", "req-1")
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AuthUnavailableError);
     expect(error.reason).toBe("timeout");
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -25,7 +32,9 @@ describe("auth client", () => {
     server = Bun.serve({ port: 0, fetch: () => new Response() });
     const url = server.url.href;
     server.stop(true);
-    const error = await clientFor(url).issueToken({ userId: "u", password: "p" }, "req-1").catch((e) => e);
+    const error = await clientFor(url)
+      .issueToken({ userId: "u", password: "p" }, "req-1")
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AuthUnavailableError);
     expect(error.reason).toBe("unreachable");
     expect(await clientFor(url).ready("req-1")).toBe(false);
@@ -33,7 +42,9 @@ describe("auth client", () => {
 
   test("a 503 keeps its Retry-After for our own answer", async () => {
     server = Bun.serve({ port: 0, fetch: () => new Response(null, { status: 503, headers: { "retry-after": "2" } }) });
-    const error = await clientFor(server.url.href).hashPassword("password123", "req-1").catch((e) => e);
+    const error = await clientFor(server.url.href)
+      .hashPassword("password123", "req-1")
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 503, reason: "status 503", extra: { retryAfterSeconds: 2 } });
   });
 
@@ -51,15 +62,20 @@ describe("auth client", () => {
       },
     });
     const client = clientFor(server.url.href);
-    for (const id of ["req-1", "req-2", "req-3"]) expect(await client.hashPassword("password123", id)).toBe("$argon2id$stand-in");
+    for (const id of ["req-1", "req-2", "req-3"])
+      expect(await client.hashPassword("password123", id)).toBe("$argon2id$stand-in");
     expect(seen.map(({ requestId }) => requestId)).toEqual(["req-1", "req-2", "req-3"]);
-    expect(new Set(seen.map(({ authorization }) => authorization))).toEqual(new Set(["Bearer internal-token-for-tests-0123456789"]));
+    expect(new Set(seen.map(({ authorization }) => authorization))).toEqual(
+      new Set(["Bearer internal-token-for-tests-0123456789"]),
+    );
     expect(new Set(seen.map(({ port }) => port)).size).toBe(1);
   });
 
   test("an answer of the wrong shape is not trusted", async () => {
     server = Bun.serve({ port: 0, fetch: () => Response.json({ hash: 1 }) });
-    const error = await clientFor(server.url.href).hashPassword("password123", "req-1").catch((e) => e);
+    const error = await clientFor(server.url.href)
+      .hashPassword("password123", "req-1")
+      .catch((e) => e);
     expect(error).toMatchObject({ reason: "unexpected answer" });
   });
 });

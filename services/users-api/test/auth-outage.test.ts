@@ -30,15 +30,21 @@ async function expectUnavailable(app: ReturnType<typeof buildUsersApp>["app"], .
 const credentials = { email: "ada@example.com", password: "correct horse battery" };
 
 describe.each([
-  ["stopped", () => {
-    const server = Bun.serve({ port: 0, fetch: () => new Response() });
-    server.stop(true);
-    return { url: server.url.href, stop: () => {} };
-  }],
-  ["hanging", () => {
-    const server = Bun.serve({ port: 0, fetch: () => new Promise<Response>(() => {}) });
-    return { url: server.url.href, stop: () => server.stop(true) };
-  }],
+  [
+    "stopped",
+    () => {
+      const server = Bun.serve({ port: 0, fetch: () => new Response() });
+      server.stop(true);
+      return { url: server.url.href, stop: () => {} };
+    },
+  ],
+  [
+    "hanging",
+    () => {
+      const server = Bun.serve({ port: 0, fetch: () => new Promise<Response>(() => {}) });
+      return { url: server.url.href, stop: () => server.stop(true) };
+    },
+  ],
 ] as const)("auth-api %s", (_, startAuth) => {
   let auth: ReturnType<typeof startAuth>;
   let app: ReturnType<typeof buildUsersApp>["app"];
@@ -86,7 +92,9 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
   const port = new URL(authApi.url).port;
   const { app } = buildUsersApp(db, authApi.url, timeoutMs);
   expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
-  const { token } = (await (await app.handle(request("POST", "/login", { body: credentials }))).json()) as { token: string };
+  const { token } = (await (await app.handle(request("POST", "/login", { body: credentials }))).json()) as {
+    token: string;
+  };
   expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
 
   await authApi.stop();
@@ -99,7 +107,9 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
   try {
     const grace = { ...credentials, email: "grace@example.com" };
     expect((await app.handle(request("POST", "/signup", { body: grace }))).status).toBe(201);
-    const { token: newToken } = (await (await app.handle(request("POST", "/login", { body: grace }))).json()) as { token: string };
+    const { token: newToken } = (await (await app.handle(request("POST", "/login", { body: grace }))).json()) as {
+      token: string;
+    };
     await Bun.sleep(1_100); // users-api refetches the JWKS at most once a second
     expect((await app.handle(request("GET", "/user", { token: newToken }))).status).toBe(200);
   } finally {

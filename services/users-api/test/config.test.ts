@@ -19,7 +19,11 @@ describe("users-api config", () => {
   test("names each missing or bad variable, never its value", () => {
     const error = (() => {
       try {
-        loadUsersConfig({ MONGODB_URI: "postgres://user:s3cret@db", INTERNAL_TOKEN: "short", AUTH_API_TIMEOUT_MS: "soon" });
+        loadUsersConfig({
+          MONGODB_URI: "postgres://user:s3cret@db",
+          INTERNAL_TOKEN: "short",
+          AUTH_API_TIMEOUT_MS: "soon",
+        });
       } catch (caught) {
         return caught;
       }

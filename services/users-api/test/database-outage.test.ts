@@ -35,27 +35,35 @@ async function readiness(app: ReturnType<typeof buildUsersApp>["app"]) {
   return { status: response.status, checks: ((await response.json()) as { checks: Record<string, string> }).checks };
 }
 
-test.skipIf(!runnable)("/ready turns 503 while MongoDB is down, requests get 503 not a hang, and both recover by themselves", async () => {
-  const { app, lines } = buildUsersApp(db, authApi.url);
-  const credentials = { email: "ada@example.com", password: "correct horse battery" };
-  expect(await readiness(app)).toEqual({ status: 200, checks: { mongodb: "up", authApi: "up" } });
+test.skipIf(!runnable)(
+  "/ready turns 503 while MongoDB is down, requests get 503 not a hang, and both recover by themselves",
+  async () => {
+    const { app, lines } = buildUsersApp(db, authApi.url);
+    const credentials = { email: "ada@example.com", password: "correct horse battery" };
+    expect(await readiness(app)).toEqual({ status: 200, checks: { mongodb: "up", authApi: "up" } });
 
-  const port = Number(new URL(database.uri).port);
-  await database.stop();
-  expect(await readiness(app)).toEqual({ status: 503, checks: { mongodb: "down", authApi: "up" } });
-  const started = performance.now();
-  const signUp = await app.handle(request("POST", "/signup", { body: credentials }));
-  expect(signUp.status).toBe(503);
-  expect(signUp.headers.get("content-type")).toBe("application/problem+json");
-  expect(performance.now() - started).toBeLessThan(10_000);
-  expect((await app.handle(request("POST", "/login", { body: credentials }))).status).toBe(503);
+    const port = Number(new URL(database.uri).port);
+    await database.stop();
+    expect(await readiness(app)).toEqual({ status: 503, checks: { mongodb: "down", authApi: "up" } });
+    const started = performance.now();
+    const signUp = await app.handle(request("POST", "/signup", { body: credentials }));
+    expect(signUp.status).toBe(503);
+    expect(signUp.headers.get("content-type")).toBe("application/problem+json");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect((await app.handle(request("POST", "/login", { body: credentials }))).status).toBe(503);
 
-  database = await startFerretDB({ port });
-  let ready = await readiness(app);
-  for (const deadline = Date.now() + 20_000; ready.status !== 200 && Date.now() < deadline; ready = await readiness(app))
-    await Bun.sleep(250);
-  expect(ready).toEqual({ status: 200, checks: { mongodb: "up", authApi: "up" } });
-  expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
-  // The outage is an expected condition, not a crash: no "unhandled error" lines.
-  expect(lines.filter((line) => line.msg === "unhandled error")).toEqual([]);
-}, 60_000);
+    database = await startFerretDB({ port });
+    let ready = await readiness(app);
+    for (
+      const deadline = Date.now() + 20_000;
+      ready.status !== 200 && Date.now() < deadline;
+      ready = await readiness(app)
+    )
+      await Bun.sleep(250);
+    expect(ready).toEqual({ status: 200, checks: { mongodb: "up", authApi: "up" } });
+    expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
+    // The outage is an expected condition, not a crash: no "unhandled error" lines.
+    expect(lines.filter((line) => line.msg === "unhandled error")).toEqual([]);
+  },
+  60_000,
+);

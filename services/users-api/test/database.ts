@@ -10,9 +10,7 @@ export function mongodbUri(): string {
 /** A connection to a database of its own, so suites running in one process do not collide. */
 export async function connectTestDatabase(label: string): Promise<Connection> {
   const dbName = `${label}_${crypto.randomUUID().slice(0, 8)}`;
-  return mongoose
-    .createConnection(mongodbUri(), { ...mongodbOptions, dbName })
-    .asPromise();
+  return mongoose.createConnection(mongodbUri(), { ...mongodbOptions, dbName }).asPromise();
 }
 
 export async function dropTestDatabase(db: Connection): Promise<void> {

@@ -57,11 +57,15 @@ afterAll(async () => {
 
 describe("the seed's scenarios over HTTP", () => {
   test("sign-up, duplicate, validation failure", async () => {
-    expect(await call("POST", "/signup", { body: { email: "Ada@Example.com", password: "correct horse battery" } })).toMatchObject({
+    expect(
+      await call("POST", "/signup", { body: { email: "Ada@Example.com", password: "correct horse battery" } }),
+    ).toMatchObject({
       status: 201,
       body: { user: { email: "ada@example.com" } },
     });
-    expect((await call("POST", "/signup", { body: { email: "ada@example.com", password: "another password" } })).status).toBe(409);
+    expect(
+      (await call("POST", "/signup", { body: { email: "ada@example.com", password: "another password" } })).status,
+    ).toBe(409);
     const invalid = await call("POST", "/signup", { body: { email: "ada", password: "short" } });
     expect(invalid.status).toBe(422);
     expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["email", "password"]);
@@ -71,37 +75,57 @@ describe("the seed's scenarios over HTTP", () => {
     const ok = await call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } });
     expect(ok).toMatchObject({ status: 200, body: { tokenType: "Bearer", expiresIn: 3600 } });
     const wrong = await call("POST", "/login", { body: { email: "ada@example.com", password: "wrong password!" } });
-    const unknown = await call("POST", "/login", { body: { email: "nobody@example.com", password: "wrong password!" } });
+    const unknown = await call("POST", "/login", {
+      body: { email: "nobody@example.com", password: "wrong password!" },
+    });
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(unknown.body).toEqual(wrong.body);
   });
 
   test("delete failure (no token, someone else's address) and success", async () => {
     await call("POST", "/signup", { body: { email: "grace@example.com", password: "correct horse battery" } });
-    const { body: grace } = await call("POST", "/login", { body: { email: "grace@example.com", password: "correct horse battery" } });
+    const { body: grace } = await call("POST", "/login", {
+      body: { email: "grace@example.com", password: "correct horse battery" },
+    });
     expect((await call("DELETE", "/user", { body: { email: "ada@example.com" } })).status).toBe(401);
-    expect((await call("DELETE", "/user", { token: grace.token, body: { email: "ada@example.com" } })).status).toBe(403);
+    expect((await call("DELETE", "/user", { token: grace.token, body: { email: "ada@example.com" } })).status).toBe(
+      403,
+    );
     expect((await call("GET", "/user", { token: grace.token })).body.user.email).toBe("grace@example.com");
     expect((await call("DELETE", "/user", { token: grace.token })).status).toBe(204);
     expect((await call("GET", "/user", { token: grace.token })).status).toBe(401);
-    expect((await call("POST", "/login", { body: { email: "grace@example.com", password: "correct horse battery" } })).status).toBe(401);
-    expect((await call("POST", "/signup", { body: { email: "grace@example.com", password: "correct horse battery" } })).status).toBe(201);
+    expect(
+      (await call("POST", "/login", { body: { email: "grace@example.com", password: "correct horse battery" } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await call("POST", "/signup", { body: { email: "grace@example.com", password: "correct horse battery" } }))
+        .status,
+    ).toBe(201);
   });
 });
 
 test("a seed-era document: found by its normalized address, logs in, its bcrypt hash upgraded to argon2id", async () => {
   const stored = await db.collection("users").findOne({ email: "seed@example.com" });
   expect(stored?.password).toStartWith("$2a$");
-  const { status, body } = await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } });
+  const { status, body } = await call("POST", "/login", {
+    body: { email: "seed@example.com", password: seedPassword },
+  });
   expect(status).toBe(200);
   expect(body.userId).toBe(String(stored?._id));
-  expect((await db.collection("users").findOne({ _id: stored!._id }))?.password).toStartWith("$argon2id$v=19$m=19456,t=2,");
-  expect((await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } })).status).toBe(200);
+  expect((await db.collection("users").findOne({ _id: stored!._id }))?.password).toStartWith(
+    "$argon2id$v=19$m=19456,t=2,",
+  );
+  expect((await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } })).status).toBe(
+    200,
+  );
 });
 
 test("ten concurrent sign-ups of one address: one 201, nine 409", async () => {
   const results = await Promise.all(
-    Array.from({ length: 10 }, () => call("POST", "/signup", { body: { email: "race@example.com", password: "correct horse battery" } })),
+    Array.from({ length: 10 }, () =>
+      call("POST", "/signup", { body: { email: "race@example.com", password: "correct horse battery" } }),
+    ),
   );
   expect(results.map(({ status }) => status).sort()).toEqual([201, ...Array(9).fill(409)]);
 });
@@ -111,7 +135,9 @@ test("a full hash queue in auth-api reaches the client as 503 with Retry-After",
   // many sign-ups at once, some cannot even queue.
   const bound = availableParallelism() * (1 + HASH_QUEUE_PER_SLOT);
   const results = await Promise.all(
-    Array.from({ length: 2 * bound }, (_, i) => call("POST", "/signup", { body: { email: `flood${i}@example.com`, password: "correct horse battery" } })),
+    Array.from({ length: 2 * bound }, (_, i) =>
+      call("POST", "/signup", { body: { email: `flood${i}@example.com`, password: "correct horse battery" } }),
+    ),
   );
   const refused = results.filter(({ status }) => status === 503);
   expect(refused.length).toBeGreaterThan(0);
@@ -145,9 +171,11 @@ test("auth-api refuses calls without the internal credential", async () => {
 });
 
 test("auth-api down: users-api answers 503 quickly and is not ready; both recover when it returns", async () => {
-  expect((await authApi.stop())).toBe(0);
+  expect(await authApi.stop()).toBe(0);
   const started = performance.now();
-  const signUp = await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } });
+  const signUp = await call("POST", "/signup", {
+    body: { email: "outage@example.com", password: "correct horse battery" },
+  });
   expect(signUp.status).toBe(503);
   expect(signUp.headers.get("content-type")).toBe("application/problem+json");
   expect(performance.now() - started).toBeLessThan(3_000);
@@ -155,7 +183,10 @@ test("auth-api down: users-api answers 503 quickly and is not ready; both recove
 
   authApi = await startService("auth-api", authPort, authEnv);
   expect((await call("GET", "/ready")).status).toBe(200);
-  expect((await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } })).status).toBe(201);
+  expect(
+    (await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } }))
+      .status,
+  ).toBe(201);
 }, 30_000);
 
 test("no response and no log line of either service carries a password, hash, token or key", async () => {
@@ -164,7 +195,16 @@ test("no response and no log line of either service carries a password, hash, to
   expect(tokens.length).toBeGreaterThan(0);
   const logs = [...authApi.output, ...usersApi.output].join("\n");
   const responses = seen.filter((text) => !text.includes('"token":"')).join("\n");
-  for (const secret of [internalToken, authEnv.JWT_SIGNING_KEY!, JSON.parse(authEnv.JWT_SIGNING_KEY!).d, seedPassword, "correct horse battery", "wrong password!", ...hashes, ...tokens]) {
+  for (const secret of [
+    internalToken,
+    authEnv.JWT_SIGNING_KEY!,
+    JSON.parse(authEnv.JWT_SIGNING_KEY!).d,
+    seedPassword,
+    "correct horse battery",
+    "wrong password!",
+    ...hashes,
+    ...tokens,
+  ]) {
     expect(logs).not.toContain(secret);
     expect(responses).not.toContain(secret);
   }
@@ -182,7 +222,8 @@ test("SIGTERM: users-api finishes the logins in flight, then both services exit 
   const logIns = Array.from({ length: 2 * availableParallelism() }, () =>
     call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } }),
   );
-  for (const deadline = Date.now() + 5_000; (await hashesInFlight()) === 0 && Date.now() < deadline; ) await Bun.sleep(2);
+  for (const deadline = Date.now() + 5_000; (await hashesInFlight()) === 0 && Date.now() < deadline; )
+    await Bun.sleep(2);
   const exitCode = usersApi.stop();
   expect((await Promise.all(logIns)).map(({ status }) => status)).toEqual(logIns.map(() => 200));
   expect(await exitCode).toBe(0);
@@ -190,7 +231,9 @@ test("SIGTERM: users-api finishes the logins in flight, then both services exit 
   const logs = usersApi.logs();
   const shutdown = logs.findIndex((line) => line.msg === "shutting down");
   expect(shutdown).toBeGreaterThanOrEqual(0);
-  expect(logs.slice(shutdown).filter((line) => line.route === "/login" && line.status === 200).length).toBeGreaterThan(0);
+  expect(logs.slice(shutdown).filter((line) => line.route === "/login" && line.status === 200).length).toBeGreaterThan(
+    0,
+  );
 
   expect(await authApi.stop()).toBe(0);
   expect(usersApi.output.some((line) => line.includes('"msg":"stopped"'))).toBe(true);

@@ -27,8 +27,10 @@ async function until(condition: () => boolean, timeoutMs = 2_000) {
   while (!condition() && Date.now() < deadline) await Bun.sleep(10);
 }
 
-const signUp = (email: string, password = "correct horse battery") => call("POST", "/signup", { body: { email, password } });
-const logIn = (email: string, password = "correct horse battery") => call("POST", "/login", { body: { email, password } });
+const signUp = (email: string, password = "correct horse battery") =>
+  call("POST", "/signup", { body: { email, password } });
+const logIn = (email: string, password = "correct horse battery") =>
+  call("POST", "/login", { body: { email, password } });
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_module");
@@ -75,7 +77,9 @@ describe("POST /signup", () => {
   });
 
   test("ten concurrent sign-ups of one address give exactly one 201 and nine 409", async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => signUp(i % 2 ? "race@example.com" : " Race@Example.com")));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => signUp(i % 2 ? "race@example.com" : " Race@Example.com")),
+    );
     const statuses = results.map(({ status }) => status).sort();
     expect(statuses).toEqual([201, ...Array(9).fill(409)]);
     expect(await db.collection("users").countDocuments({ email: "race@example.com" })).toBe(1);
@@ -83,7 +87,11 @@ describe("POST /signup", () => {
 
   test("malformed JSON and a wrong content type are 4xx problems", async () => {
     const malformed = await users.app.handle(
-      new Request("http://users.test/signup", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }),
+      new Request("http://users.test/signup", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{",
+      }),
     );
     expect(malformed.status).toBe(400);
     const text = await users.app.handle(new Request("http://users.test/signup", { method: "POST", body: "email=a" }));
@@ -95,7 +103,12 @@ describe("POST /login", () => {
   test("gives a bearer token for the right password", async () => {
     const { status, body } = await logIn(" ada@example.com");
     expect(status).toBe(200);
-    expect(body).toEqual({ token: expect.any(String), tokenType: "Bearer", expiresIn: 3600, userId: expect.any(String) });
+    expect(body).toEqual({
+      token: expect.any(String),
+      tokenType: "Bearer",
+      expiresIn: 3600,
+      userId: expect.any(String),
+    });
   });
 
   test("answers a wrong password and an unknown address alike, with 401", async () => {
@@ -117,7 +130,11 @@ describe("POST /login", () => {
 
     const me = await call("GET", "/user", { token: body.token });
     // Seed documents have no createdAt: the ObjectId's time stands in.
-    expect(me.body.user).toEqual({ id: String(stored?._id), email: "seed@example.com", createdAt: stored?._id.getTimestamp().toISOString() });
+    expect(me.body.user).toEqual({
+      id: String(stored?._id),
+      email: "seed@example.com",
+      createdAt: stored?._id.getTimestamp().toISOString(),
+    });
   });
 });
 
@@ -145,7 +162,10 @@ describe("GET /user", () => {
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const kid = JSON.parse(Buffer.from(header, "base64url").toString()).kid;
     const realKey = await importJWK(authApi.privateJwk, "EdDSA");
-    const otherKey = await importJWK((await (await import("../../auth-api/src/keys/generate.ts")).generateSigningKey()).privateJwk, "EdDSA");
+    const otherKey = await importJWK(
+      (await (await import("../../auth-api/src/keys/generate.ts")).generateSigningKey()).privateJwk,
+      "EdDSA",
+    );
     const sign = (key: typeof realKey, claimsOverride: object) =>
       new SignJWT({ ...claims, ...claimsOverride }).setProtectedHeader({ alg: "EdDSA", kid }).sign(key);
 
@@ -187,13 +207,17 @@ describe("DELETE /user", () => {
     const { body: seed } = await logIn("seed@example.com", seedPassword);
     const { status } = await call("DELETE", "/user", { token: seed.token, body: { email: "ada@example.com" } });
     expect(status).toBe(403);
-    expect(await db.collection("users").countDocuments({ email: { $in: ["ada@example.com", "seed@example.com"] } })).toBe(2);
+    expect(
+      await db.collection("users").countDocuments({ email: { $in: ["ada@example.com", "seed@example.com"] } }),
+    ).toBe(2);
   });
 
   test("deletes the token's user; then the token is refused, login fails, and the address is free again", async () => {
     await signUp("leaving@example.com");
     const { body: session } = await logIn("leaving@example.com");
-    expect((await call("DELETE", "/user", { token: session.token, body: { email: " Leaving@example.com" } })).status).toBe(204);
+    expect(
+      (await call("DELETE", "/user", { token: session.token, body: { email: " Leaving@example.com" } })).status,
+    ).toBe(204);
     expect((await call("GET", "/user", { token: session.token })).status).toBe(401);
     expect((await call("DELETE", "/user", { token: session.token })).status).toBe(401);
     expect((await logIn("leaving@example.com")).status).toBe(401);
@@ -216,7 +240,9 @@ describe("around the routes", () => {
     expect(headers.get("x-request-id")).toBe("trace-login-42");
     // The request's log line is written after the response is sent.
     await until(() => users.lines.some((line) => line.requestId === "trace-login-42"));
-    expect(authApi.lines).toContainEqual(expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }));
+    expect(authApi.lines).toContainEqual(
+      expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }),
+    );
     expect(users.lines).toContainEqual(
       expect.objectContaining({ requestId: "trace-login-42", route: "/login", status: 200, method: "POST" }),
     );
@@ -230,29 +256,83 @@ describe("around the routes", () => {
 
   test("the OpenAPI document lists every route with its request body, success and problem responses, and the bearer scheme", async () => {
     const { body } = await call("GET", "/swagger/json");
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]),
+    );
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
 
-    type Operation = { requestBody?: { content: Record<string, { schema?: object }> }; responses: Record<string, { content?: Record<string, { schema?: { title?: string } }> }>; security?: unknown };
-    const routes: { path: string; method: string; hasBody: boolean; success: string; problems: string[]; bearer: boolean }[] = [
-      { path: "/signup", method: "post", hasBody: true, success: "201", problems: ["400", "409", "413", "415", "422", "503"], bearer: false },
-      { path: "/login", method: "post", hasBody: true, success: "200", problems: ["400", "401", "413", "415", "422", "503"], bearer: false },
+    type Operation = {
+      requestBody?: { content: Record<string, { schema?: object }> };
+      responses: Record<string, { content?: Record<string, { schema?: { title?: string } }> }>;
+      security?: unknown;
+    };
+    const routes: {
+      path: string;
+      method: string;
+      hasBody: boolean;
+      success: string;
+      problems: string[];
+      bearer: boolean;
+    }[] = [
+      {
+        path: "/signup",
+        method: "post",
+        hasBody: true,
+        success: "201",
+        problems: ["400", "409", "413", "415", "422", "503"],
+        bearer: false,
+      },
+      {
+        path: "/login",
+        method: "post",
+        hasBody: true,
+        success: "200",
+        problems: ["400", "401", "413", "415", "422", "503"],
+        bearer: false,
+      },
       { path: "/user", method: "get", hasBody: false, success: "200", problems: ["401", "503"], bearer: true },
-      { path: "/user", method: "delete", hasBody: true, success: "204", problems: ["400", "401", "403", "413", "415", "422", "503"], bearer: true },
+      {
+        path: "/user",
+        method: "delete",
+        hasBody: true,
+        success: "204",
+        problems: ["400", "401", "403", "413", "415", "422", "503"],
+        bearer: true,
+      },
     ];
     for (const { path, method, hasBody, success, problems, bearer } of routes) {
       const operation = body.paths[path][method] as Operation;
       const where = `${method} ${path}`;
       expect({ where, requestBody: operation.requestBody !== undefined }).toEqual({ where, requestBody: hasBody });
-      if (hasBody) expect({ where, schema: operation.requestBody!.content["application/json"]?.schema }).toEqual({ where, schema: expect.any(Object) });
+      if (hasBody)
+        expect({ where, schema: operation.requestBody!.content["application/json"]?.schema }).toEqual({
+          where,
+          schema: expect.any(Object),
+        });
       expect(Object.keys(operation.responses).sort()).toEqual([success, ...problems].sort());
-      if (success !== "204") expect({ where, schema: operation.responses[success]!.content?.["application/json"]?.schema }).toEqual({ where, schema: expect.any(Object) });
+      if (success !== "204")
+        expect({ where, schema: operation.responses[success]!.content?.["application/json"]?.schema }).toEqual({
+          where,
+          schema: expect.any(Object),
+        });
       for (const status of problems)
-        expect({ where, status, title: operation.responses[status]!.content?.["application/json"]?.schema?.title }).toEqual({ where, status, title: "Problem" });
-      expect({ where, security: operation.security }).toEqual({ where, security: bearer ? [{ bearer: [] }] : undefined });
+        expect({
+          where,
+          status,
+          title: operation.responses[status]!.content?.["application/json"]?.schema?.title,
+        }).toEqual({ where, status, title: "Problem" });
+      expect({ where, security: operation.security }).toEqual({
+        where,
+        security: bearer ? [{ bearer: [] }] : undefined,
+      });
     }
-    expect(body.paths["/signup"].post.requestBody.content["application/json"].schema.required).toEqual(["email", "password"]);
-    expect(body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required).toEqual(["id", "email", "createdAt"]);
+    expect(body.paths["/signup"].post.requestBody.content["application/json"].schema.required).toEqual([
+      "email",
+      "password",
+    ]);
+    expect(
+      body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required,
+    ).toEqual(["id", "email", "createdAt"]);
     expect(body.components.securitySchemes).toHaveProperty("bearer");
   });
 
@@ -268,7 +348,10 @@ describe("around the routes", () => {
       ...stored.map((user) => user.password as string),
       ...tokens,
     ];
-    const everything = { responses: responses.filter((text) => !/"token":"/.test(text)), logs: [...users.lines, ...authApi.lines] };
+    const everything = {
+      responses: responses.filter((text) => !/"token":"/.test(text)),
+      logs: [...users.lines, ...authApi.lines],
+    };
     for (const secret of secrets) expect(JSON.stringify(everything)).not.toContain(secret);
     expect(JSON.stringify(everything)).not.toContain("$argon2id$");
     expect(JSON.stringify(everything)).not.toContain("$2a$");

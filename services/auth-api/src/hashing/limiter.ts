@@ -1,4 +1,4 @@
-import { serviceUnavailable } from '@accounts/shared'
+import { serviceUnavailable } from "@accounts/shared";
 
 /**
  * At most `concurrency` tasks run at once; up to `queueLimit` more wait in FIFO order; beyond that `run`
@@ -7,8 +7,8 @@ import { serviceUnavailable } from '@accounts/shared'
  * (p-limit and p-queue queue without bound, hence this small semaphore.)
  */
 export class HashLimiter {
-  #running = 0
-  readonly #waiting: (() => void)[] = []
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
 
   constructor(
     readonly concurrency: number,
@@ -16,27 +16,28 @@ export class HashLimiter {
   ) {}
 
   get inFlight() {
-    return this.#running
+    return this.#running;
   }
 
   get queued() {
-    return this.#waiting.length
+    return this.#waiting.length;
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.#running >= this.concurrency) {
-      if (this.#waiting.length >= this.queueLimit) throw serviceUnavailable('Too many password hashes in progress; retry shortly', 1)
+      if (this.#waiting.length >= this.queueLimit)
+        throw serviceUnavailable("Too many password hashes in progress; retry shortly", 1);
       // The releasing task hands its slot over directly, so #running stays counted.
-      await new Promise<void>((resolve) => this.#waiting.push(resolve))
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
-      this.#running++
+      this.#running++;
     }
     try {
-      return await task()
+      return await task();
     } finally {
-      const next = this.#waiting.shift()
-      if (next) next()
-      else this.#running--
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
     }
   }
 }

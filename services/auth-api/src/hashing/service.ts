@@ -1,20 +1,20 @@
-import { randomBytes } from 'node:crypto'
-import { HASH_QUEUE_PER_SLOT, type AuthConfig } from '../config'
-import { HashLimiter } from './limiter'
+import { randomBytes } from "node:crypto";
+import { HASH_QUEUE_PER_SLOT, type AuthConfig } from "../config";
+import { HashLimiter } from "./limiter";
 
 /** argon2id cost: memory in KiB and number of passes. */
 export interface HashCost {
-  memoryKiB: number
-  timeCost: number
+  memoryKiB: number;
+  timeCost: number;
 }
 
-const ARGON2ID = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/
-const BCRYPT = /^\$2[aby]\$/
+const ARGON2ID = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/;
+const BCRYPT = /^\$2[aby]\$/;
 
 // The seed's bcrypt libraries hashed only a password's first 72 bytes; Bun pre-hashes longer ones with
 // SHA-512 instead, so long seed-era passwords must be cut the way they were when hashed.
 const bcryptInput = (password: string, hash: string) =>
-  BCRYPT.test(hash) ? Buffer.from(password).subarray(0, 72) : password
+  BCRYPT.test(hash) ? Buffer.from(password).subarray(0, 72) : password;
 
 /**
  * Password hashing with argon2id through Bun.password (async: it runs on Bun's thread pool), every hash
@@ -31,15 +31,19 @@ export class PasswordHasher {
 
   /** Builds a hasher, making its dummy hash at the configured cost first. */
   static async create(cost: HashCost, limiter: HashLimiter) {
-    const dummyHash = await Bun.password.hash(randomBytes(32).toString('base64url'), PasswordHasher.options(cost))
-    return new PasswordHasher(cost, limiter, dummyHash)
+    const dummyHash = await Bun.password.hash(randomBytes(32).toString("base64url"), PasswordHasher.options(cost));
+    return new PasswordHasher(cost, limiter, dummyHash);
   }
 
-  private static options = (cost: HashCost) => ({ algorithm: 'argon2id' as const, memoryCost: cost.memoryKiB, timeCost: cost.timeCost })
+  private static options = (cost: HashCost) => ({
+    algorithm: "argon2id" as const,
+    memoryCost: cost.memoryKiB,
+    timeCost: cost.timeCost,
+  });
 
   /** A fresh argon2id hash of `password` at the configured cost. */
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => Bun.password.hash(password, PasswordHasher.options(this.cost)))
+    return this.limiter.run(() => Bun.password.hash(password, PasswordHasher.options(this.cost)));
   }
 
   /**
@@ -49,27 +53,29 @@ export class PasswordHasher {
   check(password: string, storedHash: string | undefined): Promise<{ ok: boolean; rehashed?: string }> {
     // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
     return this.limiter.run(async () => {
-      const hash = storedHash ?? this.dummyHash
+      const hash = storedHash ?? this.dummyHash;
       // A malformed stored hash makes verify throw; it simply does not match.
-      const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false)
-      if (storedHash === undefined || !matches) return { ok: false }
-      if (!this.needsRehash(storedHash)) return { ok: true }
-      return { ok: true, rehashed: await Bun.password.hash(password, PasswordHasher.options(this.cost)) }
-    })
+      const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
+      if (storedHash === undefined || !matches) return { ok: false };
+      if (!this.needsRehash(storedHash)) return { ok: true };
+      return { ok: true, rehashed: await Bun.password.hash(password, PasswordHasher.options(this.cost)) };
+    });
   }
 
   /** True for bcrypt and for argon2 hashes that are not argon2id at least as costly as configured. */
   needsRehash(storedHash: string): boolean {
-    if (BCRYPT.test(storedHash)) return true
-    const match = ARGON2ID.exec(storedHash)
-    if (!match) return true
-    return Number(match[1]) < this.cost.memoryKiB || Number(match[2]) < this.cost.timeCost
+    if (BCRYPT.test(storedHash)) return true;
+    const match = ARGON2ID.exec(storedHash);
+    if (!match) return true;
+    return Number(match[1]) < this.cost.memoryKiB || Number(match[2]) < this.cost.timeCost;
   }
 }
 
 /** The hasher auth-api runs with: cost and bounds from config, queue limit defaulting to HASH_QUEUE_PER_SLOT per slot. */
-export const createHasher = (config: Pick<AuthConfig, 'HASH_MEMORY_KIB' | 'HASH_TIME_COST' | 'HASH_CONCURRENCY' | 'HASH_QUEUE_LIMIT'>) =>
+export const createHasher = (
+  config: Pick<AuthConfig, "HASH_MEMORY_KIB" | "HASH_TIME_COST" | "HASH_CONCURRENCY" | "HASH_QUEUE_LIMIT">,
+) =>
   PasswordHasher.create(
     { memoryKiB: config.HASH_MEMORY_KIB, timeCost: config.HASH_TIME_COST },
     new HashLimiter(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT ?? HASH_QUEUE_PER_SLOT * config.HASH_CONCURRENCY),
-  )
+  );

@@ -1,13 +1,14 @@
-import { Elysia } from 'elysia'
-import type { SigningKeys } from '../keys/load'
-import { Jwks } from './model'
+import { Elysia } from "elysia";
+import type { SigningKeys } from "../keys/load";
+import { Jwks } from "./model";
 
 export const jwks = (keys: SigningKeys) =>
-  new Elysia({ name: 'jwks' }).get('/.well-known/jwks.json', () => ({ keys: keys.publicJwks }) as Jwks, {
+  new Elysia({ name: "jwks" }).get("/.well-known/jwks.json", () => ({ keys: keys.publicJwks }) as Jwks, {
     response: { 200: Jwks },
     detail: {
-      tags: ['tokens'],
-      summary: 'Public keys that verify tokens',
-      description: 'The current signing key first, then keys rotated out but still accepted. Public: no credential needed.',
+      tags: ["tokens"],
+      summary: "Public keys that verify tokens",
+      description:
+        "The current signing key first, then keys rotated out but still accepted. Public: no credential needed.",
     },
-  })
+  });

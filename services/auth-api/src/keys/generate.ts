@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 
 /**
  * A new Ed25519 signing key as JWKs: `privateJwk` is the JWT_SIGNING_KEY value, `publicJwk` what JWKS
@@ -6,12 +6,12 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
  * key's RFC 7638 thumbprint, so it is unique without any registry.
  */
 export async function generateSigningKey(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
-  const meta = { kid, alg: 'EdDSA', use: 'sig' }
-  return { privateJwk: { ...(await exportJWK(privateKey)), ...meta }, publicJwk: { ...publicJwk, ...meta } }
+  const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const meta = { kid, alg: "EdDSA", use: "sig" };
+  return { privateJwk: { ...(await exportJWK(privateKey)), ...meta }, publicJwk: { ...publicJwk, ...meta } };
 }
 
 // `bun services/auth-api/src/keys/generate.ts` prints a private JWK, ready for JWT_SIGNING_KEY.
-if (import.meta.main) console.log(JSON.stringify((await generateSigningKey()).privateJwk))
+if (import.meta.main) console.log(JSON.stringify((await generateSigningKey()).privateJwk));

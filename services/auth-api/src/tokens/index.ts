@@ -1,48 +1,57 @@
-import { problemResponses, unauthorized } from '@accounts/shared'
-import { Elysia } from 'elysia'
-import type { PasswordHasher } from '../hashing/service'
-import { internalOnly, internalSecurity } from '../internal-auth'
-import { Claims, TokenRequest, TokenResponse, VerifyRequest } from './model'
-import type { TokenService } from './service'
+import { problemResponses, unauthorized } from "@accounts/shared";
+import { Elysia } from "elysia";
+import type { PasswordHasher } from "../hashing/service";
+import { internalOnly, internalSecurity } from "../internal-auth";
+import { Claims, TokenRequest, TokenResponse, VerifyRequest } from "./model";
+import type { TokenService } from "./service";
 
-export const tokens = ({ hasher, tokenService, internalToken }: { hasher: PasswordHasher; tokenService: TokenService; internalToken: string }) =>
-  new Elysia({ name: 'tokens' })
+export const tokens = ({
+  hasher,
+  tokenService,
+  internalToken,
+}: {
+  hasher: PasswordHasher;
+  tokenService: TokenService;
+  internalToken: string;
+}) =>
+  new Elysia({ name: "tokens" })
     .use(internalOnly(internalToken))
     .post(
-      '/token',
+      "/token",
       async ({ body }) => {
-        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword)
-        if (!ok) throw unauthorized('Wrong email or password')
+        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
+        if (!ok) throw unauthorized("Wrong email or password");
         return {
           token: await tokenService.issue(body.userId),
-          tokenType: 'Bearer' as const,
+          tokenType: "Bearer" as const,
           expiresIn: tokenService.ttlSeconds,
           ...(rehashed === undefined ? {} : { rehashed }),
-        }
+        };
       },
       {
-        parse: 'json',
+        parse: "json",
         body: TokenRequest,
         response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
         detail: {
-          tags: ['tokens'],
-          summary: 'Check a password against its stored hash and issue a token',
-          description: '401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded.',
+          tags: ["tokens"],
+          summary: "Check a password against its stored hash and issue a token",
+          description:
+            "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded.",
           security: internalSecurity,
         },
       },
     )
     .post(
-      '/verify-token',
+      "/verify-token",
       async ({ body }) => {
-        const claims = await tokenService.verify(body.token)
-        if (!claims) throw unauthorized('Invalid or expired token')
-        return { ...claims, userId: claims.sub }
+        const claims = await tokenService.verify(body.token);
+        if (!claims) throw unauthorized("Invalid or expired token");
+        return { ...claims, userId: claims.sub };
       },
       {
-        parse: 'json',
+        parse: "json",
         body: VerifyRequest,
         response: { 200: Claims, ...problemResponses(400, 401, 413, 415, 422) },
-        detail: { tags: ['tokens'], summary: "Verify a token and return its claims", security: internalSecurity },
+        detail: { tags: ["tokens"], summary: "Verify a token and return its claims", security: internalSecurity },
       },
-    )
+    );

@@ -1,6 +1,6 @@
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@accounts/shared'
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
-import type { SigningKeys } from '../keys/load'
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
+import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { SigningKeys } from "../keys/load";
 
 /**
  * Signs and verifies EdDSA JWTs with `jose`. `@elysiajs/jwt` is not used: it keeps one key for both
@@ -8,26 +8,26 @@ import type { SigningKeys } from '../keys/load'
  * and it has no notion of several published keys with a `kid` for rotation.
  */
 export class TokenService {
-  private readonly verificationKeys: ReturnType<typeof createLocalJWKSet>
+  private readonly verificationKeys: ReturnType<typeof createLocalJWKSet>;
 
   constructor(
     private readonly keys: SigningKeys,
     readonly ttlSeconds: number,
   ) {
-    this.verificationKeys = createLocalJWKSet({ keys: keys.publicJwks })
+    this.verificationKeys = createLocalJWKSet({ keys: keys.publicJwks });
   }
 
   /** A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header. */
   issue(userId: string): Promise<string> {
     return new SignJWT()
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: this.keys.kid })
+      .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: this.keys.kid })
       .setSubject(userId)
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSeconds}s`)
       .setJti(crypto.randomUUID())
-      .sign(this.keys.privateKey)
+      .sign(this.keys.privateKey);
   }
 
   /**
@@ -37,16 +37,16 @@ export class TokenService {
   async verify(token: string) {
     try {
       const { payload } = await jwtVerify(token, this.verificationKeys, {
-        algorithms: ['EdDSA'],
+        algorithms: ["EdDSA"],
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
-        requiredClaims: ['sub', 'iat', 'exp', 'jti'],
-      })
+        requiredClaims: ["sub", "iat", "exp", "jti"],
+      });
       // jwtVerify checked iss and aud and the required claims, so all are present.
-      return payload as JWTPayload & Required<Pick<JWTPayload, 'sub' | 'iss' | 'aud' | 'iat' | 'exp' | 'jti'>>
+      return payload as JWTPayload & Required<Pick<JWTPayload, "sub" | "iss" | "aud" | "iat" | "exp" | "jti">>;
     } catch (error) {
-      if (error instanceof errors.JOSEError) return undefined
-      throw error
+      if (error instanceof errors.JOSEError) return undefined;
+      throw error;
     }
   }
 }

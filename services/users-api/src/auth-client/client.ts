@@ -42,7 +42,11 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
   };
 
   /** One request to auth-api, abandoned after `timeoutMs` or when `signal` (the caller's own deadline) aborts. */
-  async function call(path: string, requestId: string, { body, signal }: { body?: object; signal?: AbortSignal } = {}): Promise<Response> {
+  async function call(
+    path: string,
+    requestId: string,
+    { body, signal }: { body?: object; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       return await fetch(new URL(path, url), {

@@ -24,13 +24,17 @@ export const usersController = (service: UsersService) =>
         },
       },
     })
-    .post("/signup", async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }), {
-      parse: "json",
-      transform: normalizeBodyEmail,
-      body: signUpCredentials,
-      response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
-      detail: { summary: "Create an account" },
-    })
+    .post(
+      "/signup",
+      async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }),
+      {
+        parse: "json",
+        transform: normalizeBodyEmail,
+        body: signUpCredentials,
+        response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
+        detail: { summary: "Create an account" },
+      },
+    )
     .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
       parse: "json",
       transform: normalizeBodyEmail,

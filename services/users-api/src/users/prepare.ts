@@ -31,9 +31,7 @@ export async function prepareUsersCollection(db: Connection, log: MigrationLog):
         "users whose address collided with an older account after normalizing were moved to users_conflicts",
       );
     log.info({ migration: migrationId, normalized: result.normalized }, "migration applied");
-    await migrations
-      .insertOne({ _id: migrationId, appliedAt: new Date() })
-      .catch(ignoreDuplicateKey);
+    await migrations.insertOne({ _id: migrationId, appliedAt: new Date() }).catch(ignoreDuplicateKey);
   }
   await db.collection("users").createIndex({ email: 1 }, { unique: true, name: "email_1" });
 }
