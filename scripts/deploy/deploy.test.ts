@@ -215,13 +215,24 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
   test(
     "a rollout that never becomes available times out, shows why, rolls back and exits non-zero",
     async () => {
-      await api.create(`${ns}/events`, {
-        metadata: { name: "users-api.test", namespace },
-        involvedObject: { kind: "Deployment", name: "users-api", namespace, apiVersion: "apps/v1" },
-        reason: "FailedCreate",
-        message: "simulated: exceeded quota",
-        type: "Warning",
-      });
+      // Events as the controllers would record them.
+      const warn = (
+        involvedObject: { kind: string; name: string; apiVersion: string },
+        reason: string,
+        message: string,
+      ) =>
+        api.create(`${ns}/events`, {
+          metadata: { name: `${involvedObject.name}.test`, namespace },
+          involvedObject: { ...involvedObject, namespace },
+          reason,
+          message,
+          type: "Warning",
+        });
+      await warn(
+        { kind: "Deployment", name: "users-api", apiVersion: "apps/v1" },
+        "FailedCreate",
+        "simulated: exceeded quota",
+      );
       // A pod as the ReplicaSet controller would create it: never scheduled here, so it has no logs to show.
       const template = (
         (await api.get(`${apps}/deployments/users-api`))?.spec as { template: { metadata: object; spec: object } }
@@ -230,13 +241,11 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
         metadata: { ...template.metadata, name: "users-api-simulated", namespace },
         spec: template.spec,
       });
-      await api.create(`${ns}/events`, {
-        metadata: { name: "users-api-simulated.test", namespace },
-        involvedObject: { kind: "Pod", name: "users-api-simulated", namespace, apiVersion: "v1" },
-        reason: "BackOff",
-        message: "simulated: Back-off restarting failed container",
-        type: "Warning",
-      });
+      await warn(
+        { kind: "Pod", name: "users-api-simulated", apiVersion: "v1" },
+        "BackOff",
+        "simulated: Back-off restarting failed container",
+      );
       const run = await deploy("broken-v3", { extra: ["--timeout", "15s"], omit: ["PodDisruptionBudget/users-api"] });
       expect(run.exitCode, run.output).toBe(1);
       expect(run.output).toMatch(/Deployment .*\/users-api: not rolled out within the 15 s timeout/);
