@@ -1,11 +1,11 @@
 import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
-import type { AuthConfig } from "./config";
-import { hashing } from "./hashing";
-import type { PasswordHasher } from "./hashing/service";
-import { jwks } from "./jwks";
-import type { SigningKeys } from "./keys/load";
-import { tokens } from "./tokens";
-import { TokenService } from "./tokens/service";
+import type { AuthConfig } from "./config.ts";
+import { hashing } from "./hashing/index.ts";
+import type { PasswordHasher } from "./hashing/service.ts";
+import { jwks } from "./jwks/index.ts";
+import type { SigningKeys } from "./keys/load.ts";
+import { tokens } from "./tokens/index.ts";
+import { TokenService } from "./tokens/service.ts";
 
 export interface AuthAppDeps {
   config: AuthConfig;

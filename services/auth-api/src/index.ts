@@ -1,8 +1,8 @@
 import { createLogger, listen, runService } from "@accounts/shared";
-import { createApp } from "./app";
-import { loadAuthConfig } from "./config";
-import { createHasher } from "./hashing/service";
-import { loadKeys } from "./keys/load";
+import { createApp } from "./app.ts";
+import { loadAuthConfig } from "./config.ts";
+import { createHasher } from "./hashing/service.ts";
+import { loadKeys } from "./keys/load.ts";
 
 await runService(async () => {
   const config = loadAuthConfig();

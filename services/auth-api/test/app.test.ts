@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildApp, INTERNAL_TOKEN } from "./helpers";
+import { buildApp, INTERNAL_TOKEN } from "./helpers.ts";
 
 describe("auth-api operations routes", () => {
   test("health, readiness, metrics, JWKS and docs need no credential", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "@accounts/shared";
 import { availableParallelism } from "node:os";
-import { loadAuthConfig } from "../src/config";
+import { loadAuthConfig } from "../src/config.ts";
 
 const required = { INTERNAL_TOKEN: "i".repeat(43), JWT_SIGNING_KEY: '{"kty":"OKP"}' };
 

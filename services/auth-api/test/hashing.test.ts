@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { buildApp, post } from "./helpers";
+import { buildApp, post } from "./helpers.ts";
 
 describe("POST /hashed-pw", () => {
   test("returns an argon2id hash at the configured cost that verifies the password", async () => {

@@ -1,9 +1,9 @@
-import { captureLogger } from "../../shared/test/helpers";
-import { createApp } from "../src/app";
-import type { AuthConfig } from "../src/config";
-import { createHasher } from "../src/hashing/service";
-import { generateSigningKey } from "../src/keys/generate";
-import { loadKeys } from "../src/keys/load";
+import { captureLogger } from "../../shared/test/helpers.ts";
+import { createApp } from "../src/app.ts";
+import type { AuthConfig } from "../src/config.ts";
+import { createHasher } from "../src/hashing/service.ts";
+import { generateSigningKey } from "../src/keys/generate.ts";
+import { loadKeys } from "../src/keys/load.ts";
 
 export const INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";
 

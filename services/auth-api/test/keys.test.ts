@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "@accounts/shared";
-import { generateSigningKey } from "../src/keys/generate";
-import { loadKeys } from "../src/keys/load";
+import { generateSigningKey } from "../src/keys/generate.ts";
+import { loadKeys } from "../src/keys/load.ts";
 
 const load = (JWT_SIGNING_KEY: string, JWT_PREVIOUS_PUBLIC_KEYS = "[]") =>
   loadKeys({ JWT_SIGNING_KEY, JWT_PREVIOUS_PUBLIC_KEYS });

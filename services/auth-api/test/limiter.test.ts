@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HttpProblem } from "@accounts/shared";
-import { HashLimiter } from "../src/hashing/limiter";
-import { buildApp, post } from "./helpers";
+import { HashLimiter } from "../src/hashing/limiter.ts";
+import { buildApp, post } from "./helpers.ts";
 
 /** A task that runs until `release` is called. */
 function gate() {

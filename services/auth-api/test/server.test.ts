@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startService, type RunningService } from "../../shared/test/processes";
-import { generateSigningKey } from "../src/keys/generate";
+import { startService, type RunningService } from "../../shared/test/processes.ts";
+import { generateSigningKey } from "../src/keys/generate.ts";
 
 // The real entry point in a child process, at the default (production) hash cost.
 const ENTRY = `${import.meta.dir}/../src/index.ts`;

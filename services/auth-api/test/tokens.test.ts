@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
 import { decodeProtectedHeader, importJWK, SignJWT, type JWK } from "jose";
-import { generateSigningKey } from "../src/keys/generate";
-import { buildApp, post } from "./helpers";
+import { generateSigningKey } from "../src/keys/generate.ts";
+import { buildApp, post } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery";
 

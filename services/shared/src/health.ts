@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { HttpProblem, problemResponses } from "./problem";
+import { HttpProblem, problemResponses } from "./problem.ts";
 
 /**
  * A readiness check: resolves true when its dependency is usable; false, a rejection or a timeout mean not

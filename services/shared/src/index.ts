@@ -1,9 +1,9 @@
-export { ConfigError, commonEnv, loadConfig, type CommonConfig } from "./config";
+export { ConfigError, commonEnv, loadConfig, type CommonConfig } from "./config.ts";
 /** Plain TypeBox builder for config schemas (see config.ts for why not Elysia's `t`). */
 export { Type } from "@sinclair/typebox";
-export type { ReadinessCheck } from "./health";
-export { createLogger, type Logger, type LogLevel } from "./logging";
-export { createMetrics, type Metrics } from "./metrics";
+export type { ReadinessCheck } from "./health.ts";
+export { createLogger, type Logger, type LogLevel } from "./logging.ts";
+export { createMetrics, type Metrics } from "./metrics.ts";
 export {
   conflict,
   forbidden,
@@ -14,9 +14,9 @@ export {
   serviceUnavailable,
   unauthorized,
   type Problem,
-} from "./problem";
-export { requestContext } from "./request-id";
-export { generateInternalToken } from "./secrets";
-export { TOKEN_AUDIENCE, TOKEN_ISSUER } from "./tokens";
-export { listen, runService } from "./server";
-export { createServiceApp } from "./service";
+} from "./problem.ts";
+export { requestContext } from "./request-id.ts";
+export { generateInternalToken } from "./secrets.ts";
+export { TOKEN_AUDIENCE, TOKEN_ISSUER } from "./tokens.ts";
+export { listen, runService } from "./server.ts";
+export { createServiceApp } from "./service.ts";

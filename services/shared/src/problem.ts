@@ -1,6 +1,6 @@
 import { Elysia, InvertedStatusMap, ParseError, t, ValidationError, type Static } from "elysia";
 import type { Logger } from "pino";
-import { requestIdOf } from "./request-id";
+import { requestIdOf } from "./request-id.ts";
 
 /** RFC 9457 problem details, as every error response of both services carries it. */
 const ProblemSchema = t.Object(

@@ -1,6 +1,6 @@
 import type { AnyElysia } from "elysia";
-import { ConfigError } from "./config";
-import type { Logger } from "./logging";
+import { ConfigError } from "./config.ts";
+import type { Logger } from "./logging.ts";
 
 /** Work to finish after the server stopped and before the process exits (e.g. closing MongoDB). */
 type CloseHook = () => unknown;

@@ -1,11 +1,11 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia, StatusMap, t } from "elysia";
-import type { CommonConfig } from "./config";
-import { health, type ReadinessCheck } from "./health";
-import type { Logger } from "./logging";
-import type { Metrics } from "./metrics";
-import { problemHandling } from "./problem";
-import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id";
+import type { CommonConfig } from "./config.ts";
+import { health, type ReadinessCheck } from "./health.ts";
+import type { Logger } from "./logging.ts";
+import type { Metrics } from "./metrics.ts";
+import { problemHandling } from "./problem.ts";
+import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id.ts";
 
 type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["documentation"]>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commonEnv, ConfigError, loadConfig, Type as t } from "../src";
+import { commonEnv, ConfigError, loadConfig, Type as t } from "../src/index.ts";
 
 const schema = t.Object({
   ...commonEnv(3001),

@@ -1,4 +1,4 @@
-import { createLogger } from "../src";
+import { createLogger } from "../src/index.ts";
 
 /**
  * A logger whose JSON lines land in `lines`, parsed, for asserting what was (not) logged. Test helper for

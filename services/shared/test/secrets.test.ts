@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { generateInternalToken } from "../src";
+import { generateInternalToken } from "../src/index.ts";
 
 test("generateInternalToken gives 32 random bytes as base64url, fresh each time", () => {
   const tokens = new Set(Array.from({ length: 100 }, generateInternalToken));

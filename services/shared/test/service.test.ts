@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { t } from "elysia";
-import { conflict, createMetrics, createServiceApp, PROBLEM_CONTENT_TYPE, serviceUnavailable } from "../src";
-import { captureLogger } from "./helpers";
+import { conflict, createMetrics, createServiceApp, PROBLEM_CONTENT_TYPE, serviceUnavailable } from "../src/index.ts";
+import { captureLogger } from "./helpers.ts";
 
 const config = { PORT: 0, LOG_LEVEL: "info" as const, BODY_LIMIT_BYTES: 2048 };
 

@@ -1,8 +1,8 @@
 import { problemResponses } from "@accounts/shared";
 import { Elysia } from "elysia";
-import { internalOnly, internalSecurity } from "../internal-auth";
-import { HashRequest, HashResponse } from "./model";
-import type { PasswordHasher } from "./service";
+import { internalOnly, internalSecurity } from "../internal-auth.ts";
+import { HashRequest, HashResponse } from "./model.ts";
+import type { PasswordHasher } from "./service.ts";
 
 export const hashing = ({ hasher, internalToken }: { hasher: PasswordHasher; internalToken: string }) =>
   new Elysia({ name: "hashing" })

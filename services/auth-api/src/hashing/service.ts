@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { HASH_QUEUE_PER_SLOT, type AuthConfig } from "../config";
-import { HashLimiter } from "./limiter";
+import { HASH_QUEUE_PER_SLOT, type AuthConfig } from "../config.ts";
+import { HashLimiter } from "./limiter.ts";
 
 /** argon2id cost: memory in KiB and number of passes. */
 export interface HashCost {

@@ -1,6 +1,6 @@
 import { ConfigError } from "@accounts/shared";
 import { CompactSign, compactVerify, importJWK, type CryptoKey, type JWK } from "jose";
-import type { AuthConfig } from "../config";
+import type { AuthConfig } from "../config.ts";
 
 /** The key tokens are signed with, and every public key tokens may be verified against. */
 export interface SigningKeys {

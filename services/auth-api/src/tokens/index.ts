@@ -1,9 +1,9 @@
 import { problemResponses, unauthorized } from "@accounts/shared";
 import { Elysia } from "elysia";
-import type { PasswordHasher } from "../hashing/service";
-import { internalOnly, internalSecurity } from "../internal-auth";
-import { Claims, TokenRequest, TokenResponse, VerifyRequest } from "./model";
-import type { TokenService } from "./service";
+import type { PasswordHasher } from "../hashing/service.ts";
+import { internalOnly, internalSecurity } from "../internal-auth.ts";
+import { Claims, TokenRequest, TokenResponse, VerifyRequest } from "./model.ts";
+import type { TokenService } from "./service.ts";
 
 export const tokens = ({
   hasher,

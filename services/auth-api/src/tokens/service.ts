@@ -1,6 +1,6 @@
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
 import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import type { SigningKeys } from "../keys/load";
+import type { SigningKeys } from "../keys/load.ts";
 
 /**
  * Signs and verifies EdDSA JWTs with `jose`. `@elysiajs/jwt` is not used: it keeps one key for both
