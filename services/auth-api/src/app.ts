@@ -5,7 +5,7 @@ import type { PasswordHasher } from "./hashing/service.ts";
 import { jwks } from "./jwks/index.ts";
 import type { SigningKeys } from "./keys/load.ts";
 import { tokens } from "./tokens/index.ts";
-import { TokenService } from "./tokens/service.ts";
+import { createTokenService } from "./tokens/service.ts";
 
 export interface AuthAppDeps {
   config: AuthConfig;
@@ -16,7 +16,7 @@ export interface AuthAppDeps {
 
 /** The auth-api app, ready to `listen` or to `handle` requests in tests. */
 export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
-  const tokenService = new TokenService(keys, config.JWT_TTL_SECONDS);
+  const tokenService = createTokenService(keys, config.JWT_TTL_SECONDS);
   const metrics = createMetrics();
   metrics.gauge("password_hashes_in_flight", "argon2id hashes and verifies running now", () => hasher.limiter.inFlight);
   metrics.gauge(
@@ -32,7 +32,7 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
     metrics,
     readiness: {
       // A real sign-and-verify round trip with the loaded keys.
-      signingKey: async () => (await tokenService.verify(await tokenService.issue("readiness-probe"))) !== undefined,
+      signingKey: async () => tokenService.verifies(await tokenService.issue("readiness-probe")),
     },
     documentation: {
       info: {
@@ -51,5 +51,3 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))
     .use(tokens({ hasher, tokenService, internalToken: config.INTERNAL_TOKEN }));
 }
-
-export type AuthApp = ReturnType<typeof createApp>;

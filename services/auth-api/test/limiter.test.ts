@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HttpProblem } from "@accounts/shared";
-import { HashLimiter } from "../src/hashing/limiter.ts";
+import { createHashLimiter } from "../src/hashing/limiter.ts";
 import { buildApp, post } from "./helpers.ts";
 
 /** A task that runs until `release` is called. */
@@ -10,12 +10,17 @@ function gate() {
   return { release, task: () => done };
 }
 
-describe("HashLimiter", () => {
+describe("createHashLimiter", () => {
   test("runs at most `concurrency` tasks, queues FIFO up to the limit, rejects beyond it", async () => {
-    const limiter = new HashLimiter(2, 2);
+    const limiter = createHashLimiter(2, 2);
     const started: number[] = [];
     const gates = [gate(), gate(), gate(), gate()];
-    const runs = gates.map((g, i) => limiter.run(async () => (started.push(i), await g.task())));
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await g.task();
+      }),
+    );
     expect([limiter.inFlight, limiter.queued]).toEqual([2, 2]);
 
     const rejected = await limiter.run(async () => "never").catch((error: unknown) => error);
@@ -33,7 +38,7 @@ describe("HashLimiter", () => {
   });
 
   test("a failing task frees its slot", async () => {
-    const limiter = new HashLimiter(1, 0);
+    const limiter = createHashLimiter(1, 0);
     await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     expect(await limiter.run(async () => "ok")).toBe("ok");
   });

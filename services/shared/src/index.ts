@@ -8,7 +8,6 @@ export {
   conflict,
   forbidden,
   HttpProblem,
-  INTERNAL_CREDENTIAL_PROBLEM,
   PROBLEM_CONTENT_TYPE,
   problemResponses,
   serviceUnavailable,
@@ -17,6 +16,17 @@ export {
 } from "./problem.ts";
 export { requestContext } from "./request-id.ts";
 export { generateInternalToken } from "./secrets.ts";
-export { TOKEN_AUDIENCE, TOKEN_ISSUER } from "./tokens.ts";
 export { listen, runService } from "./server.ts";
 export { createServiceApp } from "./service.ts";
+export {
+  HashRequest,
+  HashResponse,
+  INTERNAL_CREDENTIAL_PROBLEM,
+  LoginPassword,
+  NewPassword,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  TOKEN_VERIFY_OPTIONS,
+  TokenRequest,
+  TokenResponse,
+} from "./auth-contract.ts";

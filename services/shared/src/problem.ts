@@ -67,11 +67,6 @@ const badRequest = (detail: string) => new HttpProblem(400, detail);
 /** 401 Unauthorized: missing or wrong credentials. */
 export const unauthorized = (detail = "Missing or invalid credentials") => new HttpProblem(401, detail);
 
-/**
- * Problem type of auth-api's 401 for a missing or wrong INTERNAL_TOKEN, so users-api can tell its own
- * misconfiguration (a 503 for its client) from a wrong password (a 401).
- */
-export const INTERNAL_CREDENTIAL_PROBLEM = "urn:accounts:problem:internal-credential";
 /** 403 Forbidden: authenticated but not allowed. */
 export const forbidden = (detail: string) => new HttpProblem(403, detail);
 /** 409 Conflict, e.g. a duplicate unique value. */

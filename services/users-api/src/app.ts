@@ -3,8 +3,8 @@ import type { Connection } from "mongoose";
 import type { AuthClient } from "./auth-client/client.ts";
 import type { UsersConfig } from "./config.ts";
 import { usersCollection } from "./users/collection.ts";
-import { usersController } from "./users/index.ts";
-import { usersService } from "./users/service.ts";
+import { users } from "./users/index.ts";
+import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
   /** A mongoose connection whose `users` collection `prepareUsersCollection` has prepared. */
@@ -37,7 +37,7 @@ export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
         },
       },
     },
-  }).use(usersController(usersService(usersCollection(db), authClient)));
+  }).use(users(createUsersService(usersCollection(db), authClient)));
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

@@ -1,4 +1,5 @@
-import { mongo, type ConnectOptions } from "mongoose";
+import { serviceUnavailable } from "@accounts/shared";
+import { type ConnectOptions, mongo } from "mongoose";
 
 export const mongodbOptions: ConnectOptions = {
   // prepareUsersCollection creates the collection and its one index, after migrating seed-era documents.
@@ -19,3 +20,13 @@ export const isDatabaseUnavailable = (error: unknown) =>
 /** MongoDB's E11000: a unique index refused the write. */
 export const isDuplicateKey = (error: unknown) =>
   typeof error === "object" && error !== null && "code" in error && error.code === 11000;
+
+/** Runs a MongoDB operation, turning "could not reach MongoDB" into a 503 for the client. */
+export async function orUnavailable<T>(operation: PromiseLike<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
+    throw error;
+  }
+}

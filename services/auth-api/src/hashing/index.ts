@@ -1,7 +1,7 @@
-import { problemResponses } from "@accounts/shared";
+import { HashRequest, HashResponse, problemResponses } from "@accounts/shared";
 import { Elysia } from "elysia";
 import { internalOnly, internalSecurity } from "../internal-auth.ts";
-import { HashRequest, HashResponse } from "./model.ts";
+
 import type { PasswordHasher } from "./service.ts";
 
 export const hashing = ({ hasher, internalToken }: { hasher: PasswordHasher; internalToken: string }) =>

@@ -6,38 +6,39 @@ import { serviceUnavailable } from "@accounts/shared";
  * cost while it runs, so this bound is what keeps a login flood from exhausting memory.
  * (p-limit and p-queue queue without bound, hence this small semaphore.)
  */
-export class HashLimiter {
-  #running = 0;
-  readonly #waiting: (() => void)[] = [];
+export function createHashLimiter(concurrency: number, queueLimit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    concurrency,
+    queueLimit,
 
-  constructor(
-    readonly concurrency: number,
-    readonly queueLimit: number,
-  ) {}
+    get inFlight() {
+      return running;
+    },
 
-  get inFlight() {
-    return this.#running;
-  }
+    get queued() {
+      return waiting.length;
+    },
 
-  get queued() {
-    return this.#waiting.length;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.concurrency) {
-      if (this.#waiting.length >= this.queueLimit)
-        throw serviceUnavailable("Too many password hashes in progress; retry shortly", 1);
-      // The releasing task hands its slot over directly, so #running stays counted.
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      this.#running++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#running--;
-    }
-  }
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running >= concurrency) {
+        if (waiting.length >= queueLimit)
+          throw serviceUnavailable("Too many password hashes in progress; retry shortly", 1);
+        // The releasing task hands its slot over directly, so `running` stays counted.
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      } else {
+        running++;
+      }
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
+      }
+    },
+  };
 }
+
+export type HashLimiter = ReturnType<typeof createHashLimiter>;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { HASH_QUEUE_PER_SLOT, type AuthConfig } from "../config.ts";
-import { HashLimiter } from "./limiter.ts";
+import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
+import type { AuthConfig } from "../config.ts";
+import { createHashLimiter, type HashLimiter } from "./limiter.ts";
 
 /** argon2id cost: memory in KiB and number of passes. */
 export interface HashCost {
@@ -18,64 +19,58 @@ const bcryptInput = (password: string, hash: string) =>
 
 /**
  * Password hashing with argon2id through Bun.password (async: it runs on Bun's thread pool), every hash
- * and verify bounded by the limiter.
+ * and verify bounded by `limiter`. Makes its dummy hash at the configured cost first: verified against when
+ * a user does not exist, so that costs what a wrong password costs.
  */
-export class PasswordHasher {
-  private constructor(
-    private readonly cost: HashCost,
-    /** Bounds concurrent hashes; its counts feed the in-flight and queued gauges. */
-    readonly limiter: HashLimiter,
-    // Verified against when a user does not exist, so that costs what a wrong password costs.
-    private readonly dummyHash: string,
-  ) {}
-
-  /** Builds a hasher, making its dummy hash at the configured cost first. */
-  static async create(cost: HashCost, limiter: HashLimiter) {
-    const dummyHash = await Bun.password.hash(randomBytes(32).toString("base64url"), PasswordHasher.options(cost));
-    return new PasswordHasher(cost, limiter, dummyHash);
-  }
-
-  private static options = (cost: HashCost) => ({
-    algorithm: "argon2id" as const,
-    memoryCost: cost.memoryKiB,
-    timeCost: cost.timeCost,
-  });
-
-  /** A fresh argon2id hash of `password` at the configured cost. */
-  hash(password: string): Promise<string> {
-    return this.limiter.run(() => Bun.password.hash(password, PasswordHasher.options(this.cost)));
-  }
-
-  /**
-   * Checks `password` against `storedHash` (argon2 or bcrypt); without a stored hash it checks the dummy
-   * and fails. On success with a hash weaker than the configured cost, also returns a fresh one.
-   */
-  check(password: string, storedHash: string | undefined): Promise<{ ok: boolean; rehashed?: string }> {
-    // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
-    return this.limiter.run(async () => {
-      const hash = storedHash ?? this.dummyHash;
-      // A malformed stored hash makes verify throw; it simply does not match.
-      const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
-      if (storedHash === undefined || !matches) return { ok: false };
-      if (!this.needsRehash(storedHash)) return { ok: true };
-      return { ok: true, rehashed: await Bun.password.hash(password, PasswordHasher.options(this.cost)) };
-    });
-  }
+export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter) {
+  const options = { algorithm: "argon2id" as const, memoryCost: cost.memoryKiB, timeCost: cost.timeCost };
+  const dummyHash = await Bun.password.hash(randomBytes(32).toString("base64url"), options);
 
   /** True for bcrypt and for argon2 hashes that are not argon2id at least as costly as configured. */
-  needsRehash(storedHash: string): boolean {
+  const needsRehash = (storedHash: string) => {
     if (BCRYPT.test(storedHash)) return true;
     const match = ARGON2ID.exec(storedHash);
     if (!match) return true;
-    return Number(match[1]) < this.cost.memoryKiB || Number(match[2]) < this.cost.timeCost;
-  }
+    return Number(match[1]) < cost.memoryKiB || Number(match[2]) < cost.timeCost;
+  };
+
+  return {
+    /** Bounds concurrent hashes; its counts feed the in-flight and queued gauges. */
+    limiter,
+
+    /** A fresh argon2id hash of `password` at the configured cost. */
+    hash(password: string): Promise<string> {
+      return limiter.run(() => Bun.password.hash(password, options));
+    },
+
+    /**
+     * Checks `password` against `storedHash` (argon2 or bcrypt); without a stored hash it checks the dummy
+     * and fails. On success with a hash weaker than the configured cost, also returns a fresh one.
+     */
+    check(password: string, storedHash: string | undefined): Promise<{ ok: boolean; rehashed?: string }> {
+      // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
+      return limiter.run(async () => {
+        const hash = storedHash ?? dummyHash;
+        // A malformed stored hash makes verify throw; it simply does not match.
+        const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
+        if (storedHash === undefined || !matches) return { ok: false };
+        if (!needsRehash(storedHash)) return { ok: true };
+        return { ok: true, rehashed: await Bun.password.hash(password, options) };
+      });
+    },
+  };
 }
+
+export type PasswordHasher = Awaited<ReturnType<typeof createPasswordHasher>>;
 
 /** The hasher auth-api runs with: cost and bounds from config, queue limit defaulting to HASH_QUEUE_PER_SLOT per slot. */
 export const createHasher = (
   config: Pick<AuthConfig, "HASH_MEMORY_KIB" | "HASH_TIME_COST" | "HASH_CONCURRENCY" | "HASH_QUEUE_LIMIT">,
 ) =>
-  PasswordHasher.create(
+  createPasswordHasher(
     { memoryKiB: config.HASH_MEMORY_KIB, timeCost: config.HASH_TIME_COST },
-    new HashLimiter(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT ?? HASH_QUEUE_PER_SLOT * config.HASH_CONCURRENCY),
+    createHashLimiter(
+      config.HASH_CONCURRENCY,
+      config.HASH_QUEUE_LIMIT ?? HASH_QUEUE_PER_SLOT * config.HASH_CONCURRENCY,
+    ),
   );

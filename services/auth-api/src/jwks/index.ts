@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { SigningKeys } from "../keys/load.ts";
-import { Jwks } from "./model.ts";
+import { Jwks } from "./schemas.ts";
 
 export const jwks = (keys: SigningKeys) =>
   new Elysia({ name: "jwks" }).get("/.well-known/jwks.json", () => ({ keys: keys.publicJwks }) as Jwks, {

@@ -1,8 +1,7 @@
-import { problemResponses, unauthorized } from "@accounts/shared";
+import { problemResponses, TokenRequest, TokenResponse, unauthorized } from "@accounts/shared";
 import { Elysia } from "elysia";
 import type { PasswordHasher } from "../hashing/service.ts";
 import { internalOnly, internalSecurity } from "../internal-auth.ts";
-import { Claims, TokenRequest, TokenResponse, VerifyRequest } from "./model.ts";
 import type { TokenService } from "./service.ts";
 
 export const tokens = ({
@@ -14,44 +13,29 @@ export const tokens = ({
   tokenService: TokenService;
   internalToken: string;
 }) =>
-  new Elysia({ name: "tokens" })
-    .use(internalOnly(internalToken))
-    .post(
-      "/token",
-      async ({ body }) => {
-        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
-        if (!ok) throw unauthorized("Wrong email or password");
-        return {
-          token: await tokenService.issue(body.userId),
-          tokenType: "Bearer" as const,
-          expiresIn: tokenService.ttlSeconds,
-          ...(rehashed === undefined ? {} : { rehashed }),
-        };
+  new Elysia({ name: "tokens" }).use(internalOnly(internalToken)).post(
+    "/token",
+    async ({ body }) => {
+      const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
+      if (!ok) throw unauthorized("Wrong email or password");
+      return {
+        token: await tokenService.issue(body.userId),
+        tokenType: "Bearer" as const,
+        expiresIn: tokenService.ttlSeconds,
+        ...(rehashed === undefined ? {} : { rehashed }),
+      };
+    },
+    {
+      parse: "json",
+      body: TokenRequest,
+      response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
+      detail: {
+        tags: ["tokens"],
+        summary: "Check a password against its stored hash and issue a token",
+        description:
+          "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded. " +
+          "Tokens are verified by their audience (users-api) against GET /.well-known/jwks.json.",
+        security: internalSecurity,
       },
-      {
-        parse: "json",
-        body: TokenRequest,
-        response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
-        detail: {
-          tags: ["tokens"],
-          summary: "Check a password against its stored hash and issue a token",
-          description:
-            "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded.",
-          security: internalSecurity,
-        },
-      },
-    )
-    .post(
-      "/verify-token",
-      async ({ body }) => {
-        const claims = await tokenService.verify(body.token);
-        if (!claims) throw unauthorized("Invalid or expired token");
-        return { ...claims, userId: claims.sub };
-      },
-      {
-        parse: "json",
-        body: VerifyRequest,
-        response: { 200: Claims, ...problemResponses(400, 401, 413, 415, 422) },
-        detail: { tags: ["tokens"], summary: "Verify a token and return its claims", security: internalSecurity },
-      },
-    );
+    },
+  );

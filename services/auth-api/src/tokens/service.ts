@@ -1,5 +1,5 @@
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_VERIFY_OPTIONS } from "@accounts/shared";
+import { createLocalJWKSet, errors, jwtVerify, SignJWT } from "jose";
 import type { SigningKeys } from "../keys/load.ts";
 
 /**
@@ -7,46 +7,35 @@ import type { SigningKeys } from "../keys/load.ts";
  * signing and verifying, which cannot work with an asymmetric key pair (elysia-jwt issues #21, #122),
  * and it has no notion of several published keys with a `kid` for rotation.
  */
-export class TokenService {
-  private readonly verificationKeys: ReturnType<typeof createLocalJWKSet>;
+export function createTokenService(keys: SigningKeys, ttlSeconds: number) {
+  const verificationKeys = createLocalJWKSet({ keys: keys.publicJwks });
+  return {
+    ttlSeconds,
 
-  constructor(
-    private readonly keys: SigningKeys,
-    readonly ttlSeconds: number,
-  ) {
-    this.verificationKeys = createLocalJWKSet({ keys: keys.publicJwks });
-  }
+    /** A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header. */
+    issue(userId: string): Promise<string> {
+      return new SignJWT()
+        .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: keys.kid })
+        .setSubject(userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .setJti(crypto.randomUUID())
+        .sign(keys.privateKey);
+    },
 
-  /** A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header. */
-  issue(userId: string): Promise<string> {
-    return new SignJWT()
-      .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: this.keys.kid })
-      .setSubject(userId)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
-      .setJti(crypto.randomUUID())
-      .sign(this.keys.privateKey);
-  }
-
-  /**
-   * The token's claims, or undefined when it is not one of ours: bad signature, unknown kid, any
-   * algorithm but EdDSA (so `none` and HS256-with-the-public-key are refused), wrong iss/aud, expired.
-   */
-  async verify(token: string) {
-    try {
-      const { payload } = await jwtVerify(token, this.verificationKeys, {
-        algorithms: ["EdDSA"],
-        issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE,
-        requiredClaims: ["sub", "iat", "exp", "jti"],
-      });
-      // jwtVerify checked iss and aud and the required claims, so all are present.
-      return payload as JWTPayload & Required<Pick<JWTPayload, "sub" | "iss" | "aud" | "iat" | "exp" | "jti">>;
-    } catch (error) {
-      if (error instanceof errors.JOSEError) return undefined;
-      throw error;
-    }
-  }
+    /** Whether `token` is one of ours and valid now, by the rules users-api applies (TOKEN_VERIFY_OPTIONS). */
+    async verifies(token: string): Promise<boolean> {
+      try {
+        await jwtVerify(token, verificationKeys, TOKEN_VERIFY_OPTIONS);
+        return true;
+      } catch (error) {
+        if (error instanceof errors.JOSEError) return false;
+        throw error;
+      }
+    },
+  };
 }
+
+export type TokenService = ReturnType<typeof createTokenService>;

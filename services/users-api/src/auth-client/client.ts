@@ -1,8 +1,15 @@
-import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM, TOKEN_AUDIENCE, TOKEN_ISSUER, type Logger } from "@accounts/shared";
+import {
+  HashResponse,
+  HttpProblem,
+  INTERNAL_CREDENTIAL_PROBLEM,
+  type Logger,
+  TOKEN_VERIFY_OPTIONS,
+  type TokenRequest,
+  TokenResponse,
+} from "@accounts/shared";
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
-import { hashedPassword, tokenGrant, type TokenGrant } from "./model.ts";
 
 export interface AuthClientOptions {
   url: string;
@@ -78,17 +85,14 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
   return {
     async hashPassword(password: string, requestId: string): Promise<string> {
       const response = await call("/hashed-pw", requestId, { body: { password } });
-      return (await read(response, hashedPassword, requestId)).hashed;
+      return (await read(response, HashResponse, requestId)).hashed;
     },
 
     /**
      * A token when the password matches `hashedPassword`, `undefined` when it does not. Without
      * `hashedPassword` (no such user) auth-api checks a dummy hash, so both cases take as long.
      */
-    async issueToken(
-      credentials: { userId: string; password: string; hashedPassword?: string },
-      requestId: string,
-    ): Promise<TokenGrant | undefined> {
+    async issueToken(credentials: TokenRequest, requestId: string): Promise<TokenResponse | undefined> {
       const response = await call("/token", requestId, { body: credentials });
       if (response.status === 401) {
         const problem: unknown = await response.json().catch(() => undefined);
@@ -98,7 +102,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
         }
         return undefined;
       }
-      return read(response, tokenGrant, requestId);
+      return read(response, TokenResponse, requestId);
     },
 
     /** Whether auth-api answers its own /ready with 200; `signal` ends the wait early (readiness has its own deadline). */
@@ -114,18 +118,13 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
 
     /**
      * The user id of a token auth-api signed for us, `undefined` for any token that is not one (bad
-     * signature, `alg: none`, expired or without an expiry, other issuer or audience). Keys come from
-     * auth-api's JWKS, cached and fetched again when a token names an unknown `kid` (key rotation).
+     * signature, `alg: none`, expired or without an expiry, other issuer or audience: TOKEN_VERIFY_OPTIONS).
+     * Verified here, not by auth-api: keys come from auth-api's JWKS, cached and fetched again when a token
+     * names an unknown `kid` (key rotation), so this keeps working while auth-api is down.
      */
-    async verifyToken(token: string, requestId: string): Promise<string | undefined> {
+    async verifyAccessToken(token: string, requestId: string): Promise<string | undefined> {
       try {
-        const { payload } = await jwtVerify(token, jwks, {
-          issuer: TOKEN_ISSUER,
-          audience: TOKEN_AUDIENCE,
-          algorithms: ["EdDSA"],
-          // jose checks exp and iat only when present: without requiring exp, a token lacking it would never expire.
-          requiredClaims: ["sub", "iat", "exp"],
-        });
+        const { payload } = await jwtVerify(token, jwks, TOKEN_VERIFY_OPTIONS);
         return payload.sub;
       } catch (error) {
         if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");

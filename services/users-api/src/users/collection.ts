@@ -16,14 +16,17 @@ interface UserAliases {
   passwordHash: string;
 }
 
-const userSchema = new Schema<UserFields, Model<UserFields, {}, {}, UserAliases>, {}, {}, UserAliases>(
+// No query helpers and no instance methods: mongoose's generics between the document type and the aliases.
+type None = Record<never, never>;
+
+const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAliases>, None, None, UserAliases>(
   {
     email: { type: String, required: true, unique: true },
     // The seed's Express services stored the hash as `password`; the field keeps that name so
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
   },
-  // Seed-era documents lack `createdAt`; `present` in service.ts falls back to the ObjectId's time.
+  // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 

@@ -1,7 +1,7 @@
 import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import { normalizeEmail } from "./collection.ts";
-import { deletion, logInCredentials, session, signUpCredentials, userEnvelope } from "./model.ts";
+import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
@@ -10,7 +10,7 @@ const normalizeBodyEmail = ({ body }: { body: unknown }) => {
     body.email = normalizeEmail(body.email);
 };
 
-export const usersController = (service: UsersService) =>
+export const users = (service: UsersService) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
     .macro({
@@ -30,21 +30,21 @@ export const usersController = (service: UsersService) =>
       {
         parse: "json",
         transform: normalizeBodyEmail,
-        body: signUpCredentials,
-        response: { 201: userEnvelope, ...problemResponses(400, 409, 413, 415, 422, 503) },
+        body: SignUpRequest,
+        response: { 201: UserResponse, ...problemResponses(400, 409, 413, 415, 422, 503) },
         detail: { summary: "Create an account" },
       },
     )
     .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
       parse: "json",
       transform: normalizeBodyEmail,
-      body: logInCredentials,
-      response: { 200: session, ...problemResponses(400, 401, 413, 415, 422, 503) },
+      body: LogInRequest,
+      response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
       detail: { summary: "Exchange email and password for a bearer token" },
     })
     .get("/user", ({ user }) => ({ user }), {
       bearer: true,
-      response: { 200: userEnvelope, ...problemResponses(401, 503) },
+      response: { 200: UserResponse, ...problemResponses(401, 503) },
       detail: { summary: "The token's user", security: [{ bearer: [] }] },
     })
     .delete(
@@ -57,7 +57,7 @@ export const usersController = (service: UsersService) =>
         bearer: true,
         parse: "json",
         transform: normalizeBodyEmail,
-        body: deletion,
+        body: DeleteUserRequest,
         response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
         detail: { summary: "Delete the token's user", security: [{ bearer: [] }] },
       },

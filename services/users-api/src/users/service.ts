@@ -1,37 +1,27 @@
-import { conflict, forbidden, serviceUnavailable, unauthorized } from "@accounts/shared";
+import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
-import { isDatabaseUnavailable, isDuplicateKey } from "../mongodb.ts";
+import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { UsersCollection } from "./collection.ts";
-import type { Credentials, Session, User } from "./model.ts";
+import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
 
 // Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
-const present = ({ _id, email, createdAt }: StoredUser): User => ({
+const toUser = ({ _id, email, createdAt }: StoredUser): User => ({
   id: String(_id),
   email,
   createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
 });
 
-/** Runs a MongoDB operation, turning "could not reach MongoDB" into a 503 for the client. */
-async function stored<T>(operation: PromiseLike<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
-    throw error;
-  }
-}
+export type UsersService = ReturnType<typeof createUsersService>;
 
-export type UsersService = ReturnType<typeof usersService>;
-
-export function usersService(users: UsersCollection, auth: AuthClient) {
+export function createUsersService(users: UsersCollection, auth: AuthClient) {
   return {
-    async signUp({ email, password }: Credentials, requestId: string): Promise<User> {
+    async signUp({ email, password }: SignUpRequest, requestId: string): Promise<User> {
       const passwordHash = await auth.hashPassword(password, requestId);
       try {
-        return present(await stored(new users({ email, passwordHash }).save()));
+        return toUser(await orUnavailable(new users({ email, passwordHash }).save()));
       } catch (error) {
         // The unique index decides between concurrent sign-ups of one address: no check-then-insert race.
         if (isDuplicateKey(error)) throw conflict("An account with this email already exists");
@@ -39,9 +29,9 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
       }
     },
 
-    async logIn({ email, password }: Credentials, requestId: string): Promise<Session> {
+    async logIn({ email, password }: LogInRequest, requestId: string): Promise<LogInResponse> {
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await stored(users.findOne({ email }).select("+password"));
+      const found = await orUnavailable(users.findOne({ email }).select("+password"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
@@ -49,7 +39,7 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
       if (!found || !grant) throw unauthorized("Wrong email or password");
       if (grant.rehashed)
         // Conditional on the old hash, so a concurrent login's upgrade is not overwritten.
-        await stored(
+        await orUnavailable(
           users.updateOne(
             { _id: found._id, passwordHash: found.passwordHash },
             { $set: { passwordHash: grant.rehashed } },
@@ -61,17 +51,17 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
 
     /** The user a token was issued to, if the token is genuine and that user still exists. */
     async authenticate(token: string, requestId: string): Promise<User | undefined> {
-      const userId = await auth.verifyToken(token, requestId);
+      const userId = await auth.verifyAccessToken(token, requestId);
       if (!userId || !isValidObjectId(userId)) return undefined;
-      const found = await stored(users.findById(userId).lean());
-      return found ? present(found) : undefined;
+      const found = await orUnavailable(users.findById(userId).lean());
+      return found ? toUser(found) : undefined;
     },
 
     /** Deletes the token's user; `email`, if the client sent one, must be that user's. */
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
-      await stored(users.deleteOne({ _id: current.id }));
+      await orUnavailable(users.deleteOne({ _id: current.id }));
     },
   };
 }

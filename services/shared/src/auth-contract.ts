@@ -1,0 +1,64 @@
+// The wire contract between users-api and auth-api, in one place: auth-api validates its requests and documents its
+// answers with these schemas, users-api checks auth-api's answers against the same ones, and both verify tokens
+// with the same options.
+import { type Static, t } from "elysia";
+import { LOGIN_PASSWORD_LENGTH, NEW_PASSWORD_LENGTH } from "./limits.ts";
+
+/** `iss` of every token auth-api issues. */
+export const TOKEN_ISSUER = "auth-api";
+/** `aud` of every token auth-api issues: users-api is the one service that accepts them. */
+export const TOKEN_AUDIENCE = "users-api";
+
+/**
+ * What a token must be to be accepted, for jose's `jwtVerify`: EdDSA only (so `none` and HS256-with-the-public-key
+ * are refused), our issuer and audience, and these claims present: jose checks `exp` and `iat` only when present,
+ * so without requiring them a token lacking `exp` would never expire.
+ */
+export const TOKEN_VERIFY_OPTIONS = {
+  algorithms: ["EdDSA"],
+  issuer: TOKEN_ISSUER,
+  audience: TOKEN_AUDIENCE,
+  requiredClaims: ["sub", "iat", "exp", "jti"],
+};
+
+/**
+ * Problem type of auth-api's 401 for a missing or wrong INTERNAL_TOKEN, so users-api can tell its own
+ * misconfiguration (a 503 for its client) from a wrong password (a 401).
+ */
+export const INTERNAL_CREDENTIAL_PROBLEM = "urn:accounts:problem:internal-credential";
+
+const UserId = t.String({ minLength: 1, maxLength: 128, description: "The user's id in users-api" });
+
+/** A password for a new account or a new password: NIST SP 800-63B lengths. */
+export const NewPassword = t.String({ minLength: NEW_PASSWORD_LENGTH.min, maxLength: NEW_PASSWORD_LENGTH.max });
+/** A password to check: any length up to the cap, since accounts from before the 8-character rule must still log in. */
+export const LoginPassword = t.String({ minLength: LOGIN_PASSWORD_LENGTH.min, maxLength: LOGIN_PASSWORD_LENGTH.max });
+
+export const HashRequest = t.Object({ password: NewPassword });
+export type HashRequest = Static<typeof HashRequest>;
+
+export const HashResponse = t.Object({ hashed: t.String({ description: "argon2id hash in PHC string format" }) });
+export type HashResponse = Static<typeof HashResponse>;
+
+export const TokenRequest = t.Object({
+  userId: UserId,
+  password: LoginPassword,
+  hashedPassword: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 512,
+      description: "Stored hash; omit when no such user exists (answers 401 in equal time)",
+    }),
+  ),
+});
+export type TokenRequest = Static<typeof TokenRequest>;
+
+export const TokenResponse = t.Object({
+  token: t.String(),
+  tokenType: t.Literal("Bearer"),
+  expiresIn: t.Integer({ description: "Seconds until the token expires" }),
+  rehashed: t.Optional(
+    t.String({ description: "A fresh argon2id hash to store, when the stored one was bcrypt or weaker" }),
+  ),
+});
+export type TokenResponse = Static<typeof TokenResponse>;

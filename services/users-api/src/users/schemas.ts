@@ -1,0 +1,40 @@
+import { LoginPassword, NewPassword } from "@accounts/shared";
+import { type Static, t } from "elysia";
+
+// Addresses are normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
+export const SignUpRequest = t.Object({
+  email: t.String({ format: "email", maxLength: 254, examples: ["ada@example.com"] }),
+  password: NewPassword,
+});
+export type SignUpRequest = Static<typeof SignUpRequest>;
+
+// Looser than sign-up on purpose: the seed let 7-character passwords and addresses our format check
+// refuses through, and those accounts must still log in.
+export const LogInRequest = t.Object({
+  email: t.String({ minLength: 1, maxLength: 254, examples: ["ada@example.com"] }),
+  password: LoginPassword,
+});
+export type LogInRequest = Static<typeof LogInRequest>;
+
+export const User = t.Object({
+  id: t.String(),
+  // Not `format: "email"`: seed-era addresses such as `admin@localhost` fail that check, and a response
+  // that fails its schema becomes a 500. The format is enforced where addresses come in, at sign-up.
+  email: t.String(),
+  createdAt: t.String({ format: "date-time" }),
+});
+export type User = Static<typeof User>;
+
+export const UserResponse = t.Object({ user: User });
+
+export const LogInResponse = t.Object({
+  token: t.String(),
+  tokenType: t.Literal("Bearer"),
+  expiresIn: t.Integer({ description: "seconds until the token expires" }),
+  userId: t.String(),
+});
+export type LogInResponse = Static<typeof LogInResponse>;
+
+export const DeleteUserRequest = t.Optional(
+  t.Object({ email: t.Optional(t.String({ description: "if given, must be the token's user" })) }),
+);
