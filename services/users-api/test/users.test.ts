@@ -6,13 +6,12 @@ import type { Connection } from "mongoose";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
+import { seedPassword, seedUser } from "./seed.ts";
 import { buildUsersApp, internalToken, request, startAuthApi } from "./support.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
 let users: ReturnType<typeof buildUsersApp>;
-// 7 characters: the seed let them through, and such accounts must still log in.
-const seedPassword = "s33d-pw";
 const responses: string[] = [];
 
 async function call(...args: Parameters<typeof request>) {
@@ -34,12 +33,10 @@ const logIn = (email: string, password = "correct horse battery") =>
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_module");
-  // As the seed's Express services wrote it: the address as typed, a bcrypt hash in `password`.
-  const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
   await db.collection("users").insertMany([
-    { email: "Seed@Example.com ", password: bcrypt },
+    await seedUser("Seed@Example.com "),
     // An address sign-up's format check would refuse today (no dot in the domain).
-    { email: "Admin@LocalHost", password: bcrypt },
+    await seedUser("Admin@LocalHost"),
   ]);
   await prepareUsersCollection(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
