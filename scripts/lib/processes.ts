@@ -36,7 +36,7 @@ export const freePort = (): number => freePorts(1)[0]!;
  * Calls `onLine` with each line of `stream` until the stream ends or `onLine` returns true; then lets go of
  * the stream (without cancelling it, so the writer is not cut off).
  */
-export async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => boolean | void) {
+export async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => unknown) {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let rest = "";
@@ -64,7 +64,10 @@ export async function firstLine<T>(
   timeoutMs?: number,
 ): Promise<T | undefined> {
   let found: T | undefined;
-  const read = eachLine(stream, (line) => (found = match(line)) !== undefined).then(() => found);
+  const read = eachLine(stream, (line) => {
+    found = match(line);
+    return found !== undefined;
+  }).then(() => found);
   if (timeoutMs === undefined) return read;
   let timer: Timer | undefined;
   const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

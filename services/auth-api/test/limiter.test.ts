@@ -15,7 +15,12 @@ describe("HashLimiter", () => {
     const limiter = new HashLimiter(2, 2);
     const started: number[] = [];
     const gates = [gate(), gate(), gate(), gate()];
-    const runs = gates.map((g, i) => limiter.run(async () => (started.push(i), await g.task())));
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await g.task();
+      }),
+    );
     expect([limiter.inFlight, limiter.queued]).toEqual([2, 2]);
 
     const rejected = await limiter.run(async () => "never").catch((error: unknown) => error);
