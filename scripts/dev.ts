@@ -1,5 +1,5 @@
 // `bun run dev`: the whole system on this machine (see startSystem), services under `bun --watch`
-// so edits restart them, their JSON log lines on this terminal. Ctrl-C stops everything.
+// so edits restart them, their log lines on this terminal, one readable line each. Ctrl-C stops everything.
 import { startSystem } from "./lib/system.ts";
 
 const usersPort = Number(process.env.USERS_API_PORT ?? 3000);
@@ -10,7 +10,7 @@ if (!process.env.MONGODB_URI)
 
 let system: Awaited<ReturnType<typeof startSystem>>;
 try {
-  system = await startSystem({ usersPort, authPort, watch: true });
+  system = await startSystem({ usersPort, authPort, watch: true, logs: "pretty" });
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { freePort } from "../../scripts/lib/processes.ts";
 import { startSystem } from "../../scripts/lib/system.ts";
 import { AuthConfigSchema, HASH_QUEUE_PER_SLOT } from "../../services/auth-api/src/config.ts";
 import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
@@ -224,11 +225,4 @@ async function post(path: string, body: unknown, expected: number): Promise<unkn
 function gauge(metrics: string, name: string): number {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics);
   return match ? Number(match[1]) : 0;
-}
-
-function freePort(): number {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const { port } = server;
-  server.stop(true);
-  return port!;
 }

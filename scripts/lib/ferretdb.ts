@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureGoTools } from "./go-tools.ts";
-import { terminate } from "./processes.ts";
+import { firstLine, terminate } from "./processes.ts";
 
 export interface LocalDatabase {
   uri: string;
@@ -30,31 +30,11 @@ export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promi
   };
 
   try {
-    const uri = await readyLine(server.stdout, readyTimeoutMs);
+    const uri = await firstLine(server.stdout, (line) => /^ready (\S+)$/.exec(line)?.[1], readyTimeoutMs);
+    if (uri === undefined) throw new Error(`FerretDB did not become ready within ${readyTimeoutMs / 1000} s`);
     return { uri, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-async function readyLine(stdout: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
-  const reader = stdout.getReader();
-  const decoder = new TextDecoder();
-  // Cancelling ends a pending read with `done`, so a server that never gets ready cannot hang the caller.
-  const timeout = setTimeout(() => void reader.cancel(), timeoutMs);
-  let seen = "";
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value, { stream: true });
-      const match = /^ready (\S+)$/m.exec(seen);
-      if (match) return match[1]!;
-    }
-  } finally {
-    clearTimeout(timeout);
-    reader.releaseLock();
-  }
-  throw new Error(`FerretDB did not become ready within ${timeoutMs / 1000} s`);
 }

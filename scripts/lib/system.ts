@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
 import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../services/shared/src/secrets.ts";
+import { prettyFactory } from "pino-pretty";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
-import { terminate } from "./processes.ts";
+import { startService, terminate, type RunningService } from "./processes.ts";
 
 type ServiceName = "auth-api" | "users-api";
 
@@ -11,11 +11,21 @@ export interface SystemOptions {
   authPort: number;
   /** Run the services under `bun --watch`, so edits restart them (dev). */
   watch?: boolean;
-  /** Where the services' JSON log lines go; their errors always reach stderr. */
-  logs?: "inherit" | "ignore";
+  /** The services' JSON log lines: one readable line each on this terminal (dev), or dropped; errors always reach stderr. */
+  logs: "pretty" | "ignore";
 }
 
-const servicesDir = resolve(import.meta.dir, "../../services");
+// pino-pretty (pino's own pretty printer) only here, on the developer's terminal: the services themselves
+// always write JSON lines, as production and the tests read them. One line per entry; a request's line
+// reads `users-api request GET /user 200 3.1 ms {"requestId":…}`.
+const pretty = prettyFactory({
+  singleLine: true,
+  translateTime: "HH:MM:ss.l",
+  messageFormat: "{service} {msg}{if method} {method} {route} {status} {durationMs} ms{end}",
+  ignore: "service,method,route,status,durationMs",
+});
+const logTo = { pretty: (line: string) => process.stdout.write(pretty(line)), ignore: () => {} };
+
 const readyTimeoutMs = 60_000;
 
 /**
@@ -23,7 +33,7 @@ const readyTimeoutMs = 60_000;
  * and internal token made for this run that live only in the services' environment; auth-api,
  * then users-api, each waited for until `/ready`. `stop()` ends them and the database.
  */
-export async function startSystem({ usersPort, authPort, watch = false, logs = "inherit" }: SystemOptions) {
+export async function startSystem({ usersPort, authPort, watch = false, logs }: SystemOptions) {
   const database: LocalDatabase | undefined = process.env.MONGODB_URI ? undefined : await startFerretDB();
   const mongodbUri = process.env.MONGODB_URI ?? withDatabaseName(database!.uri, "accounts");
   const internalToken = generateInternalToken();
@@ -35,24 +45,14 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
   };
 
   const start = async (name: ServiceName, port: number, env: Record<string, string>) => {
-    const child = Bun.spawn(["bun", ...(watch ? ["--watch"] : []), "src/index.ts"], {
-      cwd: resolve(servicesDir, name),
-      env: { ...process.env, ...env, PORT: String(port) },
-      stdio: ["ignore", logs, "inherit"],
+    const service = await startService(name, {
+      port,
+      env: { ...process.env, ...env },
+      watch,
+      onLine: (line, stream) => (stream === "stdout" ? logTo[logs](line) : console.error(line)),
     });
-    services[name] = child;
-    const deadline = Date.now() + readyTimeoutMs;
-    while (
-      !(await fetch(`http://localhost:${port}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-      if (Date.now() > deadline)
-        throw new Error(`${name} was not ready on port ${port} within ${readyTimeoutMs / 1000} s`);
-      await Bun.sleep(250);
-    }
+    services[name] = service.child;
+    await untilReady(service);
   };
 
   try {
@@ -69,7 +69,26 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
     await stop();
     throw error;
   }
-  return { services: services as Record<ServiceName, Bun.Subprocess>, startedDatabase: database !== undefined, stop };
+  return {
+    services: services as Record<ServiceName, Bun.Subprocess>,
+    startedDatabase: database !== undefined,
+    stop,
+  };
+}
+
+/** Polls `/ready`: listening is not enough, a service is started once its dependencies are usable. */
+async function untilReady({ name, child, url }: RunningService) {
+  const deadline = Date.now() + readyTimeoutMs;
+  while (
+    !(await fetch(`${url}/ready`).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  ) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    if (Date.now() > deadline) throw new Error(`${name} was not ready at ${url} within ${readyTimeoutMs / 1000} s`);
+    await Bun.sleep(250);
+  }
 }
 
 function withDatabaseName(uri: string, name: string): string {

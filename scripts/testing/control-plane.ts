@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureGoTools } from "../lib/go-tools.ts";
-import { terminate } from "../lib/processes.ts";
+import { freePorts, terminate } from "../lib/processes.ts";
 import type { KubeTestServer } from "./kube-apiserver.ts";
 import { createTestPki } from "./pki.ts";
 
@@ -46,7 +46,7 @@ export class ControlPlane {
   }
 
   async #startOnce(etcdBin: string, apiserverBin: string): Promise<KubeTestServer> {
-    const [pki, [etcdClientPort, etcdPeerPort, apiserverPort]] = await Promise.all([createTestPki(), freePorts(3)]);
+    const [pki, [etcdClientPort, etcdPeerPort, apiserverPort]] = [await createTestPki(), freePorts(3)];
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
     const server = `https://127.0.0.1:${apiserverPort}`;
@@ -155,16 +155,6 @@ export class ControlPlane {
     }
     return paths;
   }
-}
-
-/** Ports the OS hands out, all held at once so they differ; released just before the servers bind them. */
-async function freePorts(count: number): Promise<number[]> {
-  const listeners = Array.from({ length: count }, () =>
-    Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
-  );
-  const ports = listeners.map((listener) => listener.port);
-  for (const listener of listeners) listener.stop(true);
-  return ports;
 }
 
 /** Polls `probe` (undefined = ready, else what it saw) until ready; fails early if the process exits. */

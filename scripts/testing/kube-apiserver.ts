@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { hasGo } from "../lib/go-tools.ts";
+import { firstLine } from "../lib/processes.ts";
 
 /**
  * A real Kubernetes API server (etcd + kube-apiserver built from source, no nodes, no controllers) that
@@ -48,29 +49,14 @@ async function start(): Promise<KubeTestServer | undefined> {
     stdout: "pipe",
     stderr: "inherit",
   });
-  const reply = await firstJsonLine(supervisor.stdout);
+  // Skips anything else the child might print (the Go build's output goes to stderr, but be sure).
+  const reply = await firstLine(supervisor.stdout, (line) =>
+    line.startsWith("{") ? (JSON.parse(line) as KubeTestServer | { error: string }) : undefined,
+  );
   if (reply === undefined) {
     throw new Error(`start-kube-apiserver exited (${await supervisor.exited}) without starting the server`);
   }
   if ("error" in reply) throw new Error(`could not start the Kubernetes API server: ${reply.error}`);
   supervisor.unref();
   return reply;
-}
-
-/** Skips anything else a child might print (the Go build's output goes to stderr, but be sure). */
-async function firstJsonLine(stream: ReadableStream<Uint8Array>) {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let partial = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return undefined;
-    const lines = (partial + decoder.decode(value, { stream: true })).split("\n");
-    partial = lines.pop() ?? "";
-    const json = lines.find((line) => line.startsWith("{"));
-    if (json !== undefined) {
-      reader.releaseLock();
-      return JSON.parse(json) as KubeTestServer | { error: string };
-    }
-  }
 }

@@ -1,9 +1,9 @@
 import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
 import type { AuthConfig } from "./config.ts";
 import { hashing } from "./hashing/index.ts";
-import type { PasswordHasher } from "./hashing/service.ts";
+import { createHasher, type PasswordHasher } from "./hashing/service.ts";
 import { jwks } from "./jwks/index.ts";
-import type { SigningKeys } from "./keys/load.ts";
+import { loadKeys, type SigningKeys } from "./keys/load.ts";
 import { tokens } from "./tokens/index.ts";
 import { createTokenService } from "./tokens/service.ts";
 
@@ -50,4 +50,13 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
     .use(jwks(keys))
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))
     .use(tokens({ hasher, tokenService, internalToken: config.INTERNAL_TOKEN }));
+}
+
+/**
+ * auth-api composed from its config: keys loaded, hasher made (with its dummy hash), app built. The entry
+ * point and the tests of both services build it this way; `keys` and `hasher` come along for tests to inspect.
+ */
+export async function buildAuthApi(config: AuthConfig, logger: Logger) {
+  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
+  return { app: createApp({ config, keys, hasher, logger }), keys, hasher };
 }

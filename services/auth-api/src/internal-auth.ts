@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { HttpProblem, INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { bearerToken, HttpProblem, INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
 import { Elysia } from "elysia";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
@@ -16,7 +16,7 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 export const internalOnly = (internalToken: string) => {
   const expected = digest(internalToken);
   return new Elysia().onTransform({ as: "scoped" }, ({ headers }) => {
-    const given = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
+    const given = bearerToken(headers.authorization);
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       throw new HttpProblem(401, "Missing or invalid internal credential", { type: INTERNAL_CREDENTIAL_PROBLEM });
     }

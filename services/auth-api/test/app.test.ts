@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { captureLogger } from "../../shared/test/helpers.ts";
+import { createApp } from "../src/app.ts";
+import { generateSigningKey } from "../src/keys/generate.ts";
 import { buildApp, INTERNAL_TOKEN } from "./helpers.ts";
 
 describe("auth-api operations routes", () => {
@@ -15,6 +18,23 @@ describe("auth-api operations routes", () => {
     expect(await (await app.handle(new Request("http://localhost/ready"))).json()).toEqual({
       status: "ready",
       checks: { signingKey: "up" },
+    });
+  });
+
+  test("/ready is 503 naming signingKey when its tokens do not verify against the published keys", async () => {
+    const { config, keys, hasher } = await buildApp();
+    // The private key stays, but the only published key is another one: every token it signs fails to verify.
+    const published = [{ ...(await generateSigningKey()).publicJwk, kid: keys.kid }];
+    const app = createApp({ config, keys: { ...keys, publicJwks: published }, hasher, logger: captureLogger().logger });
+    const response = await app.handle(new Request("http://localhost/ready"));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(await response.json()).toEqual({
+      type: "about:blank",
+      title: "Service Unavailable",
+      status: 503,
+      detail: "Not ready: signingKey down",
+      checks: { signingKey: "down" },
     });
   });
 

@@ -1,13 +1,14 @@
 import { captureLogger } from "../../shared/test/helpers.ts";
-import { createApp } from "../src/app.ts";
+import { buildAuthApi } from "../src/app.ts";
 import type { AuthConfig } from "../src/config.ts";
-import { createHasher } from "../src/hashing/service.ts";
 import { generateSigningKey } from "../src/keys/generate.ts";
-import { loadKeys } from "../src/keys/load.ts";
 
 export const INTERNAL_TOKEN = "test-internal-token-0123456789abcdef";
 
-/** Config built directly, not from env: tests may use a hash cost below the production minimum. */
+/**
+ * The one auth-api test config (users-api's tests use it too), built directly, not from env: tests may use
+ * a hash cost below the production minimum. A fresh signing key each time.
+ */
 export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<AuthConfig> => ({
   PORT: 0,
   LOG_LEVEL: "info",
@@ -27,9 +28,7 @@ export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<A
 export async function buildApp(overrides: Partial<AuthConfig> = {}) {
   const config = await testConfig(overrides);
   const { logger, lines } = captureLogger("auth-api");
-  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
-  const app = createApp({ config, keys, hasher, logger });
-  return { app, config, keys, hasher, lines };
+  return { ...(await buildAuthApi(config, logger)), config, lines };
 }
 
 /** A JSON POST to `path`, with the internal credential unless `token` says otherwise. */

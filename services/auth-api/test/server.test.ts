@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startService, type RunningService } from "../../shared/test/processes.ts";
+import { startService, type RunningService } from "@accounts/scripts/processes";
 import { generateSigningKey } from "../src/keys/generate.ts";
 
 // The real entry point in a child process, at the default (production) hash cost.
@@ -10,12 +10,14 @@ const auth = { authorization: `Bearer ${INTERNAL_TOKEN}`, "content-type": "appli
 describe("auth-api process", () => {
   let server: RunningService;
   beforeAll(async () => {
-    server = await startService("auth-api", 0, {
-      INTERNAL_TOKEN,
-      JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
-      HASH_CONCURRENCY: "1",
-      HASH_QUEUE_LIMIT: "8",
-      BODY_LIMIT_BYTES: "2048",
+    server = await startService("auth-api", {
+      env: {
+        INTERNAL_TOKEN,
+        JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
+        HASH_CONCURRENCY: "1",
+        HASH_QUEUE_LIMIT: "8",
+        BODY_LIMIT_BYTES: "2048",
+      },
     });
   });
   afterAll(() => server?.stop());

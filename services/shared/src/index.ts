@@ -1,3 +1,4 @@
+export { bearerToken } from "./bearer.ts";
 export { ConfigError, commonEnv, loadConfig, type CommonConfig } from "./config.ts";
 /** Plain TypeBox builder for config schemas (see config.ts for why not Elysia's `t`). */
 export { Type } from "@sinclair/typebox";

@@ -4,8 +4,10 @@ import type { CommonConfig } from "./config.ts";
 import { health, type ReadinessCheck } from "./health.ts";
 import type { Logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
-import { problemHandling } from "./problem.ts";
-import { elapsedMs, REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id.ts";
+import { jsonBodies } from "./body.ts";
+import { errorsAsProblems } from "./errors.ts";
+import { REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id.ts";
+import { elapsedMs, startTiming } from "./timing.ts";
 
 type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["documentation"]>;
 
@@ -31,8 +33,10 @@ const statusCode = (status: number | string | undefined) =>
  */
 export const createServiceApp = ({ service, config, logger, metrics, readiness, documentation }: ServiceAppOptions) =>
   new Elysia({ name: service })
-    .use(problemHandling({ logger, bodyLimitBytes: config.BODY_LIMIT_BYTES }))
+    .use(errorsAsProblems({ logger }))
+    .use(jsonBodies({ bodyLimitBytes: config.BODY_LIMIT_BYTES }))
     .onRequest(({ request, set }) => {
+      startTiming(request);
       set.headers[REQUEST_ID_HEADER] = trackRequest(request);
     })
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {

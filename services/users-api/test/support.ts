@@ -1,9 +1,6 @@
+import type { JWK } from "jose";
 import type { Connection } from "mongoose";
-import { createApp as createAuthApp } from "../../auth-api/src/app.ts";
-import type { AuthConfig } from "../../auth-api/src/config.ts";
-import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
-import { createHasher } from "../../auth-api/src/hashing/service.ts";
-import { loadKeys } from "../../auth-api/src/keys/load.ts";
+import { buildApp as buildAuthApp } from "../../auth-api/test/helpers.ts";
 import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import type { UsersConfig } from "../src/config.ts";
@@ -13,23 +10,10 @@ export const internalToken = "internal-token-for-tests-only-0123456789";
 
 /** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
 export async function startAuthApi(port = 0) {
-  const { privateJwk } = await generateSigningKey();
-  const config: AuthConfig = {
-    PORT: 0,
-    LOG_LEVEL: "debug",
-    BODY_LIMIT_BYTES: 65536,
-    INTERNAL_TOKEN: internalToken,
-    JWT_SIGNING_KEY: JSON.stringify(privateJwk),
-    JWT_PREVIOUS_PUBLIC_KEYS: "[]",
-    JWT_TTL_SECONDS: 3600,
-    HASH_MEMORY_KIB: 1024,
-    HASH_TIME_COST: 1,
-    HASH_CONCURRENCY: 2,
-    HASH_QUEUE_LIMIT: 64,
-  };
-  const { logger, lines } = captureLogger("auth-api");
-  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
-  const app = createAuthApp({ config, keys, hasher, logger }).listen(port);
+  // A queue long enough for the suites' bursts of concurrent sign-ups.
+  const { app, config, lines } = await buildAuthApp({ INTERNAL_TOKEN: internalToken, HASH_QUEUE_LIMIT: 64 });
+  app.listen(port);
+  const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK;
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 

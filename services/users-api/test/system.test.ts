@@ -1,6 +1,7 @@
 // The whole system as it runs: auth-api and users-api as their own processes on free ports, the
 // real database, HTTP between them, auth-api at its default (production) hashing cost.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { freePort, startService, type RunningService as Service } from "@accounts/scripts/processes";
 import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
 import mongoose, { type Connection } from "mongoose";
 import { availableParallelism } from "node:os";
@@ -10,7 +11,7 @@ import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
 import { requestInit, type RequestOptions } from "./support.ts";
-import { freePort, startService, type RunningService as Service } from "../../shared/test/processes.ts";
+import { seedPassword, seedUser } from "./seed.ts";
 
 const internalToken = generateInternalToken();
 const authPort = freePort();
@@ -18,8 +19,6 @@ let authEnv: Record<string, string>;
 let authApi: Service;
 let usersApi: Service;
 let db: Connection;
-// 7 characters: the seed let them through, and such accounts must still log in.
-const seedPassword = "s33d-pw";
 const seen: string[] = [];
 
 async function call(method: string, path: string, options?: RequestOptions) {
@@ -34,17 +33,18 @@ beforeAll(async () => {
   url.pathname = `/users_system_${crypto.randomUUID().slice(0, 8)}`;
   db = await mongoose.createConnection(url.toString(), mongodbOptions).asPromise();
   // Data the seed's Express services left behind, present before the new users-api first starts.
-  const bcrypt = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 4 })).replace(/^\$2b\$/, "$2a$");
-  await db.collection("users").insertOne({ email: "Seed@Example.com ", password: bcrypt });
+  await db.collection("users").insertOne(await seedUser("Seed@Example.com "));
 
   // Hashing bounds left at their defaults: the tests below hold for what a fresh deployment runs with.
   authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk) };
-  authApi = await startService("auth-api", authPort, authEnv);
-  usersApi = await startService("users-api", freePort(), {
-    MONGODB_URI: url.toString(),
-    AUTH_API_URL: authApi.url,
-    INTERNAL_TOKEN: internalToken,
-    AUTH_API_TIMEOUT_MS: "2000",
+  authApi = await startService("auth-api", { port: authPort, env: authEnv });
+  usersApi = await startService("users-api", {
+    env: {
+      MONGODB_URI: url.toString(),
+      AUTH_API_URL: authApi.url,
+      INTERNAL_TOKEN: internalToken,
+      AUTH_API_TIMEOUT_MS: "2000",
+    },
   });
 }, 60_000);
 
@@ -181,7 +181,7 @@ test("auth-api down: users-api answers 503 quickly and is not ready; both recove
   expect(performance.now() - started).toBeLessThan(3_000);
   expect((await call("GET", "/ready")).status).toBe(503);
 
-  authApi = await startService("auth-api", authPort, authEnv);
+  authApi = await startService("auth-api", { port: authPort, env: authEnv });
   expect((await call("GET", "/ready")).status).toBe(200);
   expect(
     (await call("POST", "/signup", { body: { email: "outage@example.com", password: "correct horse battery" } }))

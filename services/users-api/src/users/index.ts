@@ -1,4 +1,4 @@
-import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
+import { bearerToken, problemResponses, requestContext, unauthorized } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
@@ -17,7 +17,7 @@ export const users = (service: UsersService) =>
       /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
       bearer: {
         async resolve({ headers, requestId }) {
-          const token = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/i.exec(headers.authorization ?? "")?.[1];
+          const token = bearerToken(headers.authorization);
           const user = token ? await service.authenticate(token, requestId) : undefined;
           if (!user) throw unauthorized("Missing, invalid or expired bearer token");
           return { user };
