@@ -6,7 +6,7 @@ import { createHasher } from "../../auth-api/src/hashing/service.ts";
 import { loadKeys } from "../../auth-api/src/keys/load.ts";
 import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
-import type { UsersConfig } from "../src/config.ts";
+import { loadUsersConfig } from "../src/config.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
@@ -33,20 +33,31 @@ export async function startAuthApi(port = 0) {
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 
-/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
-export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000, token = internalToken) {
-  const config: UsersConfig = {
-    PORT: 0,
+export interface UsersAppOptions {
+  timeoutMs?: number;
+  token?: string;
+  /** More users-api variables, as the environment would give them (e.g. a throttling limit a suite exceeds). */
+  env?: Record<string, string>;
+  clock?: () => number;
+}
+
+/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; other settings default. */
+export function buildUsersApp(
+  db: Connection,
+  authApiUrl: string,
+  { timeoutMs = 2_000, token = internalToken, env = {}, clock }: UsersAppOptions = {},
+) {
+  const config = loadUsersConfig({
     LOG_LEVEL: "debug",
-    BODY_LIMIT_BYTES: 65536,
     MONGODB_URI: "mongodb://unused-by-createApp",
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
-    AUTH_API_TIMEOUT_MS: timeoutMs,
-  };
+    AUTH_API_TIMEOUT_MS: String(timeoutMs),
+    ...env,
+  });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
-  return { app: createApp({ db, authClient, config, logger }), lines };
+  return { app: createApp({ db, authClient, config, logger, clock }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };
