@@ -11,8 +11,8 @@ import { captureLogger } from "../../shared/test/helpers.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
-/** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
-export async function startAuthApi(port = 0) {
+/** The real auth-api, in this process on a free port, hashing at a test-only low cost unless `overrides` say otherwise. */
+export async function startAuthApi(port = 0, overrides: Partial<AuthConfig> = {}) {
   const { privateJwk } = await generateSigningKey();
   const config: AuthConfig = {
     PORT: 0,
@@ -26,6 +26,7 @@ export async function startAuthApi(port = 0) {
     HASH_TIME_COST: 1,
     HASH_CONCURRENCY: 2,
     HASH_QUEUE_LIMIT: 64,
+    ...overrides,
   };
   const { logger, lines } = captureLogger("auth-api");
   const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
