@@ -1,5 +1,5 @@
 import { HttpProblem } from "@accounts/shared";
-import { orUnavailable } from "../mongodb.ts";
+import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { DeviceTokensCollection, ThrottlesCollection } from "./collection.ts";
 import { DEVICE_TOKEN_LIFETIME_MS, deviceTokenId, newDeviceToken } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
@@ -56,14 +56,17 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
 
   /** Counts one attempt in the client's current window; 429 once it is past the rule's limit. */
   async function count(rule: ClientRule, window: { id: string; endsAt: number }) {
-    const counted = await orUnavailable(
+    const increment = () =>
       throttles
         .findOneAndUpdate(
           { _id: window.id },
           { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(window.endsAt) } },
           { upsert: true, returnDocument: "after" },
         )
-        .lean(),
+        .lean();
+    // Two first attempts of a window may both insert; the loser finds the winner's document on its retry.
+    const counted = await orUnavailable(
+      increment().catch((error) => (isDuplicateKey(error) ? increment() : Promise.reject(error))),
     );
     if ((counted?.count ?? 0) > rule.limit) throw tooMany(rule.name, window.endsAt - now());
   }
