@@ -76,29 +76,49 @@ export async function runLoad(
   };
 }
 
+/**
+ * A client address per request, from the benchmarking range 198.18.0.0/15 (RFC 2544), sent as X-Forwarded-For: the
+ * bench sets TRUSTED_PROXIES to the loopback it connects from, so users-api counts each request as a client of its
+ * own, as behind the ALB. The per-client checks still run (one read and one write each), but the load, one process
+ * standing in for many clients, is not refused as the one client it is.
+ */
+const forwardedFor = (n: number) => `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+
 // setupRequest runs before every request, including the first.
-const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (body: unknown, n: number) => ({
+  headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor(n) },
+  body: JSON.stringify(body),
+});
 
 /** POST /signup, a new address on every request. */
 export function signUp(baseUrl: string, connections: number, seconds: number, password: string, runId: string) {
   let next = 0;
   return runLoad(`${baseUrl}/signup`, connections, seconds, {
     method: "POST",
-    setupRequest: (request) => ({ ...request, ...json({ email: `bench-${runId}-${next++}@example.com`, password }) }),
+    setupRequest: (request) => {
+      const n = next++;
+      return { ...request, ...json({ email: `bench-${runId}-${n}@example.com`, password }, n) };
+    },
   });
 }
 
-/** POST /login, cycling through existing users with their right passwords. */
+/**
+ * POST /login, cycling through existing users with their right passwords and the device tokens of their earlier
+ * logins, as returning users' browsers send them (a login without one would store a new token each time).
+ */
 export function logIn(
   baseUrl: string,
   connections: number,
   seconds: number,
-  users: readonly { email: string; password: string }[],
+  users: readonly { email: string; password: string; deviceToken: string }[],
 ) {
   let next = 0;
   return runLoad(`${baseUrl}/login`, connections, seconds, {
     method: "POST",
-    setupRequest: (request) => ({ ...request, ...json(users[next++ % users.length]) }),
+    setupRequest: (request) => {
+      const n = next++;
+      return { ...request, ...json(users[n % users.length], n) };
+    },
   });
 }
 

@@ -31,6 +31,9 @@ if (!(seconds > 0)) throw new Error("--seconds must be a positive number");
 for (const name of [...Object.keys(AuthConfigSchema.properties), ...Object.keys(UsersConfigSchema.properties)]) {
   if (name !== "MONGODB_URI") delete process.env[name];
 }
+// The load generator stands in for many clients behind a proxy: it connects from loopback and names each request's
+// client in X-Forwarded-For (see load.ts), which users-api believes from loopback only.
+process.env.TRUSTED_PROXIES = "127.0.0.1/32,::1/128";
 const hashConcurrency = Number(AuthConfigSchema.properties.HASH_CONCURRENCY.default);
 const settings: Measurements["settings"] = {
   secondsPerRun: seconds,
@@ -83,9 +86,15 @@ console.log(`\n${markdown}\nWritten to bench/results/${name}.md and .json (and l
 async function measure(): Promise<Measurements> {
   const runId = Date.now().toString(36);
   // A few accounts, so the logins are not all for one document.
-  const users = Array.from({ length: 8 }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
-  for (const user of users) await post("/signup", user, 201);
-  const { token } = (await post("/login", users[0], 200)) as { token: string };
+  const accounts = Array.from({ length: 8 }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
+  for (const account of accounts) await post("/signup", account, 201);
+  const users: { email: string; password: string; deviceToken: string }[] = [];
+  let token = "";
+  for (const account of accounts) {
+    const session = (await post("/login", account, 200)) as { token: string; deviceToken: string };
+    users.push({ ...account, deviceToken: session.deviceToken });
+    token ||= session.token;
+  }
 
   // Unrecorded warm-up, so the first recorded run does not pay for JIT compilation.
   await getHealth(usersUrl, 10, 2);

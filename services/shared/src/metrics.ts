@@ -15,8 +15,9 @@ export function createMetrics() {
   });
   const duration = new Histogram({
     name: "http_request_duration_seconds",
-    help: "Time from request received to response ready, by method and route pattern",
-    labelNames: ["method", "route"] as const,
+    help: "Time from request received to response ready, by method, route pattern and status class (2xx, 4xx…)",
+    // The class, not the status: enough to see refusals' (429, 503) latency apart from served requests'.
+    labelNames: ["method", "route", "status_class"] as const,
     // Reaches past a second because an argon2id hash under load queues for a while.
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
@@ -26,7 +27,12 @@ export function createMetrics() {
     /** Counts one answered request. */
     observeRequest(method: string, route: string, status: number, seconds: number) {
       requests.inc({ method, route, status });
-      duration.observe({ method, route }, seconds);
+      duration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+    },
+    /** Registers a counter with these labels; the answer counts one event. */
+    counter<L extends string>(name: string, help: string, labelNames: readonly L[]) {
+      const counter = new Counter({ name, help, labelNames, registers: [registry] });
+      return (labels: Record<L, string>) => counter.inc(labels);
     },
     /** Registers a gauge whose value `read` returns at scrape time. */
     gauge(name: string, help: string, read: () => number) {

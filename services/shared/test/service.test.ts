@@ -263,7 +263,8 @@ describe("operations endpoints", () => {
     const text = await response.text();
     expect(text).toContain('http_requests_total{method="POST",route="/echo/:id",status="200"} 2');
     expect(text).toContain('http_requests_total{method="POST",route="/echo/:id",status="400"} 1');
-    expect(text).toContain('http_request_duration_seconds_count{method="POST",route="/echo/:id"} 3');
+    expect(text).toContain('http_request_duration_seconds_count{method="POST",route="/echo/:id",status_class="2xx"} 2');
+    expect(text).toContain('http_request_duration_seconds_count{method="POST",route="/echo/:id",status_class="4xx"} 1');
     expect(text).toContain("test_queued 5");
   });
 

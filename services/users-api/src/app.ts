@@ -1,26 +1,42 @@
 import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
 import type { Connection } from "mongoose";
 import type { AuthClient } from "./auth-client/client.ts";
+import { clientAddress } from "./client-address/index.ts";
+import { createClientAddressResolver } from "./client-address/service.ts";
 import type { UsersConfig } from "./config.ts";
+import { deviceTokensCollection, throttlesCollection } from "./throttling/collection.ts";
+import { throttlingRules } from "./throttling/rules.ts";
+import { createThrottling } from "./throttling/service.ts";
 import { usersCollection } from "./users/collection.ts";
 import { users } from "./users/index.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
-  /** A mongoose connection whose `users` collection `prepareUsersCollection` has prepared. */
+  /** A mongoose connection that `prepareUsersCollection` and `prepareThrottlingCollections` have prepared. */
   db: Connection;
   authClient: AuthClient;
   config: UsersConfig;
   logger: Logger;
+  /** Milliseconds since the epoch, for the throttling windows and waits; tests pass one they can move on. */
+  clock?: () => number;
 }
 
 /** The users-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
+export function createApp({ db, authClient, config, logger, clock = Date.now }: UsersAppDeps) {
+  const metrics = createMetrics();
+  const throttled = metrics.counter("throttled_attempts_total", "Attempts refused with 429, by rule", ["rule"]);
+  const throttling = createThrottling({
+    throttles: throttlesCollection(db),
+    deviceTokens: deviceTokensCollection(db),
+    rules: throttlingRules(config),
+    now: clock,
+    onThrottled: (rule) => throttled({ rule }),
+  });
   return createServiceApp({
     service: "users-api",
     config,
     logger,
-    metrics: createMetrics(),
+    metrics,
     readiness: {
       mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
       authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
@@ -37,7 +53,12 @@ export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
         },
       },
     },
-  }).use(users(createUsersService(usersCollection(db), authClient)));
+  }).use(
+    users(
+      createUsersService(usersCollection(db), authClient, throttling),
+      clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES)),
+    ),
+  );
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

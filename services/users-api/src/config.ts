@@ -1,6 +1,9 @@
 import { commonEnv, loadConfig, Type } from "@accounts/shared";
 import type { Static } from "elysia";
 
+// The throttling defaults and their reasons: README, "Abuse protection".
+const limit = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description });
+
 /** users-api's environment; `.env.example` describes each variable. */
 export const UsersConfigSchema = Type.Object({
   ...commonEnv(3000),
@@ -8,6 +11,22 @@ export const UsersConfigSchema = Type.Object({
   AUTH_API_URL: Type.String({ pattern: "^https?://", default: "http://localhost:3001" }),
   INTERNAL_TOKEN: Type.String({ minLength: 32 }),
   AUTH_API_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  // Comma-separated CIDRs; each is parsed (and refused with a ConfigError if invalid) when the app is built.
+  TRUSTED_PROXIES: Type.String({
+    default: "",
+    pattern: "^[\\s0-9A-Fa-f.:/,]*$",
+    description: "Peers whose X-Forwarded-For is believed, as CIDRs (e.g. the VPC's); empty: none",
+  }),
+  LOGINS_PER_CLIENT_PER_MINUTE: limit(20, "Login attempts per client"),
+  SIGNUPS_PER_CLIENT_PER_HOUR: limit(10, "Sign-ups per client"),
+  EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: limit(5, "Password-forgot and verification-resend requests per client"),
+  REFRESHES_PER_CLIENT_PER_MINUTE: limit(60, "Refreshes per client"),
+  LOGIN_FAILURES_BEFORE_DELAY: limit(
+    5,
+    "Consecutive failed logins of an account (or device) before each further attempt must wait",
+  ),
+  LOGIN_DELAY_BASE_MS: limit(1000, "First wait; it doubles per further failure"),
+  LOGIN_DELAY_MAX_MS: limit(900_000, "Longest wait"),
 });
 
 export type UsersConfig = Static<typeof UsersConfigSchema>;

@@ -50,7 +50,7 @@ describe.each([
   let app: ReturnType<typeof buildUsersApp>["app"];
   beforeAll(() => {
     auth = startAuth();
-    app = buildUsersApp(db, auth.url, timeoutMs).app;
+    app = buildUsersApp(db, auth.url, { timeoutMs }).app;
   });
   afterAll(() => auth.stop());
 
@@ -75,7 +75,7 @@ test("/ready gives up on a hanging auth-api at its own deadline, well before AUT
     },
   });
   try {
-    const { app } = buildUsersApp(db, server.url.href, 10_000);
+    const { app } = buildUsersApp(db, server.url.href, { timeoutMs: 10_000 });
     const started = performance.now();
     const response = await app.handle(request("GET", "/ready"));
     expect(response.status).toBe(503);
@@ -90,7 +90,7 @@ test("/ready gives up on a hanging auth-api at its own deadline, well before AUT
 test("tokens keep working while auth-api is down once its keys are cached; a new key is fetched when it returns", async () => {
   const authApi = await startAuthApi();
   const port = new URL(authApi.url).port;
-  const { app } = buildUsersApp(db, authApi.url, timeoutMs);
+  const { app } = buildUsersApp(db, authApi.url, { timeoutMs });
   expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
   const { token } = (await (await app.handle(request("POST", "/login", { body: credentials }))).json()) as {
     token: string;
@@ -120,7 +120,7 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
 test("an INTERNAL_TOKEN that auth-api refuses is our misconfiguration: 503 on login, never a wrong-password 401", async () => {
   const authApi = await startAuthApi();
   try {
-    const { app } = buildUsersApp(db, authApi.url, timeoutMs, "not-the-internal-token-auth-api-expects");
+    const { app } = buildUsersApp(db, authApi.url, { timeoutMs, token: "not-the-internal-token-auth-api-expects" });
     await expectUnavailable(app, "POST", "/signup", { body: credentials });
     await expectUnavailable(app, "POST", "/login", { body: credentials });
   } finally {

@@ -38,7 +38,14 @@ test("sign-up, login and GET /user through the typed client", async () => {
   const loggedIn = await api.login.post(credentials);
   expect(loggedIn.status).toBe(200);
   const session = loggedIn.data!;
-  expect(session).toEqual({ token: session.token, tokenType: "Bearer", expiresIn: 3600, userId: user.id });
+  expect(session).toEqual({
+    token: session.token,
+    tokenType: "Bearer",
+    expiresIn: 3600,
+    userId: user.id,
+    deviceToken: session.deviceToken,
+  });
+  expect(session.deviceToken).toMatch(/^[\w-]{43}$/);
   expect(session.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
   const me = await api.user.get({ headers: { authorization: `Bearer ${session.token}` } });

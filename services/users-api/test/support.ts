@@ -1,36 +1,52 @@
 import type { JWK } from "jose";
 import type { Connection } from "mongoose";
+import type { AuthConfig } from "../../auth-api/src/config.ts";
 import { buildApp as buildAuthApp } from "../../auth-api/test/helpers.ts";
 import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
-import type { UsersConfig } from "../src/config.ts";
+import { loadUsersConfig } from "../src/config.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
-/** The real auth-api, in this process on a free port, hashing at a test-only low cost. */
-export async function startAuthApi(port = 0) {
+/** The real auth-api, in this process on a free port, hashing at a test-only low cost unless `overrides` say otherwise. */
+export async function startAuthApi(port = 0, overrides: Partial<AuthConfig> = {}) {
   // A queue long enough for the suites' bursts of concurrent sign-ups.
-  const { app, config, lines } = await buildAuthApp({ INTERNAL_TOKEN: internalToken, HASH_QUEUE_LIMIT: 64 });
+  const { app, config, lines } = await buildAuthApp({
+    INTERNAL_TOKEN: internalToken,
+    HASH_QUEUE_LIMIT: 64,
+    ...overrides,
+  });
   app.listen(port);
   const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK;
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 
-/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
-export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000, token = internalToken) {
-  const config: UsersConfig = {
-    PORT: 0,
+export interface UsersAppOptions {
+  timeoutMs?: number;
+  token?: string;
+  /** More users-api variables, as the environment would give them (e.g. a throttling limit a suite exceeds). */
+  env?: Record<string, string>;
+  clock?: () => number;
+}
+
+/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; other settings default. */
+export function buildUsersApp(
+  db: Connection,
+  authApiUrl: string,
+  { timeoutMs = 2_000, token = internalToken, env = {}, clock }: UsersAppOptions = {},
+) {
+  const config = loadUsersConfig({
     LOG_LEVEL: "debug",
-    BODY_LIMIT_BYTES: 65536,
     MONGODB_URI: "mongodb://unused-by-createApp",
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
-    AUTH_API_TIMEOUT_MS: timeoutMs,
-  };
+    AUTH_API_TIMEOUT_MS: String(timeoutMs),
+    ...env,
+  });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
-  return { app: createApp({ db, authClient, config, logger }), lines };
+  return { app: createApp({ db, authClient, config, logger, clock }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

@@ -43,7 +43,11 @@ beforeAll(async () => {
   ]);
   await prepareUsersCollection(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
-  users = buildUsersApp(db, authApi.url);
+  // Every request here comes from one client (in-process, no socket): this suite's 17 sign-ups and about 25 logins
+  // go past the per-client limits, which throttling.test.ts covers.
+  users = buildUsersApp(db, authApi.url, {
+    env: { SIGNUPS_PER_CLIENT_PER_HOUR: "100", LOGINS_PER_CLIENT_PER_MINUTE: "100" },
+  });
 });
 afterAll(async () => {
   await authApi.stop();
@@ -108,6 +112,7 @@ describe("POST /login", () => {
       tokenType: "Bearer",
       expiresIn: 3600,
       userId: expect.any(String),
+      deviceToken: expect.stringMatching(/^[\w-]{43}$/),
     });
   });
 
@@ -281,7 +286,7 @@ describe("around the routes", () => {
         method: "post",
         body: SignUpRequest,
         success: ["201", UserResponse],
-        problems: [400, 409, 413, 415, 422, 503],
+        problems: [400, 409, 413, 415, 422, 429, 503],
         bearer: false,
       },
       {
@@ -289,7 +294,7 @@ describe("around the routes", () => {
         method: "post",
         body: LogInRequest,
         success: ["200", LogInResponse],
-        problems: [400, 401, 413, 415, 422, 503],
+        problems: [400, 401, 413, 415, 422, 429, 503],
         bearer: false,
       },
       { path: "/user", method: "get", success: ["200", UserResponse], problems: [401, 503], bearer: true },

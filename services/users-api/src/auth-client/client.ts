@@ -43,6 +43,9 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     cooldownDuration: 1_000,
   });
 
+  // Until when auth-api said (503 with Retry-After: its hash queue is full) that it takes no more hashing.
+  let busyUntil = 0;
+
   const unavailable = (requestId: string, reason: string, retryAfterSeconds?: number) => {
     logger.warn({ requestId, reason }, "auth-api unavailable");
     return new AuthUnavailableError(reason, retryAfterSeconds);
@@ -75,6 +78,8 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     if (response.status !== 200) {
       await response.body?.cancel();
       const retryAfter = Number(response.headers.get("retry-after"));
+      if (response.status === 503 && retryAfter > 0)
+        busyUntil = Math.max(busyUntil, performance.now() + retryAfter * 1000);
       throw unavailable(requestId, `status ${response.status}`, retryAfter > 0 ? retryAfter : undefined);
     }
     const body: unknown = await response.json().catch(() => undefined);
@@ -83,6 +88,16 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
   }
 
   return {
+    /**
+     * Refuses at once (503, with the Retry-After auth-api gave) while auth-api's hash queue is known to be full,
+     * so callers turn a flood away before reading the database or calling auth-api to hear the same answer.
+     */
+    refuseWhileBusy(): void {
+      const leftMs = busyUntil - performance.now();
+      // Not logged like the 503 that started it: the request's own log line records each refusal.
+      if (leftMs > 0) throw new AuthUnavailableError("hash queue full", Math.ceil(leftMs / 1000));
+    },
+
     async hashPassword(password: string, requestId: string): Promise<string> {
       const response = await call("/hashed-pw", requestId, { body: { password } });
       return (await read(response, HashResponse, requestId)).hashed;

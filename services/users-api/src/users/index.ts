@@ -1,5 +1,7 @@
 import { bearerToken, problemResponses, requestContext, unauthorized } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import type { clientAddress } from "../client-address/index.ts";
+import { DEVICE_COOKIE, deviceCookie } from "../throttling/device-token.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
@@ -10,9 +12,11 @@ const normalizeBodyEmail = ({ body }: { body: unknown }) => {
     body.email = normalizeEmail(body.email);
 };
 
-export const users = (service: UsersService) =>
+/** `client` is the app's one client-address plugin, so every feature counts a request's client alike. */
+export const users = (service: UsersService, client: ReturnType<typeof clientAddress>) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
+    .use(client)
     .macro({
       /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
       bearer: {
@@ -26,22 +30,37 @@ export const users = (service: UsersService) =>
     })
     .post(
       "/signup",
-      async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }),
+      async ({ body, requestId, clientAddress, status }) =>
+        status(201, { user: await service.signUp(body, requestId, clientAddress) }),
       {
         parse: "json",
         transform: normalizeBodyEmail,
         body: SignUpRequest,
-        response: { 201: UserResponse, ...problemResponses(400, 409, 413, 415, 422, 503) },
+        response: { 201: UserResponse, ...problemResponses(400, 409, 413, 415, 422, 429, 503) },
         detail: { summary: "Create an account" },
       },
     )
-    .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
-      parse: "json",
-      transform: normalizeBodyEmail,
-      body: LogInRequest,
-      response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
-      detail: { summary: "Exchange email and password for a bearer token" },
-    })
+    .post(
+      "/login",
+      async ({ body, requestId, clientAddress, cookie, set }) => {
+        const presented = cookie[DEVICE_COOKIE]?.value;
+        const { deviceCookieMaxAgeMs, ...session } = await service.logIn(
+          body,
+          requestId,
+          clientAddress,
+          body.deviceToken ?? (typeof presented === "string" ? presented : undefined),
+        );
+        set.headers["set-cookie"] = deviceCookie(session.deviceToken, deviceCookieMaxAgeMs);
+        return session;
+      },
+      {
+        parse: "json",
+        transform: normalizeBodyEmail,
+        body: LogInRequest,
+        response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
+        detail: { summary: "Exchange email and password for a bearer token" },
+      },
+    )
     .get("/user", ({ user }) => ({ user }), {
       bearer: true,
       response: { 200: UserResponse, ...problemResponses(401, 503) },

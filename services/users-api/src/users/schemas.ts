@@ -1,5 +1,6 @@
 import { LoginPassword, NewPassword } from "@accounts/shared";
 import { type Static, t } from "elysia";
+import { DeviceToken } from "../throttling/device-token.ts";
 
 // Addresses are normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
 export const SignUpRequest = t.Object({
@@ -13,6 +14,7 @@ export type SignUpRequest = Static<typeof SignUpRequest>;
 export const LogInRequest = t.Object({
   email: t.String({ minLength: 1, maxLength: 254, examples: ["ada@example.com"] }),
   password: LoginPassword,
+  deviceToken: t.Optional(DeviceToken),
 });
 export type LogInRequest = Static<typeof LogInRequest>;
 
@@ -32,6 +34,9 @@ export const LogInResponse = t.Object({
   tokenType: t.Literal("Bearer"),
   expiresIn: t.Integer({ description: "seconds until the token expires" }),
   userId: t.String(),
+  deviceToken: t.String({
+    description: "Send it with later logins from this device (also set as an HttpOnly cookie for browsers)",
+  }),
 });
 export type LogInResponse = Static<typeof LogInResponse>;
 

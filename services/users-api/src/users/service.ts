@@ -2,6 +2,7 @@ import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
+import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
@@ -16,9 +17,12 @@ const toUser = ({ _id, email, createdAt }: StoredUser): User => ({
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
-export function createUsersService(users: UsersCollection, auth: AuthClient) {
+export function createUsersService(users: UsersCollection, auth: AuthClient, throttling: Throttling) {
   return {
-    async signUp({ email, password }: SignUpRequest, requestId: string): Promise<User> {
+    /** `client` is the caller's address bucket (see client-address). */
+    async signUp({ email, password }: SignUpRequest, requestId: string, client: string): Promise<User> {
+      auth.refuseWhileBusy();
+      await throttling.admit("signUp", client);
       const passwordHash = await auth.hashPassword(password, requestId);
       try {
         return toUser(await orUnavailable(new users({ email, passwordHash }).save()));
@@ -29,14 +33,28 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
       }
     },
 
-    async logIn({ email, password }: LogInRequest, requestId: string): Promise<LogInResponse> {
+    /**
+     * Checked in order, each before anything costlier: auth-api known to be full (503), the throttles (429), then
+     * the password. `deviceToken` is the body's or the cookie's.
+     */
+    async logIn(
+      { email, password }: LogInRequest,
+      requestId: string,
+      client: string,
+      deviceToken: string | undefined,
+    ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
+      auth.refuseWhileBusy();
+      const pass = await throttling.admitLogIn(email, client, deviceToken);
       // The only query that selects the hash (the schema has `select: false` on it).
       const found = await orUnavailable(users.findOne({ email }).select("+password"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
       const grant = await auth.issueToken({ userId, password, hashedPassword: found?.passwordHash }, requestId);
-      if (!found || !grant) throw unauthorized("Wrong email or password");
+      if (!found || !grant) {
+        await throttling.logInFailed(pass);
+        throw unauthorized("Wrong email or password");
+      }
       if (grant.rehashed)
         // Conditional on the old hash, so a concurrent login's upgrade is not overwritten.
         await orUnavailable(
@@ -46,7 +64,15 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
             { translateAliases: true },
           ),
         );
-      return { token: grant.token, tokenType: grant.tokenType, expiresIn: grant.expiresIn, userId };
+      const device = await throttling.logInSucceeded(pass, userId);
+      return {
+        token: grant.token,
+        tokenType: grant.tokenType,
+        expiresIn: grant.expiresIn,
+        userId,
+        deviceToken: device.deviceToken,
+        deviceCookieMaxAgeMs: device.maxAgeMs,
+      };
     },
 
     /** The user a token was issued to, if the token is genuine and that user still exists. */
@@ -62,6 +88,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
       await orUnavailable(users.deleteOne({ _id: current.id }));
+      await throttling.forgetUser(current.id);
     },
   };
 }
