@@ -4,6 +4,8 @@ import { type Environment, type EnvironmentConfig, environmentConfigs, validateC
 
 export * from "./config.ts";
 export { configHashAnnotation } from "./bun-service.ts";
+export { type PodSpecJson, secretNamesUsedBy } from "./secret-references.ts";
+export { configSchemas } from "./service-config.ts";
 
 /**
  * The manifests of one environment as plain JSON objects, in apply order, exactly as `bun run synth` writes them

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Yaml } from "cdk8s";
-import { ensureGoTools, hasGo } from "../../scripts/lib/go-tools.ts";
+import { ensureGoTools, hasGo } from "@accounts/scripts/lib/go-tools";
 import { environments, synthManifests } from "../src/manifests.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
-import { generateInternalToken } from "../../services/shared/src/secrets.ts";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
 import { terminate } from "./processes.ts";
 

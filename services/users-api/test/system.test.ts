@@ -2,9 +2,9 @@
 // real database, HTTP between them, auth-api at its default (production) hashing cost.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
 import mongoose, { type Connection } from "mongoose";
 import { availableParallelism } from "node:os";
-import { HASH_QUEUE_PER_SLOT } from "../../auth-api/src/config.ts";
 import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { HASH_QUEUE_PER_SLOT, type AuthConfig } from "../config.ts";
+import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
+import type { AuthConfig } from "../config.ts";
 import { HashLimiter } from "./limiter.ts";
 
 /** argon2id cost: memory in KiB and number of passes. */
