@@ -41,7 +41,7 @@ export class AccountsChart extends Chart {
 
     const { authApi: authConfig, usersApi: usersConfig } = config;
 
-    const authApi = new BunService(this, "auth-api", {
+    new BunService(this, "auth-api", {
       name: workloadNames.authApi,
       image: imageReference(config, imageRepositories.authApi),
       port: ports.authApi,

@@ -31,7 +31,7 @@ const bunServices = [workloadNames.usersApi, workloadNames.authApi] as const;
 
 describe.each(environments)("%s manifests", (environment) => {
   const config = { ...environmentConfigs[environment], imageTag };
-  const objects = synthManifests(environment, { imageTag });
+  const objects: KubeObject[] = synthManifests(environment, { imageTag });
   const deployments = ofKind(objects, "Deployment");
   const configMapOf = (name: string) => named(objects, "ConfigMap", name).data as Record<string, string>;
 

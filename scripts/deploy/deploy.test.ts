@@ -100,11 +100,11 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
 
   test("the Secrets hold the deploy environment's values, which the output never shows", async () => {
     const secret = await api.get(`${ns}/secrets/internal-token`);
-    expect(Buffer.from((secret?.data as Record<string, string>).INTERNAL_TOKEN!, "base64").toString()).toBe(
+    expect(Buffer.from((secret!.data as Record<string, string>).INTERNAL_TOKEN!, "base64").toString()).toBe(
       secrets.INTERNAL_TOKEN!,
     );
     const uri = await api.get(`${ns}/secrets/users-api-mongodb`);
-    expect(Buffer.from((uri?.data as Record<string, string>).MONGODB_URI!, "base64").toString()).toContain(
+    expect(Buffer.from((uri!.data as Record<string, string>).MONGODB_URI!, "base64").toString()).toContain(
       encodeURIComponent(secrets.MONGO_INITDB_ROOT_PASSWORD!),
     );
   });
@@ -169,7 +169,7 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       const oldKey = JSON.parse(secrets.JWT_SIGNING_KEY!) as { kid: string; x: string };
       const checksum = async () =>
         (
-          (await api.get(`${apps}/deployments/auth-api`))?.spec as {
+          (await api.get(`${apps}/deployments/auth-api`))!.spec as {
             template: { metadata: { annotations: Record<string, string> } };
           }
         ).template.metadata.annotations["checksum/secrets"];
@@ -264,7 +264,7 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       );
       // A pod as the ReplicaSet controller would create it: never scheduled here, so it has no logs to show.
       const template = (
-        (await api.get(`${apps}/deployments/users-api`))?.spec as { template: { metadata: object; spec: object } }
+        (await api.get(`${apps}/deployments/users-api`))!.spec as { template: { metadata: object; spec: object } }
       ).template;
       await api.create(`${ns}/pods`, {
         metadata: { ...template.metadata, name: "users-api-simulated", namespace },

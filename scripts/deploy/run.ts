@@ -27,10 +27,7 @@ import { applyObject, deleteObject, planObject } from "./reconcile.ts";
 import { diagnose, isWorkload, waitForRollout } from "./rollout.ts";
 import { readSecretInputs, secretObjects } from "./secrets.ts";
 
-export type Synth = (
-  environment: Environment,
-  overrides: { imageTag: string; imageRegistry?: string },
-) => Array<Record<string, any>>;
+export type Synth = (environment: Environment, overrides: { imageTag: string; imageRegistry?: string }) => KubeObject[];
 
 export interface DeployOptions {
   environment: Environment;
@@ -53,7 +50,7 @@ export async function deploy(
   const started = new Date();
   const images = { imageTag: options.imageTag, ...(options.imageRegistry && { imageRegistry: options.imageRegistry }) };
   const config: EnvironmentConfig = { ...environmentConfigs[options.environment], ...images };
-  const manifests = synth(options.environment, images) as KubeObject[];
+  const manifests = synth(options.environment, images);
   // Before connecting: a missing secret must stop the deploy before anything is applied.
   const values = await readSecretInputs(config, { env: options.env, dir: options.secretsDir });
   const namespace = manifests.find((object) => object.kind === "Namespace")?.metadata.name;

@@ -72,8 +72,10 @@ test.each(environments)(
     const config = { ...environmentConfigs[environment], imageTag: "v1" };
     const manifests = synthManifests(environment, { imageTag: "v1" });
     const referenced = new Set<string>();
+    type Container = { env?: Array<{ valueFrom?: { secretKeyRef?: { name: string; key: string } } }> };
     for (const workload of manifests.filter((object) => ["Deployment", "StatefulSet"].includes(object.kind)))
-      for (const container of workload.spec.template.spec.containers)
+      for (const container of (workload.spec as { template: { spec: { containers: Container[] } } }).template.spec
+        .containers)
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
           if (ref) referenced.add(`${ref.name}/${ref.key}`);

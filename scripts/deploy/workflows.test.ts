@@ -126,7 +126,7 @@ test("Dockerfile: every stage that uses SERVICE declares it first (an ARG does n
   expect(stages).toHaveLength(2);
   for (const stage of stages) {
     const lines = stage.split("\n");
-    const declared = lines.findIndex((line) => line === "ARG SERVICE");
+    const declared = lines.indexOf("ARG SERVICE");
     const firstUse = lines.findIndex((line) => !line.startsWith("#") && /\$\{?SERVICE\b/.test(line));
     expect(firstUse).toBeGreaterThan(0);
     expect(declared).toBeGreaterThan(0);

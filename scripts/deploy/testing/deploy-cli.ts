@@ -19,8 +19,8 @@ process.exitCode = await main(process.argv.slice(2), {
 });
 
 /** Cluster-scoped objects other than the Namespace get a prefixed name, for the same reason. */
-function moveToNamespace(manifests: Array<Record<string, any>>, namespace: string): KubeObject[] {
-  return (manifests as KubeObject[]).map((object) => {
+function moveToNamespace(manifests: KubeObject[], namespace: string): KubeObject[] {
+  return manifests.map((object) => {
     if (object.kind === "Namespace") return { ...object, metadata: { ...object.metadata, name: namespace } };
     if (!object.metadata.namespace)
       return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };
