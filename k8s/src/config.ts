@@ -20,7 +20,7 @@ export const workloadNames = { usersApi: "users-api", authApi: "auth-api", mongo
 /** ECR repository (or any registry path) per image, below `imageRegistry`. */
 export const imageRepositories = { usersApi: "accounts/users-api", authApi: "accounts/auth-api" } as const;
 
-/** The Dockerfiles create this user; the pods run as it. ≥ 10000 so it matches no user on the node. */
+/** The Dockerfile runs the services as this user; the pods run as it too. ≥ 10000 so it matches no user on the node. */
 export const runAsId = 10001;
 
 export const ports = { usersApi: 3000, authApi: 3001, mongodb: 27017 } as const;
