@@ -1,6 +1,6 @@
 // `bun run deploy -- …` runs this under Node (tsx): under Bun, @kubernetes/client-node's TLS options are dropped
 // (oven-sh/bun#42084, #7332), and a deploy tool must verify the cluster's certificate. See the README, "Deploy".
-import { synthManifests } from "../k8s/src/manifests.ts";
+import { synthManifests } from "@accounts/k8s";
 import { main } from "./deploy/cli.ts";
 
 if (process.versions.bun) {

@@ -3,10 +3,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "../../scripts/lib/processes.ts";
-import { startSystem } from "../../scripts/lib/system.ts";
-import { AuthConfigSchema, HASH_QUEUE_PER_SLOT } from "../../services/auth-api/src/config.ts";
-import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
+import { AuthConfigSchema } from "@accounts/auth-api/config";
+import { freePort } from "@accounts/scripts/lib/processes";
+import { startSystem } from "@accounts/scripts/lib/system";
+import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
+import { UsersConfigSchema } from "@accounts/users-api/config";
 import type { HashLimit } from "./hash-limit.ts";
 import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
 import { processCpuSeconds, systemCpuSeconds, watchForeignCpu } from "./cpu.ts";

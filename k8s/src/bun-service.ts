@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
 import { Construct } from "constructs";
 import { namespace, type WorkloadConfig } from "./config.ts";
+import type { ServiceEnvironment } from "./service-config.ts";
 import {
   podSecurityContext,
   podsOf,
@@ -19,10 +20,7 @@ export interface BunServiceProps {
   workload: WorkloadConfig;
   /** Request and limit alike: memory is not compressible, so a pod never relies on memory it may not get. */
   memoryMiB: number;
-  /** Non-secret environment, written to the service's ConfigMap. */
-  environment: Record<string, string>;
-  /** Environment variable → Secret name and key. */
-  secretEnvironment: Record<string, { name: string; key: string }>;
+  environment: ServiceEnvironment<string>;
 }
 
 /** Annotation on the pod template holding a hash of the ConfigMap, so a config change rolls the pods. */
@@ -40,14 +38,15 @@ export class BunService extends Construct {
     const { name, workload } = props;
     const metadata = { name, namespace };
     const labels = selectorLabels(name);
+    const values = definedEntries(props.environment.values);
 
     const serviceAccount = new kplus.ServiceAccount(this, "service-account", { metadata, automountToken: false });
-    const configMap = new kplus.ConfigMap(this, "config", { metadata, data: props.environment });
+    const configMap = new kplus.ConfigMap(this, "config", { metadata, data: values });
 
     const deployment = new kplus.Deployment(this, "deployment", {
       metadata,
       select: false,
-      podMetadata: { labels, annotations: { [configHashAnnotation]: hashOf(props.environment) } },
+      podMetadata: { labels, annotations: { [configHashAnnotation]: hashOf(values) } },
       serviceAccount,
       automountServiceAccountToken: false,
       securityContext: podSecurityContext,
@@ -71,7 +70,7 @@ export class BunService extends Construct {
       ports: [{ number: props.port, name: "http" }],
       envFrom: [kplus.Env.fromConfigMap(configMap)],
       envVariables: Object.fromEntries(
-        Object.entries(props.secretEnvironment).map(([variable, ref]) => [
+        Object.entries(definedEntries(props.environment.secrets)).map(([variable, ref]) => [
           variable,
           kplus.EnvValue.fromSecretValue({
             secret: kplus.Secret.fromSecretName(this, `secret-${variable}`, ref.name),
@@ -136,4 +135,9 @@ export class BunService extends Construct {
 function hashOf(data: Record<string, string>): string {
   const canonical = JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}
+
+/** A partial record's set entries (the environment types are partial: not every variable is set). */
+function definedEntries<Value>(record: Partial<Record<string, Value>>): Record<string, Value> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, Value] => entry[1] !== undefined));
 }

@@ -7,7 +7,7 @@ import {
   imageReference,
   imageRepositories,
   namespace,
-  partOfLabel,
+  appPartOfLabel,
   ports,
   secrets,
   workloadNames,
@@ -16,12 +16,13 @@ import { BunService } from "./bun-service.ts";
 import { usersApiIngress } from "./ingress.ts";
 import { InClusterMongodb } from "./mongodb.ts";
 import { NetworkPolicies } from "./network-policies.ts";
+import { type AuthApiEnvName, fromSecret, type ServiceEnvironment, type UsersApiEnvName } from "./service-config.ts";
 
 /** Everything the account system needs in one environment's cluster. */
 export class AccountsChart extends Chart {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.environment, {
-      labels: { [partOfLabel.key]: partOfLabel.value },
+      labels: { [appPartOfLabel.key]: appPartOfLabel.value },
       disableResourceNameHashes: true,
     });
 
@@ -38,30 +39,15 @@ export class AccountsChart extends Chart {
       },
     });
 
-    const internalToken = { name: secrets.internalToken.name, key: secrets.internalToken.keys.token };
     const { authApi: authConfig, usersApi: usersConfig } = config;
 
-    const authApi = new BunService(this, "auth-api", {
+    new BunService(this, "auth-api", {
       name: workloadNames.authApi,
       image: imageReference(config, imageRepositories.authApi),
       port: ports.authApi,
       workload: authConfig,
       memoryMiB: authApiMemoryMiB(authConfig),
-      environment: {
-        PORT: String(ports.authApi),
-        LOG_LEVEL: config.logLevel,
-        JWT_TTL_SECONDS: String(authConfig.jwtTtlSeconds),
-        HASH_MEMORY_KIB: String(authConfig.hashing.memoryKiB),
-        HASH_TIME_COST: String(authConfig.hashing.timeCost),
-        // Set, not defaulted: in a container the service would count the node's cores, not its CPU limit.
-        HASH_CONCURRENCY: String(authConfig.hashing.concurrency),
-        HASH_QUEUE_LIMIT: String(authConfig.hashing.queueLimit),
-      },
-      secretEnvironment: {
-        INTERNAL_TOKEN: internalToken,
-        JWT_SIGNING_KEY: { name: secrets.jwt.name, key: secrets.jwt.keys.signingKey },
-        JWT_PREVIOUS_PUBLIC_KEYS: { name: secrets.jwt.name, key: secrets.jwt.keys.previousPublicKeys },
-      },
+      environment: authApiEnvironment(config),
     });
 
     const usersApi = new BunService(this, "users-api", {
@@ -70,20 +56,41 @@ export class AccountsChart extends Chart {
       port: ports.usersApi,
       workload: usersConfig,
       memoryMiB: usersConfig.memoryMiB,
-      environment: {
-        PORT: String(ports.usersApi),
-        LOG_LEVEL: config.logLevel,
-        AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
-        AUTH_API_TIMEOUT_MS: String(usersConfig.authApiTimeoutMs),
-      },
-      secretEnvironment: {
-        INTERNAL_TOKEN: internalToken,
-        MONGODB_URI: { name: secrets.mongodbUri.name, key: secrets.mongodbUri.keys.uri },
-      },
+      environment: usersApiEnvironment(config),
     });
     usersApiIngress(this, config, usersApi.service);
 
     if (config.mongodb.mode === "in-cluster") new InClusterMongodb(this, "mongodb", config.mongodb);
     new NetworkPolicies(this, "network-policies", config);
   }
+}
+
+// The declared types make each key a variable of the service's config schema: a rename there fails typecheck here.
+
+function authApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<AuthApiEnvName> {
+  const { hashing, jwtTtlSeconds } = config.authApi;
+  return {
+    values: {
+      PORT: String(ports.authApi),
+      LOG_LEVEL: config.logLevel,
+      JWT_TTL_SECONDS: String(jwtTtlSeconds),
+      HASH_MEMORY_KIB: String(hashing.memoryKiB),
+      HASH_TIME_COST: String(hashing.timeCost),
+      // Set, not defaulted: in a container the service would count the node's cores, not its CPU limit.
+      HASH_CONCURRENCY: String(hashing.concurrency),
+    },
+    secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.jwt) },
+  };
+}
+
+function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<UsersApiEnvName> {
+  return {
+    values: {
+      PORT: String(ports.usersApi),
+      LOG_LEVEL: config.logLevel,
+      AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
+      AUTH_API_TIMEOUT_MS: String(config.usersApi.authApiTimeoutMs),
+    },
+    secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.mongodbUri) },
+  };
 }

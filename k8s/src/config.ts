@@ -1,3 +1,6 @@
+import { type LogLevel, MIN_HASH_COST } from "@accounts/shared/limits";
+import type { AuthApiEnvName, UsersApiEnvName } from "./service-config.ts";
+
 /**
  * The one typed description of each environment. Everything the manifests say about sizes, hosts and images comes from
  * here, and so do the names the deploy tool shares with them (namespace, Secrets, labels).
@@ -6,50 +9,50 @@
 export type Environment = "dev" | "prod";
 export const environments: readonly Environment[] = ["dev", "prod"];
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
 /** One namespace per cluster: dev and prod are meant to be separate clusters. */
 export const namespace = "accounts";
 
-/** On every object we synthesize; the deploy tool selects "ours" by it. */
-export const partOfLabel = { key: "app.kubernetes.io/part-of", value: "accounts" } as const;
+/** `app.kubernetes.io/part-of`, on every object we synthesize and every Secret the deploy tool writes. */
+export const appPartOfLabel = { key: "app.kubernetes.io/part-of", value: "accounts" } as const;
 
 export const workloadNames = { usersApi: "users-api", authApi: "auth-api", mongodb: "mongodb" } as const;
 
 /** ECR repository (or any registry path) per image, below `imageRegistry`. */
 export const imageRepositories = { usersApi: "accounts/users-api", authApi: "accounts/auth-api" } as const;
 
-/** The Dockerfiles create this user; the pods run as it. ≥ 10000 so it matches no user on the node. */
+/** The Dockerfile runs the services as this user; the pods run as it too. ≥ 10000 so it matches no user on the node. */
 export const runAsId = 10001;
 
 export const ports = { usersApi: 3000, authApi: 3001, mongodb: 27017 } as const;
 
+/** A Secret's keys are the names of the environment variables its values become. */
+interface SecretSpec<Variable extends string> {
+  name: string;
+  keys: Record<string, Variable>;
+}
+
 /**
- * Secrets are referenced by name and key only; the deploy tool writes their values. `keys` are also the container
- * environment variable names (the services' config contract), except for the MongoDB root user, whose keys are the
+ * Secrets are referenced by name and key only; the deploy tool writes their values. `keys` are container environment
+ * variable names: typed by the services' config schemas, except for the MongoDB root user, whose keys are the
  * official mongo image's variables.
  */
 export const secrets = {
   jwt: {
     name: "auth-api-jwt",
     keys: { signingKey: "JWT_SIGNING_KEY", previousPublicKeys: "JWT_PREVIOUS_PUBLIC_KEYS" },
-  },
-  internalToken: { name: "internal-token", keys: { token: "INTERNAL_TOKEN" } },
-  mongodbUri: { name: "users-api-mongodb", keys: { uri: "MONGODB_URI" } },
+  } as const satisfies SecretSpec<AuthApiEnvName>,
+  internalToken: { name: "internal-token", keys: { token: "INTERNAL_TOKEN" } } as const satisfies SecretSpec<
+    AuthApiEnvName & UsersApiEnvName
+  >,
+  mongodbUri: {
+    name: "users-api-mongodb",
+    keys: { uri: "MONGODB_URI" },
+  } as const satisfies SecretSpec<UsersApiEnvName>,
   mongodbRoot: {
     name: "mongodb-root",
     keys: { username: "MONGO_INITDB_ROOT_USERNAME", password: "MONGO_INITDB_ROOT_PASSWORD" },
-  },
-} as const;
-
-export type SecretSpec = (typeof secrets)[keyof typeof secrets];
-
-/** The Secrets an environment's manifests reference: the deploy tool must fill every one before applying. */
-export function requiredSecrets(config: EnvironmentConfig): SecretSpec[] {
-  const required: SecretSpec[] = [secrets.jwt, secrets.internalToken, secrets.mongodbUri];
-  if (config.mongodb.mode === "in-cluster") required.push(secrets.mongodbRoot);
-  return required;
-}
+  } as const,
+};
 
 /** The URI users-api needs for the in-cluster MongoDB; the deploy tool stores it in `secrets.mongodbUri`. */
 export function inClusterMongodbUri(username: string, password: string): string {
@@ -82,9 +85,9 @@ export interface UsersApiConfig extends WorkloadConfig {
 export interface AuthApiConfig extends WorkloadConfig {
   /**
    * argon2id: every hash in flight holds `memoryKiB`, so these also size the pod's memory. A queued one holds
-   * none, so the queue (8 per slot, as auth-api's default) absorbs bursts cheaply.
+   * none, so the queue is left at auth-api's default, HASH_QUEUE_PER_SLOT per slot, and absorbs bursts cheaply.
    */
-  hashing: { memoryKiB: number; timeCost: number; concurrency: number; queueLimit: number };
+  hashing: { memoryKiB: number; timeCost: number; concurrency: number };
   /** Bun, Elysia, jose and the heap, without hashing. */
   runtimeMemoryMiB: number;
   jwtTtlSeconds: number;
@@ -119,9 +122,6 @@ export interface EnvironmentConfig {
   mongodb: MongodbConfig;
 }
 
-/** OWASP's minimum for argon2id; the services refuse weaker, so synth refuses it too. */
-const minimumHashing = { memoryKiB: 19456, timeCost: 2 };
-
 /** auth-api's memory request and limit: every concurrent hash holds its full memory cost, plus the runtime. */
 export function authApiMemoryMiB(authApi: AuthApiConfig): number {
   return authApi.runtimeMemoryMiB + Math.ceil((authApi.hashing.concurrency * authApi.hashing.memoryKiB) / 1024);
@@ -147,7 +147,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     authApi: {
       replicas: { min: 2, max: 3 },
       cpu: { requestMillis: 250, limitMillis: 1000 },
-      hashing: { ...minimumHashing, concurrency: 1, queueLimit: 8 },
+      hashing: { ...MIN_HASH_COST, concurrency: 1 },
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
@@ -179,7 +179,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     authApi: {
       replicas: { min: 3, max: 10 },
       cpu: { requestMillis: 1000, limitMillis: 2000 },
-      hashing: { ...minimumHashing, concurrency: 2, queueLimit: 16 },
+      hashing: { ...MIN_HASH_COST, concurrency: 2 },
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
@@ -217,10 +217,11 @@ export function validateConfig(config: EnvironmentConfig): void {
     if (workload.cpu.limitMillis < workload.cpu.requestMillis)
       fail(`${name}.cpu.limitMillis`, "must be at least the request");
   }
+  // The services refuse hashing weaker than OWASP's minimum, so synth refuses it too.
   const { hashing: cost } = config.authApi;
-  if (cost.memoryKiB < minimumHashing.memoryKiB)
-    fail("authApi.hashing.memoryKiB", `must be at least ${minimumHashing.memoryKiB}`);
-  if (cost.timeCost < minimumHashing.timeCost)
-    fail("authApi.hashing.timeCost", `must be at least ${minimumHashing.timeCost}`);
+  if (cost.memoryKiB < MIN_HASH_COST.memoryKiB)
+    fail("authApi.hashing.memoryKiB", `must be at least ${MIN_HASH_COST.memoryKiB}`);
+  if (cost.timeCost < MIN_HASH_COST.timeCost)
+    fail("authApi.hashing.timeCost", `must be at least ${MIN_HASH_COST.timeCost}`);
   if (cost.concurrency < 1) fail("authApi.hashing.concurrency", "must be at least 1");
 }

@@ -1,5 +1,5 @@
 import * as kplus from "cdk8s-plus-33";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { type EnvironmentConfig, namespace, workloadNames } from "./config.ts";
 
 /** Read by the AWS Load Balancer Controller (https://kubernetes-sigs.github.io/aws-load-balancer-controller/). */

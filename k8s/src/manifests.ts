@@ -3,7 +3,23 @@ import { AccountsChart } from "./chart.ts";
 import { type Environment, type EnvironmentConfig, environmentConfigs, validateConfig } from "./config.ts";
 
 export * from "./config.ts";
+
+/** A synthesized object as plain JSON (the deploy tool's objects are these, and what the API server returns). */
+export interface ManifestObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
 export { configHashAnnotation } from "./bun-service.ts";
+export { type PodSpecJson, secretNamesUsedBy } from "./secret-references.ts";
+export { configSchemas } from "./service-config.ts";
 
 /**
  * The manifests of one environment as plain JSON objects, in apply order, exactly as `bun run synth` writes them
@@ -12,7 +28,7 @@ export { configHashAnnotation } from "./bun-service.ts";
 export function synthManifests(
   environment: Environment,
   overrides: Partial<EnvironmentConfig> & Pick<EnvironmentConfig, "imageTag">,
-): Array<Record<string, any>> {
+): ManifestObject[] {
   const config: EnvironmentConfig = { ...environmentConfigs[environment], ...overrides, environment };
   validateConfig(config);
   const app = new App();

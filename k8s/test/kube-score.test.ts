@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Yaml } from "cdk8s";
-import { ensureGoTools, hasGo } from "../../scripts/lib/go-tools.ts";
+import { ensureGoTools, hasGo } from "@accounts/scripts/lib/go-tools";
 import { environments, synthManifests } from "../src/manifests.ts";
+import type { KubeObject } from "./objects.ts";
 
 /**
  * kube-score (https://github.com/zegl/kube-score) as a second opinion beside our own asserts. Checks switched on or
@@ -33,7 +34,7 @@ describe.skipIf(!runnable)("kube-score", () => {
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
   /** Findings other than OK and SKIPPED, one per line of the `ci` output. */
-  async function findings(manifests: Record<string, any>[], name: string): Promise<string[]> {
+  async function findings(manifests: KubeObject[], name: string): Promise<string[]> {
     const file = join(workDir, `${name}.k8s.yaml`);
     writeFileSync(file, Yaml.stringify(...manifests));
     const run = Bun.spawn([kubeScore, "score", "--output-format=ci", ...kubeScoreArgs, file], {
@@ -53,7 +54,7 @@ describe.skipIf(!runnable)("kube-score", () => {
   });
 
   test("it does catch a container without limits", async () => {
-    const manifests = synthManifests("prod", { imageTag: "0123456789abcdef" });
+    const manifests: KubeObject[] = synthManifests("prod", { imageTag: "0123456789abcdef" });
     const deployment = manifests.find((object) => object.kind === "Deployment")!;
     delete deployment.spec.template.spec.containers[0].resources.limits;
     const found = await findings(manifests, "broken");

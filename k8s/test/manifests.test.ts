@@ -5,16 +5,16 @@ import {
   environmentConfigs,
   environments,
   namespace,
-  partOfLabel,
+  appPartOfLabel,
   ports,
-  requiredSecrets,
+  secretNamesUsedBy,
   secrets,
   synthManifests,
   workloadNames,
 } from "../src/manifests.ts";
+import { environmentProblems } from "./environment-contract.ts";
 import {
   containersOf,
-  envNames,
   type KubeObject,
   mebibytes,
   named,
@@ -27,43 +27,18 @@ import {
 const imageTag = "0123456789abcdef0123456789abcdef01234567";
 const clusterScoped = new Set(["Namespace", "StorageClass"]);
 
-/** The services' config contract (common notes): every variable a container may be given. */
-const contract = {
-  [workloadNames.usersApi]: [
-    "PORT",
-    "LOG_LEVEL",
-    "BODY_LIMIT_BYTES",
-    "MONGODB_URI",
-    "AUTH_API_URL",
-    "INTERNAL_TOKEN",
-    "AUTH_API_TIMEOUT_MS",
-  ],
-  [workloadNames.authApi]: [
-    "PORT",
-    "LOG_LEVEL",
-    "BODY_LIMIT_BYTES",
-    "INTERNAL_TOKEN",
-    "JWT_SIGNING_KEY",
-    "JWT_PREVIOUS_PUBLIC_KEYS",
-    "JWT_TTL_SECONDS",
-    "HASH_MEMORY_KIB",
-    "HASH_TIME_COST",
-    "HASH_CONCURRENCY",
-    "HASH_QUEUE_LIMIT",
-  ],
-};
 const bunServices = [workloadNames.usersApi, workloadNames.authApi] as const;
 
 describe.each(environments)("%s manifests", (environment) => {
   const config = { ...environmentConfigs[environment], imageTag };
-  const objects = synthManifests(environment, { imageTag });
+  const objects: KubeObject[] = synthManifests(environment, { imageTag });
   const deployments = ofKind(objects, "Deployment");
   const configMapOf = (name: string) => named(objects, "ConfigMap", name).data as Record<string, string>;
 
   test("a Namespace holds every namespaced object, and every object carries the app label", () => {
     expect(named(objects, "Namespace", namespace)).toBeDefined();
     for (const object of objects) {
-      expect(object.metadata.labels[partOfLabel.key]).toBe(partOfLabel.value);
+      expect(object.metadata.labels[appPartOfLabel.key]).toBe(appPartOfLabel.value);
       expect(object.metadata.namespace).toBe(clusterScoped.has(object.kind) ? undefined : namespace);
     }
   });
@@ -127,34 +102,56 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(routed).not.toContain(path);
   });
 
-  test("Secrets are referenced by name, never written, and are exactly the ones the deploy tool must fill", () => {
+  test("Secrets are referenced by name and key, never written; a secret variable comes from its Secret only", () => {
+    // That the deploy tool writes exactly these is checked in scripts/deploy/secrets.test.ts.
     expect(ofKind(objects, "Secret")).toHaveLength(0);
-    const referenced = new Set<string>();
+    const declared = Object.values(secrets).flatMap((secret) =>
+      Object.values(secret.keys).map((key) => `${secret.name}/${key}`),
+    );
+    const secretVariables = Object.values(secrets).flatMap((secret) => Object.values(secret.keys) as string[]);
     for (const { container } of containersOf(objects)) {
       for (const variable of container.env ?? []) {
         const ref = variable.valueFrom?.secretKeyRef;
-        if (ref) referenced.add(`${ref.name}/${ref.key}`);
-        else
-          expect(Object.values(secrets).flatMap((secret) => Object.values(secret.keys))).not.toContain(variable.name);
+        if (ref) expect(declared).toContain(`${ref.name}/${ref.key}`);
+        else expect(secretVariables).not.toContain(variable.name);
       }
     }
-    const required = requiredSecrets(config).flatMap((secret) =>
-      Object.values(secret.keys).map((key) => `${secret.name}/${key}`),
-    );
-    expect([...referenced].sort()).toEqual(required.sort());
+    for (const name of bunServices)
+      for (const variable of Object.keys(configMapOf(name))) expect(secretVariables).not.toContain(variable);
   });
 
-  test("service containers get only variables of the config contract, non-secret ones from their ConfigMap", () => {
+  test("the deploy tool's secretNamesUsedBy finds each workload's Secrets", () => {
+    expect(secretNamesUsedBy(templateOf(objects, workloadNames.authApi).spec)).toEqual([
+      secrets.jwt.name,
+      secrets.internalToken.name,
+    ]);
+    expect(secretNamesUsedBy(templateOf(objects, workloadNames.usersApi).spec)).toEqual(
+      [secrets.internalToken.name, secrets.mongodbUri.name].toSorted(),
+    );
+  });
+
+  test("each service's pods get every variable its config schema requires, only ones it declares, valid values", () => {
     for (const name of bunServices) {
-      const [container] = templateOf(objects, name).spec.containers;
-      const fromConfigMap = Object.keys(configMapOf(name));
-      expect(container.envFrom).toEqual([{ configMapRef: { name } }]);
-      expect([...envNames(container), ...fromConfigMap].every((variable) => contract[name].includes(variable))).toBe(
-        true,
-      );
+      expect(templateOf(objects, name).spec.containers[0].envFrom).toEqual([{ configMapRef: { name } }]);
+      expect(environmentProblems(objects, name)).toEqual([]);
       expect(configMapOf(name).PORT).toBe(String(name === workloadNames.usersApi ? ports.usersApi : ports.authApi));
     }
     expect(configMapOf(workloadNames.usersApi).AUTH_API_URL).toBe(`http://${workloadNames.authApi}.${namespace}.svc`);
+  });
+
+  test("the environment check fails on a renamed, an unset required or an invalid variable", () => {
+    const broken = structuredClone(objects);
+    const data = named(broken, "ConfigMap", workloadNames.usersApi).data as Record<string, string>;
+    data.AUTH_API_TIMEOUT = data.AUTH_API_TIMEOUT_MS!;
+    delete data.AUTH_API_TIMEOUT_MS;
+    data.LOG_LEVEL = "verbose";
+    const [container] = templateOf(broken, workloadNames.usersApi).spec.containers;
+    container.env = container.env.filter((variable: KubeObject) => variable.name !== "MONGODB_URI");
+    expect(environmentProblems(broken, workloadNames.usersApi)).toEqual([
+      "AUTH_API_TIMEOUT: set, but users-api's config schema does not declare it",
+      "MONGODB_URI: required by users-api's config schema, but the pod does not set it",
+      "Invalid configuration:\n  LOG_LEVEL: must be one of debug, info, warn, error",
+    ]);
   });
 
   test("each pod template carries its ConfigMap's hash, which changes with the config and only then", () => {
@@ -426,4 +423,20 @@ test("dev runs MongoDB in the cluster and prod uses an external one", () => {
   expect(environmentConfigs.dev.mongodb.mode).toBe("in-cluster");
   expect(environmentConfigs.prod.mongodb.mode).toBe("external");
   expect(ofKind(synthManifests("prod", { imageTag }), "StatefulSet")).toHaveLength(0);
+});
+
+test("secretNamesUsedBy reads env secretKeyRefs and envFrom secretRefs of every container, each name once", () => {
+  const fromEnv = (name: string) => ({ name: "X", valueFrom: { secretKeyRef: { name, key: "X" } } });
+  expect(
+    secretNamesUsedBy({
+      containers: [
+        {
+          env: [{ name: "PLAIN", value: "v" } as object, fromEnv("b"), fromEnv("a")],
+          envFrom: [{ secretRef: { name: "c" } }],
+        },
+        { envFrom: [{ configMapRef: { name: "not-a-secret" } } as object, { secretRef: { name: "a" } }] },
+      ],
+      initContainers: [{ env: [fromEnv("d")] }],
+    }),
+  ).toEqual(["a", "b", "c", "d"]);
 });

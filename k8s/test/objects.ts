@@ -1,5 +1,6 @@
 /** Small queries over synthesized manifests, shared by the k8s test files. */
 
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk synthesized JSON of every kind; a wrong path fails the test.
 export type KubeObject = Record<string, any>;
 
 export const ofKind = (objects: KubeObject[], kind: string) => objects.filter((object) => object.kind === kind);
@@ -33,9 +34,6 @@ export function templateOf(objects: KubeObject[], name: string): KubeObject {
   if (!found) throw new Error(`no workload ${name}`);
   return found.template;
 }
-
-export const envNames = (container: KubeObject): string[] =>
-  (container.env ?? []).map((variable: KubeObject) => variable.name);
 
 /** Kubernetes quantity → MiB, for the binary units we write. */
 export function mebibytes(quantity: string): number {

@@ -9,7 +9,8 @@ import { groupKind, identity, type KubeObject } from "./objects.ts";
 export const FIELD_MANAGER = "accounts-deploy";
 const parentName = "accounts-deploy";
 const tooling = "accounts-deploy/v1";
-const partOfLabel = "applyset.kubernetes.io/part-of";
+/** The label that makes an object a member of our ApplySet (not app.kubernetes.io/part-of, the chart's own label). */
+const applySetMemberLabel = "applyset.kubernetes.io/part-of";
 const revisionKey = "revision.json.gz";
 
 /** The manifests and image tag of a deploy whose rollout succeeded. Secrets are not kept: they stay as last applied. */
@@ -34,7 +35,7 @@ export const applySetId = (namespace: string): string =>
 export function withMembership<T extends KubeObject>(object: T, applySet: Pick<ApplySet, "id">): T {
   return {
     ...object,
-    metadata: { ...object.metadata, labels: { ...object.metadata.labels, [partOfLabel]: applySet.id } },
+    metadata: { ...object.metadata, labels: { ...object.metadata.labels, [applySetMemberLabel]: applySet.id } },
   };
 }
 
@@ -96,7 +97,7 @@ export async function pruneCandidates(
     const { namespaced } = await kube.collectionPath(apiVersion, kind!, applySet.namespace);
     const members = await kube.list(apiVersion, kind!, {
       namespace: namespaced ? applySet.namespace : undefined,
-      labelSelector: `${partOfLabel}=${applySet.id}`,
+      labelSelector: `${applySetMemberLabel}=${applySet.id}`,
     });
     for (const member of members) {
       if (!keep.has(identity(member))) found.push(member);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type Environment, environments } from "../../k8s/src/manifests.ts";
+import { type Environment, environments } from "@accounts/k8s";
 import { fromEks, fromKubeconfig } from "./connect.ts";
 import { KubeError } from "./kube.ts";
 import { deploy, type Synth } from "./run.ts";

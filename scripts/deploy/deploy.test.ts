@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import { kubeTestServer } from "../testing/kube-apiserver.ts";
 import { createTestPki } from "../testing/pki.ts";
 import {
@@ -20,11 +21,12 @@ import {
 const cluster = canRunCli ? await kubeTestServer() : undefined;
 // Each run spawns Node and synthesizes the manifests; a failing rollout waits out its timeout and then the rollback.
 const slow = 90_000;
+// The deploy environment's secret inputs for the suite's namespace; the rotation test replaces the signing key.
+const secrets = await secretInputs();
 
 describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
   const api = clusterApi(cluster!);
   const namespace = `deploy-${Date.now().toString(36)}`;
-  const secrets = secretInputs();
   const outputs: string[] = [];
   const deploy = async (
     imageTag: string,
@@ -98,11 +100,11 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
 
   test("the Secrets hold the deploy environment's values, which the output never shows", async () => {
     const secret = await api.get(`${ns}/secrets/internal-token`);
-    expect(Buffer.from((secret?.data as Record<string, string>).INTERNAL_TOKEN!, "base64").toString()).toBe(
+    expect(Buffer.from((secret!.data as Record<string, string>).INTERNAL_TOKEN!, "base64").toString()).toBe(
       secrets.INTERNAL_TOKEN!,
     );
     const uri = await api.get(`${ns}/secrets/users-api-mongodb`);
-    expect(Buffer.from((uri?.data as Record<string, string>).MONGODB_URI!, "base64").toString()).toContain(
+    expect(Buffer.from((uri!.data as Record<string, string>).MONGODB_URI!, "base64").toString()).toContain(
       encodeURIComponent(secrets.MONGO_INITDB_ROOT_PASSWORD!),
     );
   });
@@ -167,12 +169,12 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       const oldKey = JSON.parse(secrets.JWT_SIGNING_KEY!) as { kid: string; x: string };
       const checksum = async () =>
         (
-          (await api.get(`${apps}/deployments/auth-api`))?.spec as {
+          (await api.get(`${apps}/deployments/auth-api`))!.spec as {
             template: { metadata: { annotations: Record<string, string> } };
           }
         ).template.metadata.annotations["checksum/secrets"];
       const before = await checksum();
-      secrets.JWT_SIGNING_KEY = signingKey();
+      secrets.JWT_SIGNING_KEY = await signingKey();
       const run = await deploy("v2");
       expect(run.exitCode, run.output).toBe(0);
       const data = (await api.get(`${ns}/secrets/auth-api-jwt`))?.data as Record<string, string>;
@@ -182,6 +184,33 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       expect(previous).toEqual([expect.objectContaining({ kid: oldKey.kid, x: oldKey.x, kty: "OKP", crv: "Ed25519" })]);
       expect(previous[0]).not.toHaveProperty("d");
       expect(await checksum()).not.toBe(before);
+    },
+    slow,
+  );
+
+  test(
+    "a signing key whose d does not match x is refused before anything is applied: no Secret is replaced",
+    async () => {
+      const versions = async () =>
+        Object.fromEntries(
+          [...(await api.list(`${ns}/secrets`)), ...(await api.list(`${apps}/deployments`))].map((object) => [
+            `${object.kind}/${object.metadata.name}`,
+            object.metadata.resourceVersion,
+          ]),
+        );
+      const before = await versions();
+      const otherKey = JSON.parse(await signingKey()) as { d: string };
+      const mismatched = JSON.stringify({ ...JSON.parse(secrets.JWT_SIGNING_KEY!), d: otherKey.d });
+      // A new INTERNAL_TOKEN and image tag too: had anything been applied, its Secret and the Deployments would change.
+      const run = await deploy("v3", {
+        env: { JWT_SIGNING_KEY: mismatched, INTERNAL_TOKEN: generateInternalToken() },
+      });
+      expect(run.exitCode, run.output).toBe(2);
+      expect(run.output).toContain("error: JWT_SIGNING_KEY: not a usable Ed25519 key pair (d must match x)");
+      expect(run.output).toContain("nothing was applied");
+      expect(run.output).not.toContain(otherKey.d);
+      expect(await versions()).toEqual(before);
+      expect(Object.values(await images()).every((image) => image.endsWith(":v2"))).toBe(true);
     },
     slow,
   );
@@ -235,7 +264,7 @@ describe.skipIf(!cluster)("deploy (against a real kube-apiserver)", () => {
       );
       // A pod as the ReplicaSet controller would create it: never scheduled here, so it has no logs to show.
       const template = (
-        (await api.get(`${apps}/deployments/users-api`))?.spec as { template: { metadata: object; spec: object } }
+        (await api.get(`${apps}/deployments/users-api`))!.spec as { template: { metadata: object; spec: object } }
       ).template;
       await api.create(`${ns}/pods`, {
         metadata: { ...template.metadata, name: "users-api-simulated", namespace },
@@ -280,7 +309,7 @@ describe.skipIf(!cluster)("deploy refuses before applying anything", () => {
     "a missing secret stops the deploy, naming it, before anything is applied",
     async () => {
       const namespace = `deploy-nosecret-${Date.now().toString(36)}`;
-      const { MONGO_INITDB_ROOT_PASSWORD: _, ...incomplete } = secretInputs();
+      const { MONGO_INITDB_ROOT_PASSWORD: _, ...incomplete } = await secretInputs();
       const run = await runDeploy(["dev", "--image-tag", "v1", "--kubeconfig", cluster!.kubeconfigPath], {
         namespace,
         env: incomplete,
@@ -297,7 +326,7 @@ describe.skipIf(!cluster)("deploy refuses before applying anything", () => {
     "TLS: the harness CA connects, any other CA fails",
     async () => {
       const namespace = `deploy-tls-${Date.now().toString(36)}`;
-      const env = secretInputs();
+      const env = await secretInputs();
       const trusted = await runDeploy(
         ["dev", "--image-tag", "v1", "--kubeconfig", cluster!.kubeconfigPath, "--dry-run"],
         { namespace, env },

@@ -59,7 +59,7 @@ test.skipIf(!canRunCli)(
       {
         namespace: "eks-test",
         env: {
-          ...secretInputs(),
+          ...(await secretInputs()),
           AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
           AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
           AWS_ENDPOINT_URL_EKS: `http://127.0.0.1:${eksApi.port}`,

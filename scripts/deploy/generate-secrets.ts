@@ -4,9 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Environment, environmentConfigs, secrets } from "../../k8s/src/manifests.ts";
-import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
-import { generateInternalToken } from "../../services/shared/src/secrets.ts";
+import { type Environment, environmentConfigs, secrets } from "@accounts/k8s";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import { secretInputNames } from "./secrets.ts";
 
 export async function generateSecrets(

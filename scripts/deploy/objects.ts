@@ -1,16 +1,7 @@
+import type { ManifestObject } from "@accounts/k8s";
+
 /** A Kubernetes object as plain JSON: what synth produces and what the API server returns. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [field: string]: unknown;
-  };
-  [field: string]: unknown;
-}
+export type KubeObject = ManifestObject;
 
 /** Dependencies first: what a pod mounts or runs as exists before the pod; what selects pods comes after them. */
 const applyOrder = [

@@ -60,11 +60,14 @@ export function rolloutState(live: KubeObject): RolloutState {
 export const isWorkload = (object: KubeObject): boolean =>
   object.kind === "Deployment" || object.kind === "StatefulSet";
 
+/** How often a rollout's state is read: often enough for CI logs, rarely enough for the API server. */
+const pollMs = 2000;
+
 /** Polls until every workload has rolled out; returns the ones that did not, with their last state. */
 export async function waitForRollout(
   kube: Kube,
   workloads: readonly KubeObject[],
-  options: { deadline: Date; timeoutLabel: string; log: (line: string) => void; pollMs?: number },
+  options: { deadline: Date; timeoutLabel: string; log: (line: string) => void },
 ): Promise<Array<{ workload: KubeObject; state: RolloutState }>> {
   const deadline = options.deadline.getTime();
   const last = new Map<string, string>();
@@ -98,9 +101,7 @@ export async function waitForRollout(
       }
       break;
     }
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(options.pollMs ?? 2000, Math.max(0, deadline - Date.now()))),
-    );
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
   }
   return stuck;
 }

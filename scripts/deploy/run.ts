@@ -1,8 +1,15 @@
 // One deploy: read the secrets, apply everything in order, prune what left the manifests, wait for the rollout,
 // and restore the last good revision when it fails. Returns the process exit code.
 import { createHmac } from "node:crypto";
+import {
+  type Environment,
+  type EnvironmentConfig,
+  environmentConfigs,
+  type PodSpecJson,
+  secretNamesUsedBy,
+  secrets,
+} from "@accounts/k8s";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { type Environment, type EnvironmentConfig, environmentConfigs, secrets } from "../../k8s/src/manifests.ts";
 import {
   type ApplySet,
   encodeRevision,
@@ -20,10 +27,7 @@ import { applyObject, deleteObject, planObject } from "./reconcile.ts";
 import { diagnose, isWorkload, waitForRollout } from "./rollout.ts";
 import { readSecretInputs, secretObjects } from "./secrets.ts";
 
-export type Synth = (
-  environment: Environment,
-  overrides: { imageTag: string; imageRegistry?: string },
-) => Array<Record<string, any>>;
+export type Synth = (environment: Environment, overrides: { imageTag: string; imageRegistry?: string }) => KubeObject[];
 
 export interface DeployOptions {
   environment: Environment;
@@ -46,9 +50,9 @@ export async function deploy(
   const started = new Date();
   const images = { imageTag: options.imageTag, ...(options.imageRegistry && { imageRegistry: options.imageRegistry }) };
   const config: EnvironmentConfig = { ...environmentConfigs[options.environment], ...images };
-  const manifests = synth(options.environment, images) as KubeObject[];
+  const manifests = synth(options.environment, images);
   // Before connecting: a missing secret must stop the deploy before anything is applied.
-  const values = readSecretInputs(config, { env: options.env, dir: options.secretsDir });
+  const values = await readSecretInputs(config, { env: options.env, dir: options.secretsDir });
   const namespace = manifests.find((object) => object.kind === "Namespace")?.metadata.name;
   if (!namespace) throw new Error("the manifests have no Namespace");
 
@@ -143,12 +147,11 @@ function desiredObjects(
   const key = values.get(secrets.internalToken.keys.token)!;
   const withSecretDigest = (object: KubeObject): KubeObject => {
     if (!isWorkload(object)) return object;
-    const spec = object.spec as { template: { metadata?: { annotations?: Record<string, string> }; spec: unknown } };
-    const used = [
-      ...JSON.stringify(spec.template.spec).matchAll(/"(?:secretKeyRef|secretRef)":\{[^}]*"name":"([^"]+)"/g),
-    ].map((match) => match[1]!);
+    const spec = object.spec as {
+      template: { metadata?: { annotations?: Record<string, string> }; spec: PodSpecJson };
+    };
     const digest = createHmac("sha256", key);
-    for (const name of [...new Set(used)].toSorted())
+    for (const name of secretNamesUsedBy(spec.template.spec))
       digest.update(`${name}\n${JSON.stringify(secretData.get(name) ?? {})}\n`);
     // A rotated key or password reaches running pods only through a restart, which this annotation triggers.
     const annotations = {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { environmentConfigs } from "../../k8s/src/manifests.ts";
+import { environmentConfigs, environments, synthManifests } from "@accounts/k8s";
 import type { KubeObject } from "./objects.ts";
 import { readSecretInputs, SecretInputError, secretObjects } from "./secrets.ts";
 import { secretInputs, signingKey } from "./testing/cluster.ts";
@@ -9,31 +9,91 @@ const prod = { ...environmentConfigs.prod, imageTag: "v1" };
 const ttlMs = dev.authApi.jwtTtlSeconds * 1000;
 
 describe("secret inputs", () => {
-  test("a missing one is named (all of them at once), never a value", () => {
-    const { INTERNAL_TOKEN, MONGODB_URI, ...env } = secretInputs();
-    expect(() => readSecretInputs(prod, { env })).toThrow(
+  test("a missing one is named (all of them at once), never a value", async () => {
+    const { INTERNAL_TOKEN, MONGODB_URI, ...env } = await secretInputs();
+    await expect(readSecretInputs(prod, { env })).rejects.toThrow(
       new SecretInputError(
         "missing secrets INTERNAL_TOKEN, MONGODB_URI: set them as environment variables (or use --secrets-dir)",
       ),
     );
   });
 
-  test("an empty variable counts as missing (an unset GitHub secret expands to it)", () => {
-    expect(() => readSecretInputs(prod, { env: { ...secretInputs(), MONGODB_URI: "" } })).toThrow(
+  test("an empty variable counts as missing (an unset GitHub secret expands to it)", async () => {
+    await expect(readSecretInputs(prod, { env: { ...(await secretInputs()), MONGODB_URI: "" } })).rejects.toThrow(
       "missing secret MONGODB_URI",
     );
   });
 
-  test("a signing key that is not a private JWK with a kid is refused without echoing it", () => {
-    const { kid, d, ...publicOnly } = JSON.parse(signingKey());
-    try {
-      readSecretInputs(prod, { env: { ...secretInputs(), JWT_SIGNING_KEY: JSON.stringify({ ...publicOnly, kid }) } });
-      throw new Error("accepted a public key");
-    } catch (error) {
-      expect((error as Error).message).toBe("JWT_SIGNING_KEY must be a private JWK with a kid");
-    }
+  // auth-api's loadKeys decides, so these are the messages auth-api itself would start with.
+  const refusal = async (key: string) => {
+    const env = { ...(await secretInputs()), JWT_SIGNING_KEY: key };
+    const error = await readSecretInputs(prod, { env }).then(
+      () => new Error("accepted"),
+      (refused: Error) => refused,
+    );
+    expect(error).toBeInstanceOf(SecretInputError);
+    return error.message;
+  };
+  const hint = " (bun run deploy -- generate-secrets makes a valid one)";
+
+  test("a signing key that is not JSON is refused, naming the variable", async () => {
+    expect(await refusal("not json")).toBe(`JWT_SIGNING_KEY: is not valid JSON${hint}`);
+  });
+
+  test("a public key is refused without echoing it", async () => {
+    const { d, ...publicOnly } = JSON.parse(await signingKey());
+    expect(await refusal(JSON.stringify(publicOnly))).toBe(
+      `JWT_SIGNING_KEY: expected a private Ed25519 JWK (with d) for alg EdDSA${hint}`,
+    );
+  });
+
+  test("a key whose private part does not match x is refused without echoing it", async () => {
+    const key = JSON.parse(await signingKey());
+    const other = JSON.parse(await signingKey());
+    const message = await refusal(JSON.stringify({ ...key, d: other.d }));
+    expect(message).toBe(`JWT_SIGNING_KEY: not a usable Ed25519 key pair (d must match x)${hint}`);
+    expect(message).not.toContain(other.d);
+  });
+
+  test("a short INTERNAL_TOKEN is refused at the services' minimum", async () => {
+    const env = await secretInputs();
+    await expect(readSecretInputs(prod, { env: { ...env, INTERNAL_TOKEN: "t".repeat(31) } })).rejects.toThrow(
+      new SecretInputError("INTERNAL_TOKEN must be at least 32 characters"),
+    );
+    expect(
+      (await readSecretInputs(prod, { env: { ...env, INTERNAL_TOKEN: "t".repeat(32) } })).get("INTERNAL_TOKEN"),
+    ).toBe("t".repeat(32));
   });
 });
+
+test.each(environments)(
+  "%s: the deploy writes exactly the Secret keys the manifests reference",
+  async (environment) => {
+    const config = { ...environmentConfigs[environment], imageTag: "v1" };
+    const manifests = synthManifests(environment, { imageTag: "v1" });
+    const referenced = new Set<string>();
+    type Container = { env?: Array<{ valueFrom?: { secretKeyRef?: { name: string; key: string } } }> };
+    for (const workload of manifests.filter((object) => ["Deployment", "StatefulSet"].includes(object.kind)))
+      for (const container of (workload.spec as { template: { spec: { containers: Container[] } } }).template.spec
+        .containers)
+        for (const variable of container.env ?? []) {
+          const ref = variable.valueFrom?.secretKeyRef;
+          if (ref) referenced.add(`${ref.name}/${ref.key}`);
+        }
+    const written = secretObjects({
+      config,
+      namespace: "accounts",
+      values: await readSecretInputs(config, { env: await secretInputs() }),
+      liveJwtSecret: undefined,
+      rolloutDeadline: new Date(),
+      now: new Date(),
+    }).flatMap((secret) =>
+      Object.keys(secret.data as Record<string, string>).map((key) => `${secret.metadata.name}/${key}`),
+    );
+    // JWT_PREVIOUS_PUBLIC_KEYS is written empty on a first deploy: auth-api reads it, so it is referenced too.
+    expect(written.toSorted()).toEqual([...referenced].toSorted());
+  },
+);
 
 describe("signing key rotation", () => {
   const now = new Date("2026-06-01T12:00:00Z");
@@ -43,25 +103,25 @@ describe("signing key rotation", () => {
     JSON.parse(
       Buffer.from((secret.data as Record<string, string>).JWT_PREVIOUS_PUBLIC_KEYS!, "base64").toString(),
     ) as Array<{ kid: string; d?: string }>;
-  const deployWith = (key: string, live: KubeObject | undefined, at: Date) =>
+  const deployWith = async (key: string, live: KubeObject | undefined, at: Date) =>
     jwtSecret(
       secretObjects({
         config: dev,
         namespace: "accounts",
-        values: readSecretInputs(dev, { env: { ...secretInputs(), JWT_SIGNING_KEY: key } }),
+        values: await readSecretInputs(dev, { env: { ...(await secretInputs()), JWT_SIGNING_KEY: key } }),
         liveJwtSecret: live,
         rolloutDeadline: new Date(at.getTime() + 600_000),
         now: at,
       }),
     );
 
-  test("keeps the old public key until the rollout deadline plus the token lifetime, then drops it", () => {
-    const first = signingKey();
-    const second = signingKey();
-    const initial = deployWith(first, undefined, now);
+  test("keeps the old public key until the rollout deadline plus the token lifetime, then drops it", async () => {
+    const first = await signingKey();
+    const second = await signingKey();
+    const initial = await deployWith(first, undefined, now);
     expect(previousKeys(initial)).toEqual([]);
 
-    const rotated = deployWith(second, initial, now);
+    const rotated = await deployWith(second, initial, now);
     const kept = previousKeys(rotated);
     expect(kept.map((jwk) => jwk.kid)).toEqual([JSON.parse(first).kid]);
     expect(kept[0]).not.toHaveProperty("d");
@@ -69,10 +129,10 @@ describe("signing key rotation", () => {
     expect(new Date(expiries[JSON.parse(first).kid]).getTime()).toBe(rolloutDeadline.getTime() + ttlMs);
 
     // Same key again before the expiry: nothing changes (a no-op deploy stays a no-op).
-    const again = deployWith(second, rotated, new Date(now.getTime() + ttlMs));
+    const again = await deployWith(second, rotated, new Date(now.getTime() + ttlMs));
     expect(again).toEqual(rotated);
 
-    const later = deployWith(second, rotated, new Date(rolloutDeadline.getTime() + ttlMs + 1000));
+    const later = await deployWith(second, rotated, new Date(rolloutDeadline.getTime() + ttlMs + 1000));
     expect(previousKeys(later)).toEqual([]);
   });
 });

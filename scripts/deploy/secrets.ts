@@ -3,7 +3,9 @@
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type EnvironmentConfig, inClusterMongodbUri, partOfLabel, secrets } from "../../k8s/src/manifests.ts";
+import { loadKeys } from "@accounts/auth-api/keys/load";
+import { appPartOfLabel, type EnvironmentConfig, inClusterMongodbUri, secrets } from "@accounts/k8s";
+import { INTERNAL_TOKEN_MIN_LENGTH } from "@accounts/shared/limits";
 import type { KubeObject } from "./objects.ts";
 
 type Jwk = { kid?: string; d?: string; alg?: string; use?: string; [member: string]: unknown };
@@ -21,11 +23,14 @@ export function secretInputNames(config: EnvironmentConfig): string[] {
   return names;
 }
 
-/** Reads every input; a missing or malformed one stops the deploy here, before anything is applied. */
-export function readSecretInputs(
+/**
+ * Reads every input; a missing or malformed one stops the deploy here, before anything is applied (so no Secret is
+ * replaced by a value auth-api would refuse to start with).
+ */
+export async function readSecretInputs(
   config: EnvironmentConfig,
   source: { env: Record<string, string | undefined>; dir?: string },
-): Map<string, string> {
+): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const name of secretInputNames(config)) {
@@ -41,11 +46,24 @@ export function readSecretInputs(
       `missing secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: set them as ${where}`,
     );
   }
-  signingKeyId(values.get(secrets.jwt.keys.signingKey)!);
-  if (values.get(secrets.internalToken.keys.token)!.length < 32) {
-    throw new SecretInputError(`${secrets.internalToken.keys.token} must be at least 32 characters`);
+  await validateSigningKey(values.get(secrets.jwt.keys.signingKey)!);
+  if (values.get(secrets.internalToken.keys.token)!.length < INTERNAL_TOKEN_MIN_LENGTH) {
+    throw new SecretInputError(
+      `${secrets.internalToken.keys.token} must be at least ${INTERNAL_TOKEN_MIN_LENGTH} characters`,
+    );
   }
   return values;
+}
+
+/** auth-api's own check (the one it starts with), so a key it would refuse never reaches the cluster. */
+async function validateSigningKey(privateJwk: string): Promise<void> {
+  try {
+    await loadKeys({ JWT_SIGNING_KEY: privateJwk, JWT_PREVIOUS_PUBLIC_KEYS: "[]" });
+  } catch (error) {
+    // A ConfigError's message names the variable and the rule, never the value.
+    const reason = (error as Error).message.replace(/^Invalid configuration:\s*/, "");
+    throw new SecretInputError(`${reason} (bun run deploy -- generate-secrets makes a valid one)`);
+  }
 }
 
 function readOptionalFile(dir: string | undefined, name: string): string | undefined {
@@ -58,21 +76,8 @@ function readOptionalFile(dir: string | undefined, name: string): string | undef
   }
 }
 
-function signingKeyId(json: string): string {
-  const name = secrets.jwt.keys.signingKey;
-  let jwk: Jwk;
-  try {
-    jwk = JSON.parse(json) as Jwk;
-  } catch {
-    throw new SecretInputError(
-      `${name} is not JSON: expected a private JWK (bun run deploy -- generate-secrets makes one)`,
-    );
-  }
-  if (typeof jwk.kid !== "string" || !jwk.kid || typeof jwk.d !== "string") {
-    throw new SecretInputError(`${name} must be a private JWK with a kid`);
-  }
-  return jwk.kid;
-}
+/** The kid of a signing key readSecretInputs accepted (or that an earlier deploy wrote). */
+const keyId = (privateJwk: string) => (JSON.parse(privateJwk) as Jwk).kid;
 
 function publicJwk(privateJwk: string): Jwk {
   const { kid, alg, use } = JSON.parse(privateJwk) as Jwk;
@@ -107,8 +112,8 @@ export function secretObjects(options: {
     (jwk) => typeof jwk.kid === "string" && expiries[jwk.kid] !== undefined && new Date(expiries[jwk.kid]!) > now,
   );
   const liveKey = decode(signingKey);
-  const newKid = signingKeyId(value(signingKey));
-  if (liveKey && signingKeyId(liveKey) !== newKid) {
+  const newKid = keyId(value(signingKey));
+  if (liveKey && keyId(liveKey) !== newKid) {
     const retired = publicJwk(liveKey);
     const expiresAt = new Date(options.rolloutDeadline.getTime() + config.authApi.jwtTtlSeconds * 1000);
     previous = [...previous.filter((jwk) => jwk.kid !== retired.kid), retired];
@@ -128,7 +133,7 @@ export function secretObjects(options: {
     metadata: {
       name,
       namespace,
-      labels: { [partOfLabel.key]: partOfLabel.value },
+      labels: { [appPartOfLabel.key]: appPartOfLabel.value },
       ...(annotations && { annotations }),
     },
     type: "Opaque",

@@ -7,6 +7,29 @@ import { ensureGoTools, hasGo } from "../lib/go-tools.ts";
 
 const repoRoot = join(import.meta.dir, "../..");
 const workflows = [".github/workflows/ci.yml", ".github/workflows/deploy.yml"];
+
+/** A GitHub Actions expression as the workflow file writes it: `${{ … }}`, which is not a template placeholder here. */
+const expression = (text: string) => `\${{ ${text} }}`;
+
+/** The parts of a workflow file the tests read. */
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+}
+interface Job {
+  uses?: string;
+  needs?: string;
+  environment?: string;
+  concurrency?: unknown;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, { branches?: string[]; inputs?: Record<string, { options?: string[] }> } | null>;
+  permissions: unknown;
+  jobs: Record<string, Job>;
+}
+const readWorkflow = (file: string) => Bun.YAML.parse(readFileSync(join(repoRoot, file), "utf8")) as Workflow;
 const canBuild = hasGo() || !!process.env.CI;
 if (!canBuild) console.warn("skipping actionlint: Go is not on PATH to build it (https://go.dev/dl/)");
 
@@ -30,8 +53,8 @@ describe("GitHub workflows", () => {
     "actionlint does fail on a broken workflow (the check above can fail)",
     async () => {
       const binDir = await ensureGoTools("actionlint");
-      const broken =
-        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.pull_request.title }\n";
+      // The expression lacks its closing brace.
+      const broken = `on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo \${{ github.event.pull_request.title }\n`;
       const lint = Bun.spawnSync(
         [join(binDir, "actionlint"), "-no-color", "-oneline", "-shellcheck=", "-pyflakes=", "-"],
         { stdin: Buffer.from(broken) },
@@ -41,44 +64,48 @@ describe("GitHub workflows", () => {
     180_000,
   );
 
-  const deploy = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/deploy.yml"), "utf8")) as any;
-  const job = deploy.jobs.deploy;
+  const deploy = readWorkflow(".github/workflows/deploy.yml");
+  const job = deploy.jobs.deploy!;
 
   test("deploy: OIDC to AWS, no stored AWS keys", () => {
     expect(deploy.permissions).toEqual({ "id-token": "write", contents: "read" });
-    const aws = job.steps.find((step: any) => String(step.uses).startsWith("aws-actions/configure-aws-credentials@"));
-    expect(Object.keys(aws.with)).toContain("role-to-assume");
+    const aws = job.steps.find((step) => String(step.uses).startsWith("aws-actions/configure-aws-credentials@"));
+    expect(Object.keys(aws?.with ?? {})).toContain("role-to-assume");
     expect(JSON.stringify(deploy)).not.toMatch(/aws-(access-key-id|secret-access-key)/);
   });
 
   test("deploy: one at a time per environment, never cancelled halfway, production behind its environment", () => {
     expect(job.concurrency).toEqual({
-      group: "deploy-${{ inputs.environment || 'dev' }}",
+      group: `deploy-${expression("inputs.environment || 'dev'")}`,
       "cancel-in-progress": false,
     });
-    expect(job.environment).toBe("${{ inputs.environment || 'dev' }}");
-    expect(deploy.on.workflow_dispatch.inputs.environment.options).toEqual(["dev", "prod"]);
-    expect(Object.keys(deploy.on.push)).toEqual(["branches"]);
+    expect(job.environment).toBe(expression("inputs.environment || 'dev'"));
+    expect(deploy.on.workflow_dispatch?.inputs?.environment?.options).toEqual(["dev", "prod"]);
+    expect(Object.keys(deploy.on.push ?? {})).toEqual(["branches"]);
   });
 
   test("deploy: only a commit that passed the test suite is deployed", () => {
-    const ci = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/ci.yml"), "utf8")) as any;
+    const ci = readWorkflow(".github/workflows/ci.yml");
     expect(Object.keys(ci.on)).toContain("workflow_call");
-    expect(deploy.jobs.test.uses).toBe("./.github/workflows/ci.yml");
+    expect(deploy.jobs.test?.uses).toBe("./.github/workflows/ci.yml");
     expect(job.needs).toBe("test");
   });
 
-  test("deploy: both images tagged with the commit, then the deploy tool with that tag", () => {
-    const builds = job.steps.filter((step: any) => String(step.uses).startsWith("docker/build-push-action@"));
-    expect(builds.map((step: any) => step.with.file).toSorted()).toEqual([
-      "services/auth-api/Dockerfile",
-      "services/users-api/Dockerfile",
-    ]);
+  test("deploy: both images from the one Dockerfile, tagged with the commit, then the deploy tool with that tag", () => {
+    const builds = job.steps
+      .filter((step) => String(step.uses).startsWith("docker/build-push-action@"))
+      .map((step) => step.with ?? {});
+    expect(builds.map((build) => build["build-args"]).toSorted()).toEqual(["SERVICE=auth-api", "SERVICE=users-api"]);
     for (const build of builds) {
-      expect(build.with.tags).toEndWith(":${{ github.sha }}");
-      expect(build.with["cache-from"]).toStartWith("type=gha");
+      const service = build["build-args"]?.replace("SERVICE=", "");
+      expect(build.file).toBe("Dockerfile");
+      expect(build.context).toBe(".");
+      expect(build.tags).toBe(
+        `${expression("steps.ecr.outputs.registry")}/accounts/${service}:${expression("github.sha")}`,
+      );
+      expect(build["cache-from"]).toBe(`type=gha,scope=${service}`);
     }
-    const run = job.steps.at(-1).run as string;
+    const run = job.steps.at(-1)?.run ?? "";
     expect(run).toStartWith("bun run deploy -- ");
     expect(run).toContain('--image-tag "$GITHUB_SHA"');
   });
@@ -90,4 +117,19 @@ describe("GitHub workflows", () => {
       }
     }
   });
+});
+
+test("Dockerfile: every stage that uses SERVICE declares it first (an ARG does not cross a FROM)", () => {
+  const stages = readFileSync(join(repoRoot, "Dockerfile"), "utf8")
+    .split(/^FROM /m)
+    .slice(1);
+  expect(stages).toHaveLength(2);
+  for (const stage of stages) {
+    const lines = stage.split("\n");
+    const declared = lines.indexOf("ARG SERVICE");
+    const firstUse = lines.findIndex((line) => !line.startsWith("#") && /\$\{?SERVICE\b/.test(line));
+    expect(firstUse).toBeGreaterThan(0);
+    expect(declared).toBeGreaterThan(0);
+    expect(declared).toBeLessThan(firstUse);
+  }
 });

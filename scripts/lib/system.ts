@@ -1,5 +1,6 @@
-import { generateSigningKey } from "../../services/auth-api/src/keys/generate.ts";
-import { generateInternalToken } from "../../services/shared/src/secrets.ts";
+import { resolve } from "node:path";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import { prettyFactory } from "pino-pretty";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
 import { startService, terminate, type RunningService } from "./processes.ts";

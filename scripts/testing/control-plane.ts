@@ -123,7 +123,7 @@ export class ControlPlane {
       null,
       2,
     );
-    const kubeconfigPath = this.#writeFiles({ kubeconfig: kubeconfig })["kubeconfig"];
+    const kubeconfigPath = this.#writeFiles({ kubeconfig: kubeconfig }).kubeconfig;
     return { server, caPem: pki.caPem, token, kubeconfig, kubeconfigPath };
   }
 

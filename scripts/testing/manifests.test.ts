@@ -3,7 +3,7 @@
 // then read back with every field we sent unchanged: a field the server dropped (misplaced, unknown to the schema) or
 // rewrote would never reach the cluster as written, or make every deploy a diff.
 import { describe, expect, test } from "bun:test";
-import { environments, synthManifests } from "../../k8s/src/manifests.ts";
+import { environments, synthManifests } from "@accounts/k8s";
 import { kubeTestServer } from "./kube-apiserver.ts";
 
 type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };

@@ -1,7 +1,9 @@
 // Test-side access to the local API server (Bun's fetch verifies against the harness CA), the deploy CLI as a
 // child process under Node, and stand-ins for the controllers this API server does not run.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import type { KubeTestServer } from "../../testing/kube-apiserver.ts";
 import type { KubeObject } from "../objects.ts";
 
@@ -54,11 +56,11 @@ export function clusterApi(cluster: KubeTestServer) {
 
 export type ClusterApi = ReturnType<typeof clusterApi>;
 
-/** Fresh secret inputs, as `generate-secrets` would write them. */
-export function secretInputs(): Record<string, string> {
+/** Fresh secret inputs, as `generate-secrets` would write them (with auth-api's and shared's own generators). */
+export async function secretInputs(): Promise<Record<string, string>> {
   return {
-    JWT_SIGNING_KEY: signingKey(),
-    INTERNAL_TOKEN: randomBytes(32).toString("base64url"),
+    JWT_SIGNING_KEY: await signingKey(),
+    INTERNAL_TOKEN: generateInternalToken(),
     MONGO_INITDB_ROOT_USERNAME: "root",
     MONGO_INITDB_ROOT_PASSWORD: randomBytes(24).toString("base64url"),
     MONGODB_URI: Object.assign(new URL("mongodb://db.example.com/accounts"), {
@@ -68,10 +70,8 @@ export function secretInputs(): Record<string, string> {
   };
 }
 
-export function signingKey(): string {
-  const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
-  return JSON.stringify({ ...jwk, kid: randomBytes(8).toString("hex"), alg: "EdDSA" });
-}
+/** A fresh JWT_SIGNING_KEY value. */
+export const signingKey = async (): Promise<string> => JSON.stringify((await generateSigningKey()).privateJwk);
 
 export interface DeployRun {
   exitCode: number;

@@ -1,7 +1,7 @@
 // The deploy CLI as the tests run it (under Node, like `bun run deploy`), with the synthesized manifests moved to
 // the test's own namespace so suites sharing one API server never meet: namespaces cannot be deleted there (no
 // namespace controller). DEPLOY_TEST_OMIT ("Kind/name,…") drops objects, as a manifest change would.
-import { synthManifests } from "../../../k8s/src/manifests.ts";
+import { synthManifests } from "@accounts/k8s";
 import { main } from "../cli.ts";
 import type { KubeObject } from "../objects.ts";
 
@@ -19,8 +19,8 @@ process.exitCode = await main(process.argv.slice(2), {
 });
 
 /** Cluster-scoped objects other than the Namespace get a prefixed name, for the same reason. */
-function moveToNamespace(manifests: Array<Record<string, any>>, namespace: string): KubeObject[] {
-  return (manifests as KubeObject[]).map((object) => {
+function moveToNamespace(manifests: KubeObject[], namespace: string): KubeObject[] {
+  return manifests.map((object) => {
     if (object.kind === "Namespace") return { ...object, metadata: { ...object.metadata, name: namespace } };
     if (!object.metadata.namespace)
       return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };

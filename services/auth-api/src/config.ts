@@ -1,20 +1,17 @@
 import { availableParallelism } from "node:os";
-import { commonEnv, loadConfig, Type } from "@accounts/shared";
+import { commonEnv, loadConfig, Type } from "@accounts/shared/config";
+import { HASH_QUEUE_PER_SLOT, INTERNAL_TOKEN_MIN_LENGTH, MIN_HASH_COST } from "@accounts/shared/limits";
 import type { Static } from "elysia";
-
-/** OWASP's minimum argon2id cost (19 MiB, 2 passes); env input may not go below it. */
-export const MIN_HASH_MEMORY_KIB = 19456;
-export const MIN_HASH_TIME_COST = 2;
 
 /** auth-api's environment; `.env.example` describes each variable. */
 export const AuthConfigSchema = Type.Object({
   ...commonEnv(3001),
-  INTERNAL_TOKEN: Type.String({ minLength: 32 }),
+  INTERNAL_TOKEN: Type.String({ minLength: INTERNAL_TOKEN_MIN_LENGTH }),
   JWT_SIGNING_KEY: Type.String({ minLength: 1 }),
   JWT_PREVIOUS_PUBLIC_KEYS: Type.String({ default: "[]" }),
   JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 3600 }),
-  HASH_MEMORY_KIB: Type.Integer({ minimum: MIN_HASH_MEMORY_KIB, default: MIN_HASH_MEMORY_KIB }),
-  HASH_TIME_COST: Type.Integer({ minimum: MIN_HASH_TIME_COST, default: MIN_HASH_TIME_COST }),
+  HASH_MEMORY_KIB: Type.Integer({ minimum: MIN_HASH_COST.memoryKiB, default: MIN_HASH_COST.memoryKiB }),
+  HASH_TIME_COST: Type.Integer({ minimum: MIN_HASH_COST.timeCost, default: MIN_HASH_COST.timeCost }),
   HASH_CONCURRENCY: Type.Integer({
     minimum: 1,
     default: availableParallelism(),
@@ -24,17 +21,10 @@ export const AuthConfigSchema = Type.Object({
   HASH_QUEUE_LIMIT: Type.Optional(
     Type.Integer({
       minimum: 0,
-      description: "Hashes waiting for a slot, beyond which requests get 503 (default: 8 × HASH_CONCURRENCY)",
+      description: `Hashes waiting for a slot, beyond which requests get 503 (default: ${HASH_QUEUE_PER_SLOT} × HASH_CONCURRENCY)`,
     }),
   ),
 });
-
-/**
- * Default queue length per hashing slot. A waiting hash holds no argon2 memory (only running ones do), so
- * the queue can be long: 8 per slot lets a burst such as ten sign-ups at once on two cores wait a few
- * hundred milliseconds instead of getting 503, while still bounding how long a request can wait.
- */
-export const HASH_QUEUE_PER_SLOT = 8;
 
 export type AuthConfig = Static<typeof AuthConfigSchema>;
 

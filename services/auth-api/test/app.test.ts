@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { createApp } from "../src/app.ts";
 import { generateSigningKey } from "../src/keys/generate.ts";
 import { buildApp, INTERNAL_TOKEN } from "./helpers.ts";

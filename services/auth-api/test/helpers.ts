@@ -1,4 +1,4 @@
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { buildAuthApi } from "../src/app.ts";
 import type { AuthConfig } from "../src/config.ts";
 import { generateSigningKey } from "../src/keys/generate.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startService, type RunningService } from "@accounts/scripts/processes";
+import { startService, type RunningService } from "@accounts/scripts/lib/processes";
 import { generateSigningKey } from "../src/keys/generate.ts";
 
 // The real entry point in a child process, at the default (production) hash cost.

@@ -1,5 +1,9 @@
 import { Type as t, type Static, type TObject, type TProperties } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { LOG_LEVELS } from "./limits.ts";
+
+/** Plain TypeBox builder for config schemas (see below for why not Elysia's `t`). */
+export { Type } from "@sinclair/typebox";
 
 /** Thrown when the environment does not satisfy a service's config schema; the message names each bad variable, never its value. */
 export class ConfigError extends Error {
@@ -12,10 +16,13 @@ export class ConfigError extends Error {
 /** Env variables every service reads; spread into a service schema: `Type.Object({ ...commonEnv(3001), INTERNAL_TOKEN: Type.String() })`. */
 export const commonEnv = (defaultPort: number) => ({
   PORT: t.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: "TCP port to listen on" }),
-  LOG_LEVEL: t.Union([t.Literal("debug"), t.Literal("info"), t.Literal("warn"), t.Literal("error")], {
-    default: "info",
-    description: "Lowest log level written",
-  }),
+  LOG_LEVEL: t.Union(
+    LOG_LEVELS.map((level) => t.Literal(level)),
+    {
+      default: "info",
+      description: "Lowest log level written",
+    },
+  ),
   BODY_LIMIT_BYTES: t.Integer({
     minimum: 1024,
     default: 65536,

@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import type { LogLevel } from "./limits.ts";
 
-/** Log levels a service accepts in LOG_LEVEL. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
+export type { LogLevel } from "./limits.ts";
 
 // Handlers never log bodies or headers; these paths are the second line of defence should one slip in.
 const SECRET_KEYS = [

@@ -3,7 +3,7 @@
 // auth-api in users.test.ts and the integration suite.
 import { afterEach, describe, expect, test } from "bun:test";
 import { AuthUnavailableError, createAuthClient } from "../src/auth-client/client.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 afterEach(() => server?.stop(true));

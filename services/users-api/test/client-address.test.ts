@@ -6,7 +6,7 @@ import type { Connection } from "mongoose";
 import { createClientAddressResolver } from "../src/client-address/service.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
 
 describe("the client-address resolver", () => {

@@ -2,11 +2,11 @@
 // starts it again at the same address.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mongoose, { type Connection } from "mongoose";
-import { startFerretDB, type LocalDatabase } from "../../../scripts/lib/ferretdb.ts";
-import { hasGo } from "../../../scripts/lib/go-tools.ts";
+import { startFerretDB, type LocalDatabase } from "@accounts/scripts/lib/ferretdb";
+import { hasGo } from "@accounts/scripts/lib/go-tools";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 
 // Locally, without Go, FerretDB cannot be built: skip. In CI that is a broken set-up: fail.

@@ -5,7 +5,7 @@ import { treaty } from "@elysiajs/eden";
 import type { Connection } from "mongoose";
 import type { UsersApp } from "../src/app.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { buildUsersApp, startAuthApi } from "./support.ts";
 

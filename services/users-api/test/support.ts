@@ -1,11 +1,11 @@
 import type { JWK } from "jose";
 import type { Connection } from "mongoose";
-import type { AuthConfig } from "../../auth-api/src/config.ts";
-import { buildApp as buildAuthApp } from "../../auth-api/test/helpers.ts";
+import type { AuthConfig } from "@accounts/auth-api/config";
+import { buildApp as buildAuthApp } from "@accounts/auth-api/testing";
 import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import { loadUsersConfig } from "../src/config.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 

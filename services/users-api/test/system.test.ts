@@ -1,13 +1,13 @@
 // The whole system as it runs: auth-api and users-api as their own processes on free ports, the
 // real database, HTTP between them, auth-api at its default (production) hashing cost.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freePort, startService, type RunningService as Service } from "@accounts/scripts/processes";
+import { freePort, startService, type RunningService as Service } from "@accounts/scripts/lib/processes";
 import { INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
 import mongoose, { type Connection } from "mongoose";
 import { availableParallelism } from "node:os";
-import { HASH_QUEUE_PER_SLOT } from "../../auth-api/src/config.ts";
-import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
-import { generateInternalToken } from "../../shared/src/secrets.ts";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
 import { requestInit, type RequestOptions } from "./support.ts";

@@ -2,9 +2,9 @@
 // MongoDB, so failures split across both replicas still throttle the account on each.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mongoose, { type Connection } from "mongoose";
-import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
-import { generateInternalToken } from "../../shared/src/secrets.ts";
-import { type RunningService, startService } from "@accounts/scripts/processes";
+import { generateSigningKey } from "@accounts/auth-api/keys/generate";
+import { generateInternalToken } from "@accounts/shared/secrets";
+import { type RunningService, startService } from "@accounts/scripts/lib/processes";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
 import { requestInit } from "./support.ts";

@@ -7,7 +7,7 @@ import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 
 const password = "correct horse battery";

@@ -8,7 +8,7 @@ import type { TSchema } from "elysia";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "../src/users/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { captureLogger } from "@accounts/shared/testing";
 import { seedPassword, seedUser } from "./seed.ts";
 import { buildUsersApp, internalToken, request, startAuthApi } from "./support.ts";
 
@@ -168,7 +168,7 @@ describe("GET /user", () => {
     const kid = JSON.parse(Buffer.from(header, "base64url").toString()).kid;
     const realKey = await importJWK(authApi.privateJwk, "EdDSA");
     const otherKey = await importJWK(
-      (await (await import("../../auth-api/src/keys/generate.ts")).generateSigningKey()).privateJwk,
+      (await (await import("@accounts/auth-api/keys/generate")).generateSigningKey()).privateJwk,
       "EdDSA",
     );
     const sign = (key: typeof realKey, claimsOverride: object) =>

@@ -1,4 +1,4 @@
-import { ConfigError } from "@accounts/shared";
+import { ConfigError } from "@accounts/shared/config";
 import { CompactSign, compactVerify, importJWK, type CryptoKey, type JWK } from "jose";
 import type { AuthConfig } from "../config.ts";
 
