@@ -72,7 +72,8 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
   return { services: services as Record<ServiceName, Bun.Subprocess>, startedDatabase: database !== undefined, stop };
 }
 
-function withDatabaseName(uri: string, name: string): string {
+/** `uri` with the database `name` when it names none. */
+export function withDatabaseName(uri: string, name: string): string {
   const url = new URL(uri);
   if (url.pathname === "" || url.pathname === "/") url.pathname = `/${name}`;
   return url.toString();
