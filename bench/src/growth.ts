@@ -99,12 +99,17 @@ export async function seedAccounts(
   return { emailOf };
 }
 
+/** Logs in once, waiting out 503s (the previous run's requests may still fill the hash queue) as Retry-After says. */
 async function ourToken(baseUrl: string, user: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${baseUrl}/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(user),
-  });
-  if (!response.ok) throw new Error(`POST /login answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${baseUrl}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(user),
+    });
+    if (response.ok) return ((await response.json()) as { token: string }).token;
+    if (response.status !== 503 || attempt === 10)
+      throw new Error(`POST /login answered ${response.status}: ${await response.text()}`);
+    await Bun.sleep(Number(response.headers.get("retry-after") ?? 1) * 1000);
+  }
 }

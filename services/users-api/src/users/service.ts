@@ -2,7 +2,7 @@ import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
-import type { UsersCollection } from "./collection.ts";
+import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
@@ -31,7 +31,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
 
     async logIn({ email, password }: LogInRequest, requestId: string): Promise<LogInResponse> {
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await orUnavailable(users.findOne({ email }).select("+password"));
+      const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
@@ -53,7 +53,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
     async authenticate(token: string, requestId: string): Promise<User | undefined> {
       const userId = await auth.verifyAccessToken(token, requestId);
       if (!userId || !isValidObjectId(userId)) return undefined;
-      const found = await orUnavailable(users.findById(userId).lean());
+      const found = await orUnavailable(users.findOne(userFilters.byId(userId)).lean());
       return found ? toUser(found) : undefined;
     },
 
@@ -61,7 +61,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient) {
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
-      await orUnavailable(users.deleteOne({ _id: current.id }));
+      await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
     },
   };
 }
