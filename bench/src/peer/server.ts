@@ -17,8 +17,9 @@ await client.connect();
 const auth = betterAuth({
   baseURL: `http://127.0.0.1:${port}`,
   secret: env("BETTER_AUTH_SECRET"),
-  // No `client`: given one, the adapter wraps writes in transactions, which neither FerretDB nor a standalone
-  // mongod (CI's mongo:7 service) supports; without it the adapter writes each document on its own.
+  // No `client`: given one (as its docs show), the adapter wraps writes in transactions, which neither FerretDB 1.24
+  // (sign-up then answers 422 FAILED_TO_CREATE_USER: `insert: unknown field "autocommit"`) nor a standalone mongod
+  // (CI's mongo:7 service) supports; without it the adapter writes each document on its own.
   database: mongodbAdapter(client.db()),
   emailAndPassword: { enabled: true },
   // Off for the comparison: the load comes from one address and would be refused otherwise; ours has none yet.
