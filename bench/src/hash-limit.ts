@@ -37,7 +37,7 @@ if (import.meta.main) {
 }
 
 /** Completed operations per second over `seconds`, `parallel` of them always in flight, and their CPU cost. */
-async function rate(operation: () => Promise<unknown>, parallel: number, seconds: number) {
+export async function rate(operation: () => Promise<unknown>, parallel: number, seconds: number) {
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;

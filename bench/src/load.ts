@@ -103,14 +103,14 @@ export function signUp(baseUrl: string, connections: number, seconds: number, pa
 }
 
 /**
- * POST /login, cycling through existing users with their right passwords and the device tokens of their earlier
- * logins, as returning users' browsers send them (a login without one would store a new token each time).
+ * POST /login, cycling through existing users with their right passwords and, where a user has one, the device token
+ * of an earlier login, as returning users' browsers send it (a login without one stores a new token each time).
  */
 export function logIn(
   baseUrl: string,
   connections: number,
   seconds: number,
-  users: readonly { email: string; password: string; deviceToken: string }[],
+  users: readonly { email: string; password: string; deviceToken?: string }[],
 ) {
   let next = 0;
   return runLoad(`${baseUrl}/login`, connections, seconds, {

@@ -1,5 +1,7 @@
-// `bun run bench [--seconds 10]`: starts the system as `bun run dev` does but with production settings on free
-// ports, drives it with autocannon, measures the hashing limit in between, and writes bench/results/.
+// `bun run bench [--seconds 10] [--accounts 1000] [--quick] [--results dir]`: starts the system as `bun run dev`
+// does but with production settings on free ports, drives it with autocannon, measures the hashing limit in
+// between, compares it with Better Auth (peer/), measures it again after the database has grown (growth.ts),
+// and writes bench/results/. `--quick` (1 s per run, 100 accounts) checks that all of it still runs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,11 +10,14 @@ import { freePort } from "@accounts/scripts/lib/processes";
 import { startSystem } from "@accounts/scripts/lib/system";
 import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
 import { UsersConfigSchema } from "@accounts/users-api/config";
-import type { HashLimit } from "./hash-limit.ts";
+import { openBenchDatabase } from "./database.ts";
+import { measureGrowth } from "./growth.ts";
+import { runHashLimit } from "./hash-limit-process.ts";
 import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
-import { processCpuSeconds, systemCpuSeconds, watchForeignCpu } from "./cpu.ts";
 import { describeMachine } from "./machine.ts";
-import { sampleRss } from "./memory.ts";
+import { observeProcesses } from "./observe.ts";
+import { comparePeer } from "./peer/compare.ts";
+import { startPeer } from "./peer/process.ts";
 import {
   renderMarkdown,
   type HashingRun,
@@ -21,11 +26,20 @@ import {
   type ObservedRun,
   type Service,
 } from "./report.ts";
-import { ratio } from "./stats.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" } } });
-const seconds = Number(values.seconds);
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string" },
+    accounts: { type: "string" },
+    quick: { type: "boolean", default: false },
+    results: { type: "string", default: join(import.meta.dir, "../results") },
+  },
+});
+const seconds = Number(values.seconds ?? (values.quick ? 1 : 10));
 if (!(seconds > 0)) throw new Error("--seconds must be a positive number");
+// Small by default: on FerretDB every lookup scans the collection (growth-report.ts says why).
+const accounts = Number(values.accounts ?? (values.quick ? 100 : 1000));
+if (!(Number.isInteger(accounts) && accounts > 0)) throw new Error("--accounts must be a positive integer");
 
 // Production settings are the services' defaults: drop any tuning a developer's shell exports (a lower
 // hash cost, debug logs). MONGODB_URI stays: it picks the database, as for `bun run dev`.
@@ -35,6 +49,8 @@ for (const name of [...Object.keys(AuthConfigSchema.properties), ...Object.keys(
 // The load generator stands in for many clients behind a proxy: it connects from loopback and names each request's
 // client in X-Forwarded-For (see load.ts), which users-api believes from loopback only.
 process.env.TRUSTED_PROXIES = "127.0.0.1/32,::1/128";
+const database = await openBenchDatabase();
+process.env.MONGODB_URI = database.ours;
 const hashConcurrency = Number(AuthConfigSchema.properties.HASH_CONCURRENCY.default);
 const settings: Measurements["settings"] = {
   secondsPerRun: seconds,
@@ -43,7 +59,7 @@ const settings: Measurements["settings"] = {
   hashConcurrency,
   hashQueueLimit: HASH_QUEUE_PER_SLOT * hashConcurrency, // auth-api's default when HASH_QUEUE_LIMIT is unset
   logLevel: String(UsersConfigSchema.properties.LOG_LEVEL.default),
-  database: process.env.MONGODB_URI ? "MONGODB_URI" : "FerretDB 1.24 on SQLite (started by the bench)",
+  database: database.server,
 };
 const capacity = settings.hashConcurrency + settings.hashQueueLimit;
 // Within capacity: one request at a time (latency without waiting), as many as hash at once, enough to fill the queue too.
@@ -58,23 +74,29 @@ const usersPort = freePort();
 const authPort = freePort();
 const usersUrl = `http://127.0.0.1:${usersPort}`;
 const authUrl = `http://127.0.0.1:${authPort}`;
+const peerPort = freePort();
 
-console.log(`Starting the system (users-api :${usersPort}, auth-api :${authPort}), ${seconds} s per run…`);
-const system = await startSystem({ usersPort, authPort, logs: "ignore" });
+console.log(
+  `Starting the system (users-api :${usersPort}, auth-api :${authPort}) and Better Auth (:${peerPort}) on ${database.server}, ${seconds} s per run…`,
+);
+const system = await startSystem({ usersPort, authPort, logs: "ignore" }).catch(stopping(database));
 const pids = {
   "auth-api": system.services["auth-api"].pid,
   "users-api": system.services["users-api"].pid,
 } satisfies Record<Service, number>;
+const peer = await startPeer({ port: peerPort, mongodbUri: database.peer }).catch(stopping(system, database));
 
 let measurements: Measurements;
 try {
   measurements = await measure();
 } finally {
+  await peer.stop();
   await system.stop();
+  await database.stop();
 }
 
 const name = `${startedAt.slice(0, 10)}-${machine.commit}`;
-const resultsDir = join(import.meta.dir, "../results");
+const resultsDir = values.results;
 mkdirSync(resultsDir, { recursive: true });
 const markdown = renderMarkdown(measurements);
 const json = `${JSON.stringify(measurements, null, 2)}\n`;
@@ -82,16 +104,19 @@ for (const base of [name, "latest"]) {
   writeFileSync(join(resultsDir, `${base}.md`), markdown);
   writeFileSync(join(resultsDir, `${base}.json`), json);
 }
-console.log(`\n${markdown}\nWritten to bench/results/${name}.md and .json (and latest.*).`);
+console.log(`\n${markdown}\nWritten to ${join(resultsDir, name)}.md and .json (and latest.*).`);
 
 async function measure(): Promise<Measurements> {
   const runId = Date.now().toString(36);
   // A few accounts, so the logins are not all for one document.
-  const accounts = Array.from({ length: 8 }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
-  for (const account of accounts) await post("/signup", account, 201);
+  const loginAccounts = Array.from({ length: 8 }, (_, i) => ({
+    email: `bench-${runId}-login-${i}@example.com`,
+    password,
+  }));
+  for (const account of loginAccounts) await post("/signup", account, 201);
   const users: { email: string; password: string; deviceToken: string }[] = [];
   let token = "";
-  for (const account of accounts) {
+  for (const account of loginAccounts) {
     const session = (await post("/login", account, 200)) as { token: string; deviceToken: string };
     users.push({ ...account, deviceToken: session.deviceToken });
     token ||= session.token;
@@ -123,7 +148,43 @@ async function measure(): Promise<Measurements> {
     logIn(usersUrl, overloadConnections, seconds, users),
   );
 
-  return { startedAt, machine, settings, signUp: signUps, logIn: logIns, getUser: user, health, overload };
+  const againstPeer = await comparePeer({
+    seconds,
+    password,
+    runId,
+    hashingConnections,
+    fastConnections,
+    ours: { url: usersUrl, pids, users, token, hashLimit },
+    peer,
+    step,
+  });
+  const growth = await measureGrowth({
+    accounts,
+    seconds,
+    password,
+    runId,
+    db: database.db,
+    server: database.server,
+    isFerretDB: database.isFerretDB,
+    hashOptions: { memoryCost: settings.hashMemoryKiB, timeCost: settings.hashTimeCost },
+    loginConnections: capacity,
+    userConnections: Math.max(...fastConnections),
+    ours: { url: usersUrl, pids, users },
+    step,
+  });
+
+  return {
+    startedAt,
+    machine,
+    settings,
+    signUp: signUps,
+    logIn: logIns,
+    getUser: user,
+    health,
+    overload,
+    peer: againstPeer,
+    growth,
+  };
 }
 
 /** One run per hashing concurrency level, each between two measurements of the limit (shared by neighbours). */
@@ -144,30 +205,8 @@ async function hashingRuns(
 }
 
 /** A load run with each service's memory sampled and its CPU time per response counted. */
-async function observe(label: string, run: () => Promise<LoadResult>): Promise<ObservedRun> {
-  const stopSampling = sampleRss(pids);
-  const before = cpuSeconds();
-  const load = await step(label, run);
-  const after = cpuSeconds();
-  const responses = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
-  const perResponse = (part: keyof typeof before) => ratio((after[part] - before[part]) * 1000, responses);
-  return {
-    load,
-    rss: stopSampling(),
-    cpuMsPerResponse: {
-      "auth-api": perResponse("auth-api"),
-      "users-api": perResponse("users-api"),
-      system: perResponse("system"),
-    },
-  };
-}
-
-function cpuSeconds() {
-  return {
-    "auth-api": processCpuSeconds(pids["auth-api"]),
-    "users-api": processCpuSeconds(pids["users-api"]),
-    system: systemCpuSeconds(),
-  };
+function observe(label: string, run: () => Promise<LoadResult>): Promise<ObservedRun> {
+  return observeProcesses(pids, () => step(label, run));
 }
 
 async function flood(label: string, run: () => Promise<LoadResult>): Promise<Measurements["overload"]> {
@@ -192,23 +231,9 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
 }
 
 /** Runs the hashing limit in its own process, at the cost auth-api runs with. */
-async function hashLimit(operation: "hash" | "verify"): Promise<HashLimitRun> {
-  const foreignCpu = watchForeignCpu();
-  const child = Bun.spawn(
-    [
-      "bun",
-      join(import.meta.dir, "hash-limit.ts"),
-      operation,
-      String(settings.hashMemoryKiB),
-      String(settings.hashTimeCost),
-      String(seconds),
-    ],
-    { stdout: "pipe", stderr: "inherit" },
-  );
-  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-  if (code !== 0) throw new Error(`hash-limit.ts exited with code ${code}`);
-  const { perSecond, cpuMsPerOperation } = JSON.parse(output) as HashLimit;
-  return { perSecond, cpuMsPerOperation, foreignCpu: foreignCpu() };
+function hashLimit(operation: "hash" | "verify"): Promise<HashLimitRun> {
+  const args = [operation, String(settings.hashMemoryKiB), String(settings.hashTimeCost), String(seconds)];
+  return runHashLimit(join(import.meta.dir, "hash-limit.ts"), args);
 }
 
 async function step<T extends { perSecond: number; foreignCpu: number }>(
@@ -235,4 +260,12 @@ async function post(path: string, body: unknown, expected: number): Promise<unkn
 function gauge(metrics: string, name: string): number {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics);
   return match ? Number(match[1]) : 0;
+}
+
+/** For a start that failed: stops what had started before it, then fails. */
+function stopping(...started: { stop(): Promise<void> }[]) {
+  return async (error: unknown): Promise<never> => {
+    for (const part of started) await part.stop();
+    throw error;
+  };
 }

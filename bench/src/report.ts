@@ -1,10 +1,12 @@
 import type { LoadResult } from "./load.ts";
 import type { Machine } from "./machine.ts";
 import type { RssSummary } from "./memory.ts";
+import type { Observed } from "./observe.ts";
+import { type GrowthPhase, growthTarget, renderGrowthSection } from "./growth-report.ts";
+import { type PeerComparison, peerTargets, renderPeerSection } from "./peer/report.ts";
 import { ratio } from "./stats.ts";
 
 export type Service = "auth-api" | "users-api";
-export type RssByService = Record<Service, RssSummary | undefined>;
 
 /** Bun.password hashes (sign-up) or verifies (login) per second on all cores, no HTTP. */
 export interface HashLimitRun {
@@ -16,12 +18,7 @@ export interface HashLimitRun {
 }
 
 /** A load run and what each service used meanwhile. */
-export interface ObservedRun {
-  load: LoadResult;
-  rss: RssByService;
-  /** CPU milliseconds per response (of any status): each service's, and the whole system's (both services and the database, not the load generator). */
-  cpuMsPerResponse: Record<Service | "system", number | undefined>;
-}
+export type ObservedRun = Observed<Service>;
 
 /** A sign-up or login run between two measurements of its hashing limit, in the same conditions. */
 export interface HashingRun extends ObservedRun {
@@ -67,6 +64,10 @@ export interface Measurements {
     maxHashesInFlight: number;
     maxHashesQueued: number;
   };
+  /** Our flows against Better Auth's, alternating (peer/compare.ts). */
+  peer: PeerComparison;
+  /** Login and GET /user before and after `--accounts N` (growth.ts). */
+  growth: GrowthPhase;
 }
 
 export interface Target {
@@ -149,6 +150,9 @@ export function evaluateTargets(m: Measurements): Target[] {
         .join(", "),
       met: growth.every(([, value]) => value !== undefined && value < TARGETS.overloadRssGrowth),
     },
+    ...peerTargets(m.peer),
+    // Sessions issue: who-am-I and refresh ≥ 70% of the database's own limit for the same queries, here.
+    growthTarget(m.growth),
   ];
 }
 
@@ -313,5 +317,7 @@ ${table(
     ["other load", percent(load.foreignCpu)],
   ],
 )}
-`;
+
+${renderPeerSection(m.peer, `argon2id m=${settings.hashMemoryKiB} KiB, t=${settings.hashTimeCost}, p=1 (Bun.password)`)}
+${renderGrowthSection(m.growth)}`;
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ensureGoTools, hasGo } from "../lib/go-tools.ts";
 
 const repoRoot = join(import.meta.dir, "../..");
-const workflows = [".github/workflows/ci.yml", ".github/workflows/deploy.yml"];
+const workflows = [".github/workflows/ci.yml", ".github/workflows/deploy.yml", ".github/workflows/bench.yml"];
 
 /** A GitHub Actions expression as the workflow file writes it: `${{ … }}`, which is not a template placeholder here. */
 const expression = (text: string) => `\${{ ${text} }}`;
@@ -108,6 +108,16 @@ describe("GitHub workflows", () => {
     const run = job.steps.at(-1)?.run ?? "";
     expect(run).toStartWith("bun run deploy -- ");
     expect(run).toContain('--image-tag "$GITHUB_SHA"');
+  });
+
+  test("bench: on demand and weekly only, never on the deploy path", () => {
+    const bench = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/bench.yml"), "utf8")) as any;
+    expect(Object.keys(bench.on).toSorted()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(JSON.stringify(deploy)).not.toContain("bench");
+    expect(bench.jobs.bench.steps.map((step: any) => step.run).filter(Boolean)).toEqual([
+      "bun install --frozen-lockfile",
+      "bun run bench --accounts 100000",
+    ]);
   });
 
   test("every action is pinned to a major version or a commit", () => {

@@ -92,7 +92,8 @@ async function untilReady({ name, child, url }: RunningService) {
   }
 }
 
-function withDatabaseName(uri: string, name: string): string {
+/** `uri` with the database `name` when it names none. */
+export function withDatabaseName(uri: string, name: string): string {
   const url = new URL(uri);
   if (url.pathname === "" || url.pathname === "/") url.pathname = `/${name}`;
   return url.toString();

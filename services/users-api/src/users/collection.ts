@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from "mongoose";
+import { Schema, Types, type Connection, type Model } from "mongoose";
 
 /**
  * Lower-cased and trimmed, the one form addresses are stored, looked up and compared in. Applied in two
@@ -32,3 +32,14 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
 
 export const usersCollection = (db: Connection) => db.model("User", userSchema);
 export type UsersCollection = ReturnType<typeof usersCollection>;
+
+/**
+ * The filters of the service's queries on request paths, in one place so that test/indexes.test.ts explains these
+ * very filters against a real MongoDB and fails when one is not served by an index.
+ */
+export const userFilters = {
+  /** Login. */
+  byEmail: (email: string) => ({ email }),
+  /** GET and DELETE /user: the token's user. */
+  byId: (id: string | Types.ObjectId) => ({ _id: new Types.ObjectId(id) }),
+};

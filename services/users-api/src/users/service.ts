@@ -3,7 +3,7 @@ import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { Throttling } from "../throttling/service.ts";
-import type { UsersCollection } from "./collection.ts";
+import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
@@ -46,7 +46,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient, thr
       auth.refuseWhileBusy();
       const pass = await throttling.admitLogIn(email, client, deviceToken);
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await orUnavailable(users.findOne({ email }).select("+password"));
+      const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
@@ -79,7 +79,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient, thr
     async authenticate(token: string, requestId: string): Promise<User | undefined> {
       const userId = await auth.verifyAccessToken(token, requestId);
       if (!userId || !isValidObjectId(userId)) return undefined;
-      const found = await orUnavailable(users.findById(userId).lean());
+      const found = await orUnavailable(users.findOne(userFilters.byId(userId)).lean());
       return found ? toUser(found) : undefined;
     },
 
@@ -87,7 +87,7 @@ export function createUsersService(users: UsersCollection, auth: AuthClient, thr
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
-      await orUnavailable(users.deleteOne({ _id: current.id }));
+      await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
       await throttling.forgetUser(current.id);
     },
   };

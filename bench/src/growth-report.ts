@@ -1,0 +1,95 @@
+// The growth phase in the report: its type, its target and its Markdown section.
+import type { ObservedRun, Target } from "./report.ts";
+import { ratio } from "./stats.ts";
+
+interface AtSize {
+  /** Documents in the users collection during the runs. */
+  documents: number;
+  logIn: ObservedRun;
+  getUser: ObservedRun;
+}
+
+export interface GrowthPhase {
+  accounts: number;
+  /** Sessions seeded per account: none until the sessions issue brings a sessions collection. */
+  sessionsPerAccount: number;
+  seedSeconds: number;
+  server: string;
+  isFerretDB: boolean;
+  empty: AtSize;
+  grown: AtSize;
+}
+
+export const GROWTH_TARGET = 0.9;
+
+const percent = (value: number | undefined) => (value === undefined ? "n/a" : `${(value * 100).toFixed(0)}%`);
+const fixed = (value: number | undefined, digits = 1) => (value === undefined ? "n/a" : value.toFixed(digits));
+
+const flows = [
+  ["POST /login", "logIn"],
+  ["GET /user", "getUser"],
+] as const;
+
+/** Each flow's rate at the grown size over its rate on the empty database. */
+export const growthShares = (g: GrowthPhase) =>
+  flows.map(([flow, key]) => [flow, ratio(g.grown[key].load.perSecond, g.empty[key].load.perSecond)] as const);
+
+// Measured on FerretDB 1.24 (2026-12-01, 500 sequential lookups), the issue's figures.
+const ferretDbScans =
+  "FerretDB serves no query from an index: it scans the whole collection on both of its backends, by `_id` too " +
+  "(SQLite backend, as here: an email lookup takes 11 ms at 1,000 documents, 93 ms at 10,000, 893 ms at 100,000; " +
+  "by `_id` 1.6 / 11 / 104 ms). Every lookup then costs the database CPU in proportion to the collection, so on " +
+  "FerretDB the database, not our code, sets the slope. Growth is judged on a real MongoDB: " +
+  "`.github/workflows/bench.yml` runs the bench with `--accounts 100000` against mongo:7, and " +
+  "services/users-api/test/indexes.test.ts checks there that every request-path query uses an index.";
+
+export function growthTarget(g: GrowthPhase): Target {
+  const shares = growthShares(g);
+  return {
+    name: `Login and GET /user at ${g.accounts} more accounts within ${percent(1 - GROWTH_TARGET)} of the empty database`,
+    measured: `${shares.map(([flow, share]) => `${flow} ${percent(share)}`).join(", ")} of the empty database's rate (${g.server})`,
+    met: shares.every(([, share]) => share !== undefined && share >= GROWTH_TARGET),
+  };
+}
+
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
+
+export function renderGrowthSection(g: GrowthPhase): string {
+  const rows = flows.flatMap(([flow, key]) =>
+    (["empty", "grown"] as const).map((size) => {
+      const { load, cpuMsPerResponse } = g[size][key];
+      return row([
+        flow,
+        load.connections,
+        g[size].documents,
+        fixed(load.perSecond, key === "logIn" ? 1 : 0),
+        percent(ratio(load.perSecond, g.empty[key].load.perSecond)),
+        `${fixed(load.served?.p50)} / ${fixed(load.served?.p99)}`,
+        `${fixed(cpuMsPerResponse["users-api"], 2)} / ${fixed(cpuMsPerResponse.system, 2)}`,
+        percent(load.foreignCpu),
+      ]);
+    }),
+  );
+  return `## Growth: ${g.accounts} accounts
+
+Login and GET /user on the nearly empty database (the login accounts), then after ${g.accounts} accounts were
+inserted with insertMany in ${fixed(g.seedSeconds)} s (not through the API; one real argon2id hash at our default cost
+serves them all; ${g.sessionsPerAccount === 0 ? "no sessions yet: the sessions collection comes with the sessions issue" : `${g.sessionsPerAccount} sessions each`}), against ${g.server}. The logins after growth are for seeded accounts
+spread over the whole range. The seeded accounts are deleted afterwards.
+
+${[
+  row([
+    "flow",
+    "connections",
+    "documents",
+    "2xx /s",
+    "of empty",
+    "p50 / p99 ms",
+    "CPU ms users / system",
+    "other load",
+  ]),
+  row(Array(8).fill("---")),
+  ...rows,
+].join("\n")}
+${g.isFerretDB ? `\n${ferretDbScans}\n` : ""}`;
+}
