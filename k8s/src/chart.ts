@@ -90,6 +90,9 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
       LOG_LEVEL: config.logLevel,
       AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
       AUTH_API_TIMEOUT_MS: String(config.usersApi.authApiTimeoutMs),
+      // The ALB (target type ip) connects from the VPC's addresses and names the client in X-Forwarded-For: trusting
+      // exactly that range lets users-api throttle per real client, and nobody outside it can pick their own bucket.
+      TRUSTED_PROXIES: config.vpcCidr,
     },
     secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.mongodbUri) },
   };

@@ -137,6 +137,8 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(configMapOf(name).PORT).toBe(String(name === workloadNames.usersApi ? ports.usersApi : ports.authApi));
     }
     expect(configMapOf(workloadNames.usersApi).AUTH_API_URL).toBe(`http://${workloadNames.authApi}.${namespace}.svc`);
+    // The ALB connects from the VPC: users-api trusts X-Forwarded-For from that range and from nowhere else.
+    expect(configMapOf(workloadNames.usersApi).TRUSTED_PROXIES).toBe(config.vpcCidr);
   });
 
   test("the environment check fails on a renamed, an unset required or an invalid variable", () => {
