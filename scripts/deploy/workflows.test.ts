@@ -111,10 +111,10 @@ describe("GitHub workflows", () => {
   });
 
   test("bench: on demand and weekly only, never on the deploy path", () => {
-    const bench = Bun.YAML.parse(readFileSync(join(repoRoot, ".github/workflows/bench.yml"), "utf8")) as any;
+    const bench = readWorkflow(".github/workflows/bench.yml");
     expect(Object.keys(bench.on).toSorted()).toEqual(["schedule", "workflow_dispatch"]);
     expect(JSON.stringify(deploy)).not.toContain("bench");
-    expect(bench.jobs.bench.steps.map((step: any) => step.run).filter(Boolean)).toEqual([
+    expect(bench.jobs.bench!.steps.map((step) => step.run).filter(Boolean)).toEqual([
       "bun install --frozen-lockfile",
       "bun run bench --accounts 100000",
     ]);

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateInternalToken } from "@accounts/shared/secrets";
 import { prettyFactory } from "pino-pretty";
