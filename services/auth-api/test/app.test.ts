@@ -41,9 +41,15 @@ describe("auth-api operations routes", () => {
       "/metrics",
       "/ready",
       "/token",
+      "/token/refresh",
       "/verify-token",
     ]);
-    const bodyFields = { "/hashed-pw": ["password"], "/token": ["userId", "password"], "/verify-token": ["token"] };
+    const bodyFields = {
+      "/hashed-pw": ["password"],
+      "/token": ["userId", "password"],
+      "/token/refresh": ["userId", "sessionId"],
+      "/verify-token": ["token"],
+    };
     for (const [path, required] of Object.entries(bodyFields)) {
       const operation = spec.paths[path]!.post!;
       expect(operation.requestBody).toBeDefined();

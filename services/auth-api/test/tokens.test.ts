@@ -141,6 +141,43 @@ describe("POST /token and /verify-token", () => {
   });
 });
 
+describe("session tokens", () => {
+  test("/token with a sessionId signs it as the sid claim; without one there is no sid", async () => {
+    const { app } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const response = await app.handle(
+      post("/token", { userId: "u-1", password: PASSWORD, hashedPassword: hashed, sessionId: "s-1" }),
+    );
+    const claims = await (await verify(app, ((await response.json()) as { token: string }).token)).json();
+    expect(claims).toMatchObject({ sub: "u-1", sid: "s-1" });
+    const plain = await issue(app, "u-1", PASSWORD, hashed);
+    expect(await (await verify(app, plain.body.token as string)).json()).not.toHaveProperty("sid");
+  });
+
+  test("/token/refresh signs a token for the session without a password, and only with the internal credential", async () => {
+    const { app, config } = await buildApp();
+    const request = { userId: "u-2", sessionId: "s-2" };
+    const response = await app.handle(post("/token/refresh", request));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({ token: expect.any(String), tokenType: "Bearer", expiresIn: config.JWT_TTL_SECONDS });
+    const claims = (await (await verify(app, body.token as string)).json()) as Record<string, number | string>;
+    expect(claims).toMatchObject({ userId: "u-2", sub: "u-2", sid: "s-2", iss: "auth-api", aud: "users-api" });
+    expect(claims.exp).toBe((claims.iat as number) + config.JWT_TTL_SECONDS);
+
+    for (const credential of [null, "wrong-token-wrong-token-wrong-token"]) {
+      const refused = await app.handle(post("/token/refresh", request, credential));
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { type: string }).type).toBe(INTERNAL_CREDENTIAL_PROBLEM);
+    }
+    const invalid = await app.handle(post("/token/refresh", { userId: "u-2" }));
+    expect(invalid.status).toBe(422);
+    expect(((await invalid.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      "sessionId",
+    ]);
+  });
+});
+
 describe("tokens that /verify-token refuses", () => {
   test("alg none, HS256 keyed with the public key, tampered, foreign, wrong iss/aud, expired, garbage", async () => {
     const { app, config, keys } = await buildApp();

@@ -13,6 +13,9 @@ describe("users-api config", () => {
       BODY_LIMIT_BYTES: 65536,
       AUTH_API_URL: "http://localhost:3001",
       AUTH_API_TIMEOUT_MS: 5000,
+      SESSION_MAX_AGE_SECONDS: 2592000,
+      SESSION_IDLE_SECONDS: 604800,
+      REFRESH_REUSE_GRACE_SECONDS: 10,
     });
   });
 

@@ -21,7 +21,7 @@ export async function startAuthApi(port = 0) {
     INTERNAL_TOKEN: internalToken,
     JWT_SIGNING_KEY: JSON.stringify(privateJwk),
     JWT_PREVIOUS_PUBLIC_KEYS: "[]",
-    JWT_TTL_SECONDS: 3600,
+    JWT_TTL_SECONDS: 900,
     HASH_MEMORY_KIB: 1024,
     HASH_TIME_COST: 1,
     HASH_CONCURRENCY: 2,

@@ -2,7 +2,7 @@ import { problemResponses, unauthorized } from "@accounts/shared";
 import { Elysia } from "elysia";
 import type { PasswordHasher } from "../hashing/service.ts";
 import { internalOnly, internalSecurity } from "../internal-auth.ts";
-import { Claims, TokenRequest, TokenResponse, VerifyRequest } from "./model.ts";
+import { Claims, SessionTokenRequest, TokenRequest, TokenResponse, VerifyRequest } from "./model.ts";
 import type { TokenService } from "./service.ts";
 
 export const tokens = ({
@@ -22,7 +22,7 @@ export const tokens = ({
         const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
         if (!ok) throw unauthorized("Wrong email or password");
         return {
-          token: await tokenService.issue(body.userId),
+          token: await tokenService.issue(body.userId, body.sessionId),
           tokenType: "Bearer" as const,
           expiresIn: tokenService.ttlSeconds,
           ...(rehashed === undefined ? {} : { rehashed }),
@@ -37,6 +37,26 @@ export const tokens = ({
           summary: "Check a password against its stored hash and issue a token",
           description:
             "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded.",
+          security: internalSecurity,
+        },
+      },
+    )
+    .post(
+      "/token/refresh",
+      async ({ body }) => ({
+        token: await tokenService.issue(body.userId, body.sessionId),
+        tokenType: "Bearer" as const,
+        expiresIn: tokenService.ttlSeconds,
+      }),
+      {
+        parse: "json",
+        body: SessionTokenRequest,
+        response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422) },
+        detail: {
+          tags: ["tokens"],
+          summary: "Issue a token for an existing session, without a password",
+          description:
+            "For users-api's refresh: it has checked the refresh token against the session it stores; auth-api only signs.",
           security: internalSecurity,
         },
       },

@@ -2,8 +2,15 @@ import { t, type Static } from "elysia";
 
 const UserId = t.String({ minLength: 1, maxLength: 128, description: "The user's id in users-api" });
 
+const SessionId = t.String({
+  minLength: 1,
+  maxLength: 128,
+  description: "The users-api session the token belongs to (`sid`)",
+});
+
 export const TokenRequest = t.Object({
   userId: UserId,
+  sessionId: t.Optional(SessionId),
   // Any length up to the cap: accounts from before the 8-character rule must still log in.
   password: t.String({ minLength: 1, maxLength: 1024 }),
   hashedPassword: t.Optional(
@@ -26,6 +33,9 @@ export const TokenResponse = t.Object({
 });
 export type TokenResponse = Static<typeof TokenResponse>;
 
+export const SessionTokenRequest = t.Object({ userId: UserId, sessionId: SessionId });
+export type SessionTokenRequest = Static<typeof SessionTokenRequest>;
+
 export const VerifyRequest = t.Object({ token: t.String({ minLength: 1, maxLength: 4096 }) });
 export type VerifyRequest = Static<typeof VerifyRequest>;
 
@@ -37,5 +47,6 @@ export const Claims = t.Object({
   iat: t.Integer(),
   exp: t.Integer(),
   jti: t.String(),
+  sid: t.Optional(t.String()),
 });
 export type Claims = Static<typeof Claims>;

@@ -17,9 +17,12 @@ export class TokenService {
     this.verificationKeys = createLocalJWKSet({ keys: keys.publicJwks });
   }
 
-  /** A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header. */
-  issue(userId: string): Promise<string> {
-    return new SignJWT()
+  /**
+   * A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header,
+   * and `sid`, the users-api session it belongs to, when given.
+   */
+  issue(userId: string, sessionId?: string): Promise<string> {
+    return new SignJWT(sessionId === undefined ? {} : { sid: sessionId })
       .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: this.keys.kid })
       .setSubject(userId)
       .setIssuer(TOKEN_ISSUER)

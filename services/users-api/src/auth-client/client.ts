@@ -86,7 +86,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
      * `hashedPassword` (no such user) auth-api checks a dummy hash, so both cases take as long.
      */
     async issueToken(
-      credentials: { userId: string; password: string; hashedPassword?: string },
+      credentials: { userId: string; password: string; hashedPassword?: string; sessionId: string },
       requestId: string,
     ): Promise<TokenGrant | undefined> {
       const response = await call("/token", requestId, { body: credentials });
@@ -101,6 +101,11 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
       return read(response, tokenGrant, requestId);
     },
 
+    /** A token for a session users-api has just checked a refresh token against: auth-api signs, no password. */
+    async issueSessionToken(session: { userId: string; sessionId: string }, requestId: string): Promise<TokenGrant> {
+      return read(await call("/token/refresh", requestId, { body: session }), tokenGrant, requestId);
+    },
+
     /** Whether auth-api answers its own /ready with 200; `signal` ends the wait early (readiness has its own deadline). */
     async ready(requestId: string, signal?: AbortSignal): Promise<boolean> {
       try {
@@ -113,20 +118,22 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     },
 
     /**
-     * The user id of a token auth-api signed for us, `undefined` for any token that is not one (bad
-     * signature, `alg: none`, expired or without an expiry, other issuer or audience). Keys come from
-     * auth-api's JWKS, cached and fetched again when a token names an unknown `kid` (key rotation).
+     * The user and session ids of a token auth-api signed for us, `undefined` for any token that is not one
+     * (bad signature, `alg: none`, expired or without an expiry, other issuer or audience) and for tokens from
+     * before sessions, which have no `sid`. Keys come from auth-api's JWKS, cached and fetched again when a
+     * token names an unknown `kid` (key rotation).
      */
-    async verifyToken(token: string, requestId: string): Promise<string | undefined> {
+    async verifyToken(token: string, requestId: string): Promise<{ userId: string; sessionId: string } | undefined> {
       try {
         const { payload } = await jwtVerify(token, jwks, {
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,
           algorithms: ["EdDSA"],
           // jose checks exp and iat only when present: without requiring exp, a token lacking it would never expire.
-          requiredClaims: ["sub", "iat", "exp"],
+          requiredClaims: ["sub", "iat", "exp", "sid"],
         });
-        return payload.sub;
+        const { sub, sid } = payload;
+        return typeof sub === "string" && typeof sid === "string" ? { userId: sub, sessionId: sid } : undefined;
       } catch (error) {
         if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");
         // jose's own errors describe the token; anything else (refused connection, a JWKS that
