@@ -8,8 +8,16 @@ export const UsersConfigSchema = Type.Object({
   AUTH_API_URL: Type.String({ pattern: "^https?://", default: "http://localhost:3001" }),
   INTERNAL_TOKEN: Type.String({ minLength: 32 }),
   AUTH_API_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
-  SESSION_MAX_AGE_SECONDS: Type.Integer({ minimum: 60, default: 30 * 24 * 3600, description: "A session ends this long after login" }),
-  SESSION_IDLE_SECONDS: Type.Integer({ minimum: 60, default: 7 * 24 * 3600, description: "…or this long after its last refresh" }),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 30 * 24 * 3600,
+    description: "A session ends this long after login",
+  }),
+  SESSION_IDLE_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 7 * 24 * 3600,
+    description: "…or this long after its last refresh",
+  }),
   REFRESH_REUSE_GRACE_SECONDS: Type.Integer({
     minimum: 0,
     default: 10,

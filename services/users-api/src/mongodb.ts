@@ -1,3 +1,4 @@
+import { serviceUnavailable } from "@accounts/shared";
 import { mongo, type ConnectOptions } from "mongoose";
 
 export const mongodbOptions: ConnectOptions = {
@@ -19,3 +20,13 @@ export const isDatabaseUnavailable = (error: unknown) =>
 /** MongoDB's E11000: a unique index refused the write. */
 export const isDuplicateKey = (error: unknown) =>
   typeof error === "object" && error !== null && "code" in error && error.code === 11000;
+
+/** Runs a MongoDB operation, turning "could not reach MongoDB" into a 503 for the client. */
+export async function stored<T>(operation: PromiseLike<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
+    throw error;
+  }
+}

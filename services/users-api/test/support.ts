@@ -33,8 +33,17 @@ export async function startAuthApi(port = 0) {
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 
-/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
-export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000, token = internalToken) {
+/**
+ * users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; `sessions` overrides
+ * session settings and the clock.
+ */
+export function buildUsersApp(
+  db: Connection,
+  authApiUrl: string,
+  timeoutMs = 2_000,
+  token = internalToken,
+  sessions: { config?: Partial<UsersConfig>; now?: () => number } = {},
+) {
   const config: UsersConfig = {
     PORT: 0,
     LOG_LEVEL: "debug",
@@ -43,10 +52,14 @@ export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
     AUTH_API_TIMEOUT_MS: timeoutMs,
+    SESSION_MAX_AGE_SECONDS: 30 * 24 * 3600,
+    SESSION_IDLE_SECONDS: 7 * 24 * 3600,
+    REFRESH_REUSE_GRACE_SECONDS: 10,
+    ...sessions.config,
   };
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
-  return { app: createApp({ db, authClient, config, logger }), lines };
+  return { app: createApp({ db, authClient, config, logger, now: sessions.now }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

@@ -106,8 +106,11 @@ describe("POST /login", () => {
     expect(body).toEqual({
       token: expect.any(String),
       tokenType: "Bearer",
-      expiresIn: 3600,
+      expiresIn: 900,
       userId: expect.any(String),
+      sessionId: expect.any(String),
+      refreshToken: expect.any(String),
+      refreshExpiresIn: 7 * 24 * 3600,
     });
   });
 
@@ -184,6 +187,9 @@ describe("GET /user", () => {
       noExpiry: await sign(realKey, { exp: undefined }),
       noIssuedAt: await sign(realKey, { iat: undefined }),
       noSubject: await sign(realKey, { sub: undefined }),
+      // As auth-api signed them before sessions: no `sid`. Their users log in again.
+      beforeSessions: await sign(realKey, { sid: undefined }),
+      endedSession: await sign(realKey, { sid: crypto.randomUUID() }),
       internalToken,
     };
     for (const [name, token] of Object.entries(refused)) {
@@ -257,7 +263,19 @@ describe("around the routes", () => {
   test("the OpenAPI document lists every route with its request body, success and problem responses, and the bearer scheme", async () => {
     const { body } = await call("GET", "/swagger/json");
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]),
+      expect.arrayContaining([
+        "/signup",
+        "/login",
+        "/refresh",
+        "/logout",
+        "/sessions",
+        "/sessions/{id}",
+        "/user",
+        "/user/password",
+        "/health",
+        "/ready",
+        "/metrics",
+      ]),
     );
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
 
@@ -299,6 +317,39 @@ describe("around the routes", () => {
         problems: ["400", "401", "403", "413", "415", "422", "503"],
         bearer: true,
       },
+      {
+        path: "/refresh",
+        method: "post",
+        hasBody: true,
+        success: "200",
+        problems: ["400", "401", "413", "415", "422", "503"],
+        bearer: false,
+      },
+      {
+        path: "/logout",
+        method: "post",
+        hasBody: true,
+        success: "204",
+        problems: ["400", "401", "413", "415", "422", "503"],
+        bearer: true,
+      },
+      { path: "/sessions", method: "get", hasBody: false, success: "200", problems: ["401", "503"], bearer: true },
+      {
+        path: "/sessions/{id}",
+        method: "delete",
+        hasBody: false,
+        success: "204",
+        problems: ["401", "404", "503"],
+        bearer: true,
+      },
+      {
+        path: "/user/password",
+        method: "put",
+        hasBody: true,
+        success: "204",
+        problems: ["400", "401", "403", "409", "413", "415", "422", "503"],
+        bearer: true,
+      },
     ];
     for (const { path, method, hasBody, success, problems, bearer } of routes) {
       const operation = body.paths[path][method] as Operation;
@@ -333,12 +384,34 @@ describe("around the routes", () => {
     expect(
       body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required,
     ).toEqual(["id", "email", "createdAt"]);
+    const schemaOf = (path: string, method: string, part: "request" | "200") => {
+      const operation = body.paths[path][method];
+      return (part === "request" ? operation.requestBody : operation.responses["200"]).content["application/json"]
+        .schema;
+    };
+    const grantFields = ["token", "tokenType", "expiresIn", "userId", "sessionId", "refreshToken", "refreshExpiresIn"];
+    expect(schemaOf("/login", "post", "200").required).toEqual(grantFields);
+    expect(schemaOf("/refresh", "post", "200").required).toEqual(grantFields);
+    expect(schemaOf("/refresh", "post", "request").required).toEqual(["refreshToken"]);
+    expect(schemaOf("/user/password", "put", "request").required).toEqual(["currentPassword", "newPassword"]);
+    expect(schemaOf("/logout", "post", "request").properties.scope.enum).toEqual(["local", "others", "global"]);
+    expect(schemaOf("/sessions", "get", "200").properties.sessions.items.required).toEqual([
+      "id",
+      "createdAt",
+      "lastUsedAt",
+      "expiresAt",
+      "userAgent",
+      "ip",
+      "current",
+    ]);
     expect(body.components.securitySchemes).toHaveProperty("bearer");
   });
 
   test("no response, header or log line carried a password, hash or token", async () => {
     const stored = await db.collection("users").find({}).toArray();
-    const tokens = responses.flatMap((text) => [...text.matchAll(/"token":"([^"]+)"/g)].map((m) => m[1]!));
+    const tokens = responses.flatMap((text) =>
+      [...text.matchAll(/"(?:token|refreshToken)":"([^"]+)"/g)].map((m) => m[1]!),
+    );
     expect(tokens.length).toBeGreaterThan(0);
     const secrets = [
       "correct horse battery",

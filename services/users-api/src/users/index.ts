@@ -1,7 +1,9 @@
-import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
+import { problemResponses } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { bearer } from "../sessions/bearer.ts";
+import { SessionGrant } from "../sessions/schemas.ts";
 import { normalizeEmail } from "./collection.ts";
-import { deletion, logInCredentials, session, signUpCredentials, userEnvelope } from "./model.ts";
+import { deletion, logInCredentials, signUpCredentials, userEnvelope } from "./model.ts";
 import type { UsersService } from "./service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
@@ -12,18 +14,7 @@ const normalizeBodyEmail = ({ body }: { body: unknown }) => {
 
 export const usersController = (service: UsersService) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
-    .use(requestContext)
-    .macro({
-      /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
-      bearer: {
-        async resolve({ headers, requestId }) {
-          const token = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/i.exec(headers.authorization ?? "")?.[1];
-          const user = token ? await service.authenticate(token, requestId) : undefined;
-          if (!user) throw unauthorized("Missing, invalid or expired bearer token");
-          return { user };
-        },
-      },
-    })
+    .use(bearer(service.authenticate))
     .post(
       "/signup",
       async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }),
@@ -35,13 +26,22 @@ export const usersController = (service: UsersService) =>
         detail: { summary: "Create an account" },
       },
     )
-    .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
-      parse: "json",
-      transform: normalizeBodyEmail,
-      body: logInCredentials,
-      response: { 200: session, ...problemResponses(400, 401, 413, 415, 422, 503) },
-      detail: { summary: "Exchange email and password for a bearer token" },
-    })
+    .post(
+      "/login",
+      ({ body, headers, request, server, requestId }) =>
+        service.logIn(
+          body,
+          { userAgent: headers["user-agent"]?.slice(0, 512) ?? null, ip: server?.requestIP(request)?.address ?? null },
+          requestId,
+        ),
+      {
+        parse: "json",
+        transform: normalizeBodyEmail,
+        body: logInCredentials,
+        response: { 200: SessionGrant, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        detail: { summary: "Exchange email and password for a session: an access token and a refresh token" },
+      },
+    )
     .get("/user", ({ user }) => ({ user }), {
       bearer: true,
       response: { 200: userEnvelope, ...problemResponses(401, 503) },

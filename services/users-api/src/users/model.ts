@@ -28,14 +28,6 @@ export type User = Static<typeof user>;
 
 export const userEnvelope = t.Object({ user });
 
-export const session = t.Object({
-  token: t.String(),
-  tokenType: t.Literal("Bearer"),
-  expiresIn: t.Integer({ description: "seconds until the token expires" }),
-  userId: t.String(),
-});
-export type Session = Static<typeof session>;
-
 export const deletion = t.Optional(
   t.Object({ email: t.Optional(t.String({ description: "if given, must be the token's user" })) }),
 );

@@ -1,9 +1,13 @@
-import { conflict, forbidden, serviceUnavailable, unauthorized } from "@accounts/shared";
+import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
-import { isDatabaseUnavailable, isDuplicateKey } from "../mongodb.ts";
+import { isDuplicateKey, stored } from "../mongodb.ts";
+import type { Authenticate } from "../sessions/bearer.ts";
+import { callerQuery } from "../sessions/queries.ts";
+import type { Client, SessionGrant } from "../sessions/schemas.ts";
+import type { SessionService } from "../sessions/service.ts";
 import type { UsersCollection } from "./collection.ts";
-import type { Credentials, Session, User } from "./model.ts";
+import type { Credentials, User } from "./model.ts";
 
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
 
@@ -14,19 +18,9 @@ const present = ({ _id, email, createdAt }: StoredUser): User => ({
   createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
 });
 
-/** Runs a MongoDB operation, turning "could not reach MongoDB" into a 503 for the client. */
-async function stored<T>(operation: PromiseLike<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
-    throw error;
-  }
-}
-
 export type UsersService = ReturnType<typeof usersService>;
 
-export function usersService(users: UsersCollection, auth: AuthClient) {
+export function usersService(users: UsersCollection, auth: AuthClient, sessions: SessionService) {
   return {
     async signUp({ email, password }: Credentials, requestId: string): Promise<User> {
       const passwordHash = await auth.hashPassword(password, requestId);
@@ -39,13 +33,18 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
       }
     },
 
-    async logIn({ email, password }: Credentials, requestId: string): Promise<Session> {
+    async logIn({ email, password }: Credentials, client: Client, requestId: string): Promise<SessionGrant> {
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await stored(users.findOne({ email }).select("+password"));
+      const found = await stored(users.findOne({ email }).select("+password +sessionIds"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
-      const grant = await auth.issueToken({ userId, password, hashedPassword: found?.passwordHash }, requestId);
+      // The session's id is chosen now so that auth-api signs it into the access token (`sid`).
+      const sessionId = crypto.randomUUID();
+      const grant = await auth.issueToken(
+        { userId, password, hashedPassword: found?.passwordHash, sessionId },
+        requestId,
+      );
       if (!found || !grant) throw unauthorized("Wrong email or password");
       if (grant.rehashed)
         // Conditional on the old hash, so a concurrent login's upgrade is not overwritten.
@@ -56,22 +55,24 @@ export function usersService(users: UsersCollection, auth: AuthClient) {
             { translateAliases: true },
           ),
         );
-      return { token: grant.token, tokenType: grant.tokenType, expiresIn: grant.expiresIn, userId };
+      return sessions.open({ userId: found._id, sessionId, listed: found.sessionIds ?? [], client }, grant);
     },
 
-    /** The user a token was issued to, if the token is genuine and that user still exists. */
-    async authenticate(token: string, requestId: string): Promise<User | undefined> {
-      const userId = await auth.verifyToken(token, requestId);
-      if (!userId || !isValidObjectId(userId)) return undefined;
-      const found = await stored(users.findById(userId).lean());
-      return found ? present(found) : undefined;
-    },
+    /** The user a token was issued to, if the token is genuine, that user still exists and its session is live. */
+    authenticate: (async (token, requestId) => {
+      const caller = await auth.verifyToken(token, requestId);
+      if (!caller || !isValidObjectId(caller.userId)) return undefined;
+      const { filter, projection } = callerQuery(caller);
+      const found = await stored(users.findOne(filter, projection).lean());
+      return found ? { user: present(found), caller } : undefined;
+    }) satisfies Authenticate,
 
     /** Deletes the token's user; `email`, if the client sent one, must be that user's. */
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
       await stored(users.deleteOne({ _id: current.id }));
+      await sessions.endAll(current.id);
     },
   };
 }
