@@ -50,6 +50,7 @@ export const unsealSuccessor = (token: string, sealed: string) =>
 /**
  * The one conditional update that rotates `token` to its successor: it matches only while `token` is the
  * session's current, unexpired refresh token, so of concurrent refreshes of one token exactly one wins.
+ * (No projection: FerretDB 1.24 does not implement one on findAndModify.)
  */
 export function rotationQuery(token: string, at: number, idleSeconds: number) {
   const parts = parseRefreshToken(token)!;
@@ -78,6 +79,5 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
         [`rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,
       },
     },
-    projection: { absoluteExpiresAt: 1 },
   };
 }

@@ -150,9 +150,7 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
       const access = await auth.issueSessionToken({ userId, sessionId }, requestId);
       const at = now();
       const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
-      const rotated = await stored(
-        sessions.findOneAndUpdate(rotation.filter, rotation.update, { projection: rotation.projection }).lean(),
-      );
+      const rotated = await stored(sessions.findOneAndUpdate(rotation.filter, rotation.update).lean());
       if (rotated) {
         countRefreshed();
         const idleEnd = at + config.SESSION_IDLE_SECONDS * 1000;
