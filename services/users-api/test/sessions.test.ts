@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import type { SessionGrant as Grant } from "../src/sessions/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
@@ -27,15 +28,6 @@ async function call(method: string, path: string, options?: RequestOptions) {
   seen.push({ method, path, text: `${text}\n${JSON.stringify([...response.headers])}` });
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
-
-type Grant = {
-  token: string;
-  refreshToken: string;
-  sessionId: string;
-  userId: string;
-  expiresIn: number;
-  refreshExpiresIn: number;
-};
 
 async function logIn(email: string, userAgent = "test-agent", secret = password): Promise<Grant> {
   const { status, body } = await call("POST", "/login", {
