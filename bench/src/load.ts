@@ -46,7 +46,8 @@ export async function runLoad(
         requests: [
           {
             ...request,
-            onResponse: (status, _body, _context, headers) => {
+            onResponse: (status, body, context, headers) => {
+              if (typeof request.onResponse === "function") request.onResponse(status, body, context, headers);
               if (status === 503 && Object.keys(headers ?? {}).some((name) => name.toLowerCase() === "retry-after"))
                 withRetryAfter++;
             },
@@ -109,3 +110,21 @@ export const getUser = (baseUrl: string, connections: number, seconds: number, t
 /** GET /health: the framework's own ceiling on this machine. */
 export const getHealth = (baseUrl: string, connections: number, seconds: number) =>
   runLoad(`${baseUrl}/health`, connections, seconds, { method: "GET" });
+
+/**
+ * POST /refresh, each connection following its own session's chain: it starts from one of `refreshTokens` (one per
+ * connection, from logins) and sends the refresh token each answer gives.
+ */
+export function refresh(baseUrl: string, connections: number, seconds: number, refreshTokens: string[]) {
+  const pool = [...refreshTokens];
+  return runLoad(`${baseUrl}/refresh`, connections, seconds, {
+    method: "POST",
+    setupRequest: (request, context: { refreshToken?: string }) => {
+      context.refreshToken ??= pool.pop();
+      return { ...request, ...json({ refreshToken: context.refreshToken }) };
+    },
+    onResponse: (status, body, context: { refreshToken?: string }) => {
+      if (status === 200) context.refreshToken = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+    },
+  });
+}

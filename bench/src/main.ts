@@ -6,8 +6,9 @@ import { parseArgs } from "node:util";
 import { startSystem } from "../../scripts/lib/system.ts";
 import { AuthConfigSchema, HASH_QUEUE_PER_SLOT } from "../../services/auth-api/src/config.ts";
 import { UsersConfigSchema } from "../../services/users-api/src/config.ts";
+import { databaseLimits, type DatabaseLimitRun } from "./database-limit.ts";
 import type { HashLimit } from "./hash-limit.ts";
-import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
+import { getHealth, getUser, logIn, refresh, signUp, type LoadResult } from "./load.ts";
 import { processCpuSeconds, systemCpuSeconds, watchForeignCpu } from "./cpu.ts";
 import { describeMachine } from "./machine.ts";
 import { sampleRss } from "./memory.ts";
@@ -84,22 +85,45 @@ async function measure(): Promise<Measurements> {
   // A few accounts, so the logins are not all for one document.
   const users = Array.from({ length: 8 }, (_, i) => ({ email: `bench-${runId}-login-${i}@example.com`, password }));
   for (const user of users) await post("/signup", user, 201);
-  const { token } = (await post("/login", users[0], 200)) as { token: string };
+  const { token, userId, sessionId } = (await post("/login", users[0], 200)) as Record<string, string>;
+  // A session chain of its own for every refresh connection, plus the warm-up's.
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < 10 + fastConnections.reduce((sum, n) => sum + n, 0); i++)
+    refreshTokens.push(((await post("/login", users[0], 200)) as { refreshToken: string }).refreshToken);
+  const database = await databaseLimits(system.mongodbUri, {
+    userId: userId!,
+    sessionId: sessionId!,
+    idleSeconds: Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default),
+  });
 
   // Unrecorded warm-up, so the first recorded run does not pay for JIT compilation.
   await getHealth(usersUrl, 10, 2);
-  await getUser(usersUrl, 10, 2, token);
+  await getUser(usersUrl, 10, 2, token!);
+  await refresh(usersUrl, 10, 2, refreshTokens.splice(0, 10));
 
   const health: ObservedRun[] = [];
   const user: ObservedRun[] = [];
+  const refreshes: ObservedRun[] = [];
+  const databaseLimit: Measurements["databaseLimit"] = { caller: [], rotation: [] };
   for (const connections of fastConnections) {
     health.push(
       await observe(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)),
     );
     user.push(
-      await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)),
+      await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token!)),
+    );
+    databaseLimit.caller.push(
+      await step(`GET /user's query alone, ${connections} at once`, () => database.caller(connections, seconds)),
+    );
+    const chains = refreshTokens.splice(0, connections);
+    refreshes.push(
+      await observe(`POST /refresh, ${connections} connections`, () => refresh(usersUrl, connections, seconds, chains)),
+    );
+    databaseLimit.rotation.push(
+      await step(`POST /refresh's update alone, ${connections} at once`, () => database.rotation(connections, seconds)),
     );
   }
+  await database.close();
   const signUps = await hashingRuns("hash", "POST /signup", (connections) =>
     signUp(usersUrl, connections, seconds, password, `${runId}-${connections}`),
   );
@@ -112,7 +136,18 @@ async function measure(): Promise<Measurements> {
     logIn(usersUrl, overloadConnections, seconds, users),
   );
 
-  return { startedAt, machine, settings, signUp: signUps, logIn: logIns, getUser: user, health, overload };
+  return {
+    startedAt,
+    machine,
+    settings,
+    signUp: signUps,
+    logIn: logIns,
+    getUser: user,
+    refresh: refreshes,
+    databaseLimit,
+    health,
+    overload,
+  };
 }
 
 /** One run per hashing concurrency level, each between two measurements of the limit (shared by neighbours). */

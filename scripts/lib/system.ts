@@ -69,7 +69,12 @@ export async function startSystem({ usersPort, authPort, watch = false, logs = "
     await stop();
     throw error;
   }
-  return { services: services as Record<ServiceName, Bun.Subprocess>, startedDatabase: database !== undefined, stop };
+  return {
+    services: services as Record<ServiceName, Bun.Subprocess>,
+    startedDatabase: database !== undefined,
+    mongodbUri,
+    stop,
+  };
 }
 
 function withDatabaseName(uri: string, name: string): string {
