@@ -112,19 +112,17 @@ export const getHealth = (baseUrl: string, connections: number, seconds: number)
   runLoad(`${baseUrl}/health`, connections, seconds, { method: "GET" });
 
 /**
- * POST /refresh, each connection following its own session's chain: it starts from one of `refreshTokens` (one per
- * connection, from logins) and sends the refresh token each answer gives.
+ * POST /refresh along `refreshTokens.length` session chains (one per connection, from logins): each request takes a
+ * chain's current token and its answer puts the successor back. (autocannon resets a connection's context after
+ * every request of a one-request sequence, so the chains live here.)
  */
 export function refresh(baseUrl: string, connections: number, seconds: number, refreshTokens: string[]) {
-  const pool = [...refreshTokens];
+  const available = [...refreshTokens];
   return runLoad(`${baseUrl}/refresh`, connections, seconds, {
     method: "POST",
-    setupRequest: (request, context: { refreshToken?: string }) => {
-      context.refreshToken ??= pool.pop();
-      return { ...request, ...json({ refreshToken: context.refreshToken }) };
-    },
-    onResponse: (status, body, context: { refreshToken?: string }) => {
-      if (status === 200) context.refreshToken = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+    setupRequest: (request) => ({ ...request, ...json({ refreshToken: available.shift() }) }),
+    onResponse: (status, body) => {
+      if (status === 200) available.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
     },
   });
 }
