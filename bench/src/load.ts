@@ -46,7 +46,8 @@ export async function runLoad(
         requests: [
           {
             ...request,
-            onResponse: (status, _body, _context, headers) => {
+            onResponse: (status, body, context, headers) => {
+              if (typeof request.onResponse === "function") request.onResponse(status, body, context, headers);
               if (status === 503 && Object.keys(headers ?? {}).some((name) => name.toLowerCase() === "retry-after"))
                 withRetryAfter++;
             },
@@ -82,7 +83,7 @@ export async function runLoad(
  * own, as behind the ALB. The per-client checks still run (one read and one write each), but the load, one process
  * standing in for many clients, is not refused as the one client it is.
  */
-const forwardedFor = (n: number) => `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 0xff}.${n & 0xff}`;
+export const forwardedFor = (n: number) => `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 0xff}.${n & 0xff}`;
 
 // setupRequest runs before every request, including the first.
 const json = (body: unknown, n: number) => ({
@@ -129,3 +130,20 @@ export const getUser = (baseUrl: string, connections: number, seconds: number, t
 /** GET /health: the framework's own ceiling on this machine. */
 export const getHealth = (baseUrl: string, connections: number, seconds: number) =>
   runLoad(`${baseUrl}/health`, connections, seconds, { method: "GET" });
+
+/**
+ * POST /refresh along `refreshTokens.length` session chains (one per connection, from logins): each request takes a
+ * chain's current token and its answer puts the successor back. (autocannon resets a connection's context after
+ * every request of a one-request sequence, so the chains live here.)
+ */
+export function refresh(baseUrl: string, connections: number, seconds: number, refreshTokens: string[]) {
+  const available = [...refreshTokens];
+  let next = 0;
+  return runLoad(`${baseUrl}/refresh`, connections, seconds, {
+    method: "POST",
+    setupRequest: (request) => ({ ...request, ...json({ refreshToken: available.shift() }, next++) }),
+    onResponse: (status, body) => {
+      if (status === 200) available.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+    },
+  });
+}

@@ -13,7 +13,8 @@ import { UsersConfigSchema } from "@accounts/users-api/config";
 import { openBenchDatabase } from "./database.ts";
 import { measureGrowth } from "./growth.ts";
 import { runHashLimit } from "./hash-limit-process.ts";
-import { getHealth, getUser, logIn, signUp, type LoadResult } from "./load.ts";
+import { databaseLimits } from "./database-limit.ts";
+import { forwardedFor, getHealth, getUser, logIn, refresh, signUp, type LoadResult } from "./load.ts";
 import { describeMachine } from "./machine.ts";
 import { observeProcesses } from "./observe.ts";
 import { comparePeer } from "./peer/compare.ts";
@@ -67,6 +68,7 @@ const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])]
 const fastConnections = [10, 100];
 const overloadConnections = 10 * capacity;
 const password = "bench-password-correct-horse";
+let setupRequests = 0;
 
 const machine = describeMachine();
 const startedAt = new Date().toISOString();
@@ -121,21 +123,47 @@ async function measure(): Promise<Measurements> {
     users.push({ ...account, deviceToken: session.deviceToken });
     token ||= session.token;
   }
+  // A session chain of its own for every refresh connection, plus the warm-up's.
+  const refreshTokens: string[] = [];
+  for (let i = 0; i < 10 + fastConnections.reduce((sum, n) => sum + n, 0); i++)
+    refreshTokens.push(((await post("/login", loginAccounts[0], 200)) as { refreshToken: string }).refreshToken);
+  const { userId, sessionId } = (await post("/login", loginAccounts[0], 200)) as Record<string, string>;
+  const databaseWork = await databaseLimits(database.ours, {
+    userId: userId!,
+    sessionId: sessionId!,
+    idleSeconds: Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default),
+  });
 
   // Unrecorded warm-up, so the first recorded run does not pay for JIT compilation.
   await getHealth(usersUrl, 10, 2);
-  await getUser(usersUrl, 10, 2, token);
+  await getUser(usersUrl, 10, 2, token!);
+  await refresh(usersUrl, 10, 2, refreshTokens.splice(0, 10));
 
   const health: ObservedRun[] = [];
   const user: ObservedRun[] = [];
+  const refreshes: ObservedRun[] = [];
+  const databaseLimit: Measurements["databaseLimit"] = { caller: [], rotation: [] };
   for (const connections of fastConnections) {
     health.push(
       await observe(`GET /health, ${connections} connections`, () => getHealth(usersUrl, connections, seconds)),
     );
     user.push(
-      await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token)),
+      await observe(`GET /user, ${connections} connections`, () => getUser(usersUrl, connections, seconds, token!)),
+    );
+    databaseLimit.caller.push(
+      await step(`GET /user's query alone, ${connections} at once`, () => databaseWork.caller(connections, seconds)),
+    );
+    const chains = refreshTokens.splice(0, connections);
+    refreshes.push(
+      await observe(`POST /refresh, ${connections} connections`, () => refresh(usersUrl, connections, seconds, chains)),
+    );
+    databaseLimit.rotation.push(
+      await step(`POST /refresh's update alone, ${connections} at once`, () =>
+        databaseWork.rotation(connections, seconds),
+      ),
     );
   }
+  await databaseWork.close();
   const signUps = await hashingRuns("hash", "POST /signup", (connections) =>
     signUp(usersUrl, connections, seconds, password, `${runId}-${connections}`),
   );
@@ -180,6 +208,8 @@ async function measure(): Promise<Measurements> {
     signUp: signUps,
     logIn: logIns,
     getUser: user,
+    refresh: refreshes,
+    databaseLimit,
     health,
     overload,
     peer: againstPeer,
@@ -246,10 +276,11 @@ async function step<T extends { perSecond: number; foreignCpu: number }>(
   return result;
 }
 
+/** A setup request, as a client of its own (see forwardedFor), so setup is not throttled as one client either. */
 async function post(path: string, body: unknown, expected: number): Promise<unknown> {
   const response = await fetch(`${usersUrl}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor(setupRequests++) },
     body: JSON.stringify(body),
   });
   if (response.status !== expected)

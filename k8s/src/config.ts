@@ -90,6 +90,10 @@ export interface AuthApiConfig extends WorkloadConfig {
   hashing: { memoryKiB: number; timeCost: number; concurrency: number };
   /** Bun, Elysia, jose and the heap, without hashing. */
   runtimeMemoryMiB: number;
+  /**
+   * Access-token lifetime, set explicitly (not left to auth-api's default) because the deploy tool needs it too: a
+   * rotated-out key stays published until the last token it signed has expired.
+   */
   jwtTtlSeconds: number;
 }
 
@@ -151,7 +155,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
-      jwtTtlSeconds: 3600,
+      jwtTtlSeconds: 900,
     },
     mongodb: {
       mode: "in-cluster",
@@ -183,7 +187,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
       runtimeMemoryMiB: 192,
       targetCpuUtilizationPercent: 70,
       drainSeconds: 5,
-      jwtTtlSeconds: 3600,
+      jwtTtlSeconds: 900,
     },
     // Atlas publishes no fixed address range, so egress is limited by port only; narrow it for DocumentDB or PrivateLink.
     mongodb: { mode: "external", egressCidrs: ["0.0.0.0/0"] },

@@ -72,6 +72,7 @@ export async function startSystem({ usersPort, authPort, watch = false, logs }: 
   return {
     services: services as Record<ServiceName, Bun.Subprocess>,
     startedDatabase: database !== undefined,
+    mongodbUri,
     stop,
   };
 }

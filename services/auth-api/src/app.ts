@@ -32,7 +32,7 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
     metrics,
     readiness: {
       // A real sign-and-verify round trip with the loaded keys.
-      signingKey: async () => tokenService.verifies(await tokenService.issue("readiness-probe")),
+      signingKey: async () => tokenService.verifies(await tokenService.issue("readiness-probe", "readiness-probe")),
     },
     documentation: {
       info: {

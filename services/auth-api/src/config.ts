@@ -9,7 +9,9 @@ export const AuthConfigSchema = Type.Object({
   INTERNAL_TOKEN: Type.String({ minLength: INTERNAL_TOKEN_MIN_LENGTH }),
   JWT_SIGNING_KEY: Type.String({ minLength: 1 }),
   JWT_PREVIOUS_PUBLIC_KEYS: Type.String({ default: "[]" }),
-  JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 3600 }),
+  // 15 minutes: access tokens are checked against their session on every request, so this bounds only how long a
+  // token stolen in transit stays useful; refresh tokens keep the user logged in (README, "Sessions").
+  JWT_TTL_SECONDS: Type.Integer({ minimum: 60, default: 900 }),
   HASH_MEMORY_KIB: Type.Integer({ minimum: MIN_HASH_COST.memoryKiB, default: MIN_HASH_COST.memoryKiB }),
   HASH_TIME_COST: Type.Integer({ minimum: MIN_HASH_COST.timeCost, default: MIN_HASH_COST.timeCost }),
   HASH_CONCURRENCY: Type.Integer({

@@ -61,8 +61,13 @@ describe("auth-api operations routes", () => {
       "/metrics",
       "/ready",
       "/token",
+      "/token/refresh",
     ]);
-    const bodyFields = { "/hashed-pw": ["password"], "/token": ["userId", "password"] };
+    const bodyFields = {
+      "/hashed-pw": ["password"],
+      "/token": ["userId", "sessionId", "password"],
+      "/token/refresh": ["userId", "sessionId"],
+    };
     for (const [path, required] of Object.entries(bodyFields)) {
       const operation = spec.paths[path]!.post!;
       expect(operation.requestBody).toBeDefined();

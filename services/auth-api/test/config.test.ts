@@ -6,14 +6,14 @@ import { loadAuthConfig } from "../src/config.ts";
 const required = { INTERNAL_TOKEN: "i".repeat(43), JWT_SIGNING_KEY: '{"kty":"OKP"}' };
 
 describe("auth-api config", () => {
-  test("defaults: port 3001, OWASP hash cost, one hash per core, 1 hour tokens", () => {
+  test("defaults: port 3001, OWASP hash cost, one hash per core, 15 minute tokens", () => {
     expect(loadAuthConfig(required)).toEqual({
       ...required,
       PORT: 3001,
       LOG_LEVEL: "info",
       BODY_LIMIT_BYTES: 65536,
       JWT_PREVIOUS_PUBLIC_KEYS: "[]",
-      JWT_TTL_SECONDS: 3600,
+      JWT_TTL_SECONDS: 900,
       HASH_MEMORY_KIB: 19456,
       HASH_TIME_COST: 2,
       HASH_CONCURRENCY: availableParallelism(),

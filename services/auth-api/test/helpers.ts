@@ -16,7 +16,7 @@ export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<A
   INTERNAL_TOKEN,
   JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
   JWT_PREVIOUS_PUBLIC_KEYS: "[]",
-  JWT_TTL_SECONDS: 3600,
+  JWT_TTL_SECONDS: 900,
   HASH_MEMORY_KIB: 1024,
   HASH_TIME_COST: 1,
   HASH_CONCURRENCY: 2,

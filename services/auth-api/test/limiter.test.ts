@@ -61,7 +61,7 @@ describe("hash queue through the app", () => {
 
     for (const request of [
       post("/hashed-pw", { password: "correct horse battery" }),
-      post("/token", { userId: "u", password: "correct horse battery" }),
+      post("/token", { userId: "u", sessionId: "s", password: "correct horse battery" }),
     ]) {
       const response = await app.handle(request);
       expect(response.status).toBe(503);

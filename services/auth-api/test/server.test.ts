@@ -36,7 +36,12 @@ describe("auth-api process", () => {
     const token = await fetch(`${server.url}/token`, {
       method: "POST",
       headers: auth,
-      body: JSON.stringify({ userId: "u1", password: "correct horse battery", hashedPassword: hashed }),
+      body: JSON.stringify({
+        userId: "u1",
+        sessionId: "s1",
+        password: "correct horse battery",
+        hashedPassword: hashed,
+      }),
     });
     expect(token.status).toBe(200);
     expect(await token.json()).not.toHaveProperty("rehashed");

@@ -22,7 +22,7 @@ async function issue(
   password: string,
   hashedPassword?: string,
 ) {
-  const response = await app.handle(post("/token", { userId, password, hashedPassword }));
+  const response = await app.handle(post("/token", { userId, sessionId: "session-1", password, hashedPassword }));
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -45,7 +45,7 @@ const signWith = async (
 ) => {
   const key = await importJWK(privateJwk, "EdDSA");
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
+  return new SignJWT({ sid: "session-1" })
     .setProtectedHeader({ alg: "EdDSA", kid: privateJwk.kid! })
     .setSubject(claims.sub ?? "user-1")
     .setIssuer(claims.iss ?? "auth-api")
@@ -64,14 +64,14 @@ describe("POST /token", () => {
     const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
     const { status, body } = await issue(app, "user-42", PASSWORD, hashed);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ tokenType: "Bearer", expiresIn: 3600 });
+    expect(body).toMatchObject({ tokenType: "Bearer", expiresIn: 900 });
     expect(body).not.toHaveProperty("rehashed");
     const token = body.token as string;
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "EdDSA", kid: keys.kid });
 
     const claims = await verify(app, token);
-    expect(Object.keys(claims ?? {}).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "sub"]);
-    expect(claims).toMatchObject({ sub: "user-42", iss: "auth-api", aud: "users-api" });
+    expect(Object.keys(claims ?? {}).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "sid", "sub"]);
+    expect(claims).toMatchObject({ sub: "user-42", sid: "session-1", iss: "auth-api", aud: "users-api" });
     expect(claims?.exp).toBe((claims?.iat as number) + config.JWT_TTL_SECONDS);
     expect(claims?.jti).toBeString();
   });
@@ -140,7 +140,7 @@ describe("POST /token", () => {
   test("refuses a valid request without the right internal credential", async () => {
     const { app } = await buildApp();
     const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
-    const tokenRequest = { userId: "user-42", password: PASSWORD, hashedPassword: hashed };
+    const tokenRequest = { userId: "user-42", sessionId: "session-1", password: PASSWORD, hashedPassword: hashed };
     for (const credential of [null, "wrong-token-wrong-token-wrong-token"]) {
       const refused = await app.handle(post("/token", tokenRequest, credential));
       expect({ credential, status: refused.status }).toEqual({ credential, status: 401 });
@@ -156,12 +156,56 @@ describe("POST /token", () => {
   });
 });
 
+describe("session tokens", () => {
+  test("/token signs the sessionId as the sid claim, and refuses a request without one", async () => {
+    const { app } = await buildApp();
+    const hashed = await Bun.password.hash(PASSWORD, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    const response = await app.handle(
+      post("/token", { userId: "u-1", password: PASSWORD, hashedPassword: hashed, sessionId: "s-1" }),
+    );
+    expect(await verify(app, ((await response.json()) as { token: string }).token)).toMatchObject({
+      sub: "u-1",
+      sid: "s-1",
+    });
+    const withoutSession = await app.handle(
+      post("/token", { userId: "u-1", password: PASSWORD, hashedPassword: hashed }),
+    );
+    expect(withoutSession.status).toBe(422);
+    expect(((await withoutSession.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      "sessionId",
+    ]);
+  });
+
+  test("/token/refresh signs a token for the session without a password, and only with the internal credential", async () => {
+    const { app, config } = await buildApp();
+    const request = { userId: "u-2", sessionId: "s-2" };
+    const response = await app.handle(post("/token/refresh", request));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({ token: expect.any(String), tokenType: "Bearer", expiresIn: config.JWT_TTL_SECONDS });
+    const claims = await verify(app, body.token as string);
+    expect(claims).toMatchObject({ sub: "u-2", sid: "s-2", iss: "auth-api", aud: "users-api" });
+    expect(claims?.exp).toBe((claims?.iat as number) + config.JWT_TTL_SECONDS);
+
+    for (const credential of [null, "wrong-token-wrong-token-wrong-token"]) {
+      const refused = await app.handle(post("/token/refresh", request, credential));
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { type: string }).type).toBe(INTERNAL_CREDENTIAL_PROBLEM);
+    }
+    const invalid = await app.handle(post("/token/refresh", { userId: "u-2" }));
+    expect(invalid.status).toBe(422);
+    expect(((await invalid.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      "sessionId",
+    ]);
+  });
+});
+
 describe("tokens the contract's verify options refuse", () => {
   test("alg none, HS256 keyed with the public key, tampered, foreign, wrong iss/aud, expired, garbage", async () => {
     const { app, config, keys } = await buildApp();
     const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK;
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub: "user-1", iss: "auth-api", aud: "users-api", iat: now, exp: now + 600, jti: "x" };
+    const claims = { sub: "user-1", sid: "s", iss: "auth-api", aud: "users-api", iat: now, exp: now + 600, jti: "x" };
     const good = await signWith(privateJwk, {});
     expect(await verify(app, good)).toMatchObject({ sub: "user-1" });
 
@@ -184,6 +228,9 @@ describe("tokens the contract's verify options refuse", () => {
     const withoutJti = await new SignJWT({ ...claims, jti: undefined })
       .setProtectedHeader(protectedHeader)
       .sign(signingKey);
+    const withoutSession = await new SignJWT({ ...claims, sid: undefined })
+      .setProtectedHeader(protectedHeader)
+      .sign(signingKey);
 
     for (const token of [
       none,
@@ -196,6 +243,7 @@ describe("tokens the contract's verify options refuse", () => {
       expired,
       withoutExpiry,
       withoutJti,
+      withoutSession,
       "garbage",
       "a.b.c",
     ]) {

@@ -12,13 +12,14 @@ export const TOKEN_AUDIENCE = "users-api";
 /**
  * What a token must be to be accepted, for jose's `jwtVerify`: EdDSA only (so `none` and HS256-with-the-public-key
  * are refused), our issuer and audience, and these claims present: jose checks `exp` and `iat` only when present,
- * so without requiring them a token lacking `exp` would never expire.
+ * so without requiring them a token lacking `exp` would never expire; `sid` names the users-api session the token
+ * belongs to, so tokens from before sessions (without one) are refused.
  */
 export const TOKEN_VERIFY_OPTIONS = {
   algorithms: ["EdDSA"],
   issuer: TOKEN_ISSUER,
   audience: TOKEN_AUDIENCE,
-  requiredClaims: ["sub", "iat", "exp", "jti"],
+  requiredClaims: ["sub", "sid", "iat", "exp", "jti"],
 };
 
 /**
@@ -28,6 +29,11 @@ export const TOKEN_VERIFY_OPTIONS = {
 export const INTERNAL_CREDENTIAL_PROBLEM = "urn:accounts:problem:internal-credential";
 
 const UserId = t.String({ minLength: 1, maxLength: 128, description: "The user's id in users-api" });
+const SessionId = t.String({
+  minLength: 1,
+  maxLength: 128,
+  description: "The users-api session the token belongs to (its `sid` claim)",
+});
 
 /** A password for a new account or a new password: NIST SP 800-63B lengths. */
 export const NewPassword = t.String({ minLength: NEW_PASSWORD_LENGTH.min, maxLength: NEW_PASSWORD_LENGTH.max });
@@ -42,6 +48,7 @@ export type HashResponse = Static<typeof HashResponse>;
 
 export const TokenRequest = t.Object({
   userId: UserId,
+  sessionId: SessionId,
   password: LoginPassword,
   hashedPassword: t.Optional(
     t.String({
@@ -62,3 +69,7 @@ export const TokenResponse = t.Object({
   ),
 });
 export type TokenResponse = Static<typeof TokenResponse>;
+
+/** A token for a session users-api has just checked a refresh token against: no password, auth-api only signs. */
+export const SessionTokenRequest = t.Object({ userId: UserId, sessionId: SessionId });
+export type SessionTokenRequest = Static<typeof SessionTokenRequest>;

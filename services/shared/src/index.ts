@@ -25,6 +25,7 @@ export {
   INTERNAL_CREDENTIAL_PROBLEM,
   LoginPassword,
   NewPassword,
+  SessionTokenRequest,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   TOKEN_VERIFY_OPTIONS,

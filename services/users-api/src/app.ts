@@ -7,17 +7,23 @@ import type { UsersConfig } from "./config.ts";
 import { deviceTokensCollection, throttlesCollection } from "./throttling/collection.ts";
 import { throttlingRules } from "./throttling/rules.ts";
 import { createThrottling } from "./throttling/service.ts";
+import { password } from "./password/index.ts";
+import { createPasswordService } from "./password/service.ts";
+import { sessionsCollection } from "./sessions/collection.ts";
+import { sessions } from "./sessions/index.ts";
+import { createSessionService } from "./sessions/service.ts";
 import { usersCollection } from "./users/collection.ts";
-import { users } from "./users/index.ts";
+import { users as usersFeature } from "./users/index.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
-  /** A mongoose connection that `prepareUsersCollection` and `prepareThrottlingCollections` have prepared. */
+  /** A mongoose connection whose collections `prepareUsersCollection`, `prepareThrottlingCollections` and
+   * `prepareSessionsCollection` have prepared. */
   db: Connection;
   authClient: AuthClient;
   config: UsersConfig;
   logger: Logger;
-  /** Milliseconds since the epoch, for the throttling windows and waits; tests pass one they can move on. */
+  /** Milliseconds since the epoch, for session expiry, the refresh grace window and the throttling windows and waits; tests pass one they can move on. */
   clock?: () => number;
 }
 
@@ -32,6 +38,19 @@ export function createApp({ db, authClient, config, logger, clock = Date.now }: 
     now: clock,
     onThrottled: (rule) => throttled({ rule }),
   });
+  const users = usersCollection(db);
+  const sessionService = createSessionService({
+    sessions: sessionsCollection(db),
+    users,
+    auth: authClient,
+    config,
+    metrics,
+    logger,
+    now: clock,
+  });
+  const userService = createUsersService({ users, auth: authClient, sessions: sessionService, throttling });
+  const { authenticate } = userService;
+  const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
   return createServiceApp({
     service: "users-api",
     config,
@@ -45,20 +64,26 @@ export function createApp({ db, authClient, config, logger, clock = Date.now }: 
       info: {
         title: "users-api",
         version: "1.0.0",
-        description: "Sign up, log in, read and delete your account. Errors are RFC 9457 problem+json.",
+        description:
+          "Sign up, log in, refresh, log out, list and end sessions, change your password, read and delete your account. Errors are RFC 9457 problem+json.",
       },
       components: {
         securitySchemes: {
-          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /login" },
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description: "The access token from POST /login or POST /refresh",
+          },
         },
       },
     },
-  }).use(
-    users(
-      createUsersService(usersCollection(db), authClient, throttling),
-      clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES)),
-    ),
-  );
+  })
+    .use(usersFeature(userService, client))
+    .use(sessions({ service: sessionService, authenticate, throttling, client }))
+    .use(
+      password({ service: createPasswordService({ users, auth: authClient, sessions: sessionService }), authenticate }),
+    );
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

@@ -28,6 +28,21 @@ export const UsersConfigSchema = Type.Object({
   ),
   LOGIN_DELAY_BASE_MS: limit(1000, "First wait; it doubles per further failure"),
   LOGIN_DELAY_MAX_MS: limit(900_000, "Longest wait"),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 30 * 24 * 3600,
+    description: "A session ends this long after login",
+  }),
+  SESSION_IDLE_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 7 * 24 * 3600,
+    description: "…or this long after its last refresh",
+  }),
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({
+    minimum: 0,
+    default: 10,
+    description: "How long a just-rotated refresh token still gets the session's current tokens (two tabs)",
+  }),
 });
 
 export type UsersConfig = Static<typeof UsersConfigSchema>;

@@ -5,6 +5,7 @@ import { createAuthClient } from "./auth-client/client.ts";
 import { loadUsersConfig } from "./config.ts";
 import { mongodbOptions } from "./mongodb.ts";
 import { prepareThrottlingCollections } from "./throttling/collection.ts";
+import { prepareSessionsCollection } from "./sessions/prepare.ts";
 import { prepareUsersCollection } from "./users/prepare.ts";
 
 await runService(async () => {
@@ -13,6 +14,7 @@ await runService(async () => {
   const db = await mongoose.createConnection(config.MONGODB_URI, mongodbOptions).asPromise();
   await prepareUsersCollection(db, logger);
   await prepareThrottlingCollections(db, logger);
+  await prepareSessionsCollection(db, logger);
   const authClient = createAuthClient({
     url: config.AUTH_API_URL,
     internalToken: config.INTERNAL_TOKEN,

@@ -33,7 +33,7 @@ describe("auth client", () => {
     const url = server.url.href;
     server.stop(true);
     const error = await clientFor(url)
-      .issueToken({ userId: "u", password: "p" }, "req-1")
+      .issueToken({ userId: "u", password: "p", sessionId: "s" }, "req-1")
       .catch((e) => e);
     expect(error).toBeInstanceOf(AuthUnavailableError);
     expect(error.reason).toBe("unreachable");

@@ -21,6 +21,9 @@ describe("users-api config", () => {
       LOGIN_FAILURES_BEFORE_DELAY: 5,
       LOGIN_DELAY_BASE_MS: 1000,
       LOGIN_DELAY_MAX_MS: 900_000,
+      SESSION_MAX_AGE_SECONDS: 2592000,
+      SESSION_IDLE_SECONDS: 604800,
+      REFRESH_REUSE_GRACE_SECONDS: 10,
     });
   });
 

@@ -17,3 +17,11 @@ export async function dropTestDatabase(db: Connection): Promise<void> {
   await db.dropDatabase();
   await db.close();
 }
+
+/**
+ * Whether `db` is FerretDB, which answers buildInfo with its own version beside the MongoDB one it emulates. Tests
+ * of what FerretDB 1.24 does not do (indexes serving queries, TTL, atomic updates of one document under concurrency)
+ * run on MongoDB only: CI's mongo:7 job.
+ */
+export const isFerretDB = async (db: Connection): Promise<boolean> =>
+  "ferretdbVersion" in (await db.db!.admin().command({ buildInfo: 1 }));

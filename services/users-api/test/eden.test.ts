@@ -41,8 +41,11 @@ test("sign-up, login and GET /user through the typed client", async () => {
   expect(session).toEqual({
     token: session.token,
     tokenType: "Bearer",
-    expiresIn: 3600,
+    expiresIn: 900,
     userId: user.id,
+    sessionId: session.sessionId,
+    refreshToken: session.refreshToken,
+    refreshExpiresIn: 7 * 24 * 3600,
     deviceToken: session.deviceToken,
   });
   expect(session.deviceToken).toMatch(/^[\w-]{43}$/);

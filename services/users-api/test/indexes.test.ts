@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Types, type Connection } from "mongoose";
 import { userFilters } from "../src/users/collection.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { captureLogger } from "../../shared/test/helpers.ts";
+import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
+import { captureLogger } from "@accounts/shared/testing";
 
 interface RequestPathQuery {
   name: string;
@@ -22,8 +22,7 @@ const requestPathQueries: RequestPathQuery[] = [
 ];
 
 const db: Connection = await connectTestDatabase("indexes");
-// FerretDB answers buildInfo with the MongoDB version it emulates, plus a field of its own.
-const ferretDB = "ferretdbVersion" in (await db.db!.admin().command({ buildInfo: 1 }));
+const ferretDB = await isFerretDB(db);
 if (ferretDB)
   console.warn("skipping the index checks: FerretDB serves no query from an index (CI runs them on mongo:7)");
 

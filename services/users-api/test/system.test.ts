@@ -76,7 +76,7 @@ describe("the seed's scenarios over HTTP", () => {
 
   test("login success and failure, unknown and wrong alike", async () => {
     const ok = await call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } });
-    expect(ok).toMatchObject({ status: 200, body: { tokenType: "Bearer", expiresIn: 3600 } });
+    expect(ok).toMatchObject({ status: 200, body: { tokenType: "Bearer", expiresIn: 900 } });
     const wrong = await call("POST", "/login", { body: { email: "ada@example.com", password: "wrong password!" } });
     const unknown = await call("POST", "/login", {
       body: { email: "nobody@example.com", password: "wrong password!" },
@@ -122,6 +122,27 @@ test("a seed-era document: found by its normalized address, logs in, its bcrypt 
   expect((await call("POST", "/login", { body: { email: "seed@example.com", password: seedPassword } })).status).toBe(
     200,
   );
+});
+
+test("a session over HTTP: refresh, list, password change, logout", async () => {
+  const login = await call("POST", "/login", { body: { email: "ada@example.com", password: "correct horse battery" } });
+  const refreshed = await call("POST", "/refresh", { body: { refreshToken: login.body.refreshToken } });
+  expect(refreshed).toMatchObject({ status: 200, body: { sessionId: login.body.sessionId, expiresIn: 900 } });
+  const { token } = refreshed.body;
+  const listed = await call("GET", "/sessions", { token });
+  expect(listed.status).toBe(200);
+  // Over a real socket, the session records where it came from.
+  expect(listed.body.sessions.find(({ current }: { current: boolean }) => current)).toMatchObject({
+    id: login.body.sessionId,
+    ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/),
+  });
+  const changed = await call("PUT", "/user/password", {
+    token,
+    body: { currentPassword: "correct horse battery", newPassword: "correct horse battery" },
+  });
+  expect(changed.status).toBe(204);
+  expect((await call("POST", "/logout", { token, body: { scope: "global" } })).status).toBe(204);
+  expect((await call("GET", "/user", { token })).status).toBe(401);
 });
 
 test("ten concurrent sign-ups of one address: one 201, nine 409", async () => {
@@ -195,7 +216,7 @@ test("auth-api down: users-api answers 503 quickly and is not ready; both recove
 }, 30_000);
 
 test("no response and no log line of either service carries a password, hash, token or key", async () => {
-  const tokens = seen.flatMap((text) => [...text.matchAll(/"token":"([^"]+)"/g)].map((m) => m[1]!));
+  const tokens = seen.flatMap((text) => [...text.matchAll(/"(?:token|refreshToken)":"([^"]+)"/g)].map((m) => m[1]!));
   const hashes = (await db.collection("users").find({}).toArray()).map((user) => user.password as string);
   expect(tokens.length).toBeGreaterThan(0);
   const logs = [...authApi.output, ...usersApi.output].join("\n");

@@ -6,7 +6,7 @@ import { loadUsersConfig } from "../src/config.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 
@@ -99,12 +99,11 @@ const expectThrottled = (response: Awaited<ReturnType<typeof call>>, retryAfterS
   });
 };
 
-// FerretDB answers buildInfo with its own version beside the MongoDB one it emulates.
-const isFerretDB = await (async () => {
+const onFerretDB = await (async () => {
   const probe = await connectTestDatabase("users_throttling_probe");
-  const answer = await probe.db!.admin().command({ buildInfo: 1 });
+  const answer = await isFerretDB(probe);
   await probe.close();
-  return "ferretdbVersion" in answer;
+  return answer;
 })();
 
 const defaults = loadUsersConfig({ MONGODB_URI: "mongodb://unused", INTERNAL_TOKEN: "t".repeat(32) });
@@ -129,15 +128,15 @@ describe("rules and collections", () => {
       const warned = preparation.lines.some((line) => line.collection === name && line.level === "warn");
       expect({ name, ttl: ttl && { key: ttl.key, expireAfterSeconds: ttl.expireAfterSeconds }, warned }).toEqual({
         name,
-        ttl: isFerretDB ? undefined : { key: { expiresAt: 1 }, expireAfterSeconds: 0 },
-        warned: isFerretDB,
+        ttl: onFerretDB ? undefined : { key: { expiresAt: 1 }, expireAfterSeconds: 0 },
+        warned: onFerretDB,
       });
     }
   });
 
   // FerretDB 1.24 (on SQLite) loses concurrent `$inc` updates of one document (ten at once added as few as four in
   // our runs), so it would let more through; MongoDB's `$inc` is atomic, as CI checks here against mongo:7.
-  test.skipIf(isFerretDB)("concurrent attempts never get past the limit", async () => {
+  test.skipIf(onFerretDB)("concurrent attempts never get past the limit", async () => {
     const { app } = buildUsersApp(db, proxy.url.href, { clock, env: { LOGINS_PER_CLIENT_PER_MINUTE: "5" } });
     nextHour();
     const results = await Promise.all(

@@ -5,6 +5,8 @@ import { SignJWT, importJWK } from "jose";
 import type { Connection } from "mongoose";
 import { problemResponses } from "@accounts/shared";
 import type { TSchema } from "elysia";
+import { PasswordChange } from "../src/password/schemas.ts";
+import { LogoutRequest, RefreshRequest, SessionGrant, SessionList } from "../src/sessions/schemas.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "../src/users/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
@@ -110,9 +112,12 @@ describe("POST /login", () => {
     expect(body).toEqual({
       token: expect.any(String),
       tokenType: "Bearer",
-      expiresIn: 3600,
+      expiresIn: 900,
       userId: expect.any(String),
       deviceToken: expect.stringMatching(/^[\w-]{43}$/),
+      sessionId: expect.any(String),
+      refreshToken: expect.any(String),
+      refreshExpiresIn: 7 * 24 * 3600,
     });
   });
 
@@ -189,6 +194,9 @@ describe("GET /user", () => {
       noExpiry: await sign(realKey, { exp: undefined }),
       noIssuedAt: await sign(realKey, { iat: undefined }),
       noSubject: await sign(realKey, { sub: undefined }),
+      // As auth-api signed them before sessions: no `sid`. Their users log in again.
+      beforeSessions: await sign(realKey, { sid: undefined }),
+      endedSession: await sign(realKey, { sid: crypto.randomUUID() }),
       internalToken,
     };
     for (const [name, token] of Object.entries(refused)) {
@@ -262,7 +270,19 @@ describe("around the routes", () => {
   test("the OpenAPI document gives every route its exact request, success and problem schemas, and the bearer scheme", async () => {
     const { body } = await call("GET", "/swagger/json");
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]),
+      expect.arrayContaining([
+        "/signup",
+        "/login",
+        "/refresh",
+        "/logout",
+        "/sessions",
+        "/sessions/{id}",
+        "/user",
+        "/user/password",
+        "/health",
+        "/ready",
+        "/metrics",
+      ]),
     );
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
 
@@ -272,7 +292,13 @@ describe("around the routes", () => {
       security?: unknown;
     };
     // The document carries the route schemas as JSON: compare with the very `t` schemas the routes use.
-    const asJson = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
+    // As the document writes a schema: OpenAPI 3.1 spells "a string or null" as a type list, not TypeBox's anyOf.
+    const asJson = (schema: TSchema) =>
+      JSON.parse(JSON.stringify(schema), (_, value) =>
+        Array.isArray(value?.anyOf) && value.anyOf.length === 2 && value.anyOf[1].type === "null"
+          ? { ...value, anyOf: undefined, type: [value.anyOf[0].type, "null"] }
+          : value,
+      );
     const routes: {
       path: string;
       method: string;
@@ -307,6 +333,38 @@ describe("around the routes", () => {
         problems: [400, 401, 403, 413, 415, 422, 503],
         bearer: true,
       },
+      {
+        path: "/refresh",
+        method: "post",
+        body: RefreshRequest,
+        success: ["200", SessionGrant],
+        problems: [400, 401, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
+      {
+        path: "/logout",
+        method: "post",
+        body: LogoutRequest,
+        success: ["204", undefined],
+        problems: [400, 401, 413, 415, 422, 503],
+        bearer: true,
+      },
+      { path: "/sessions", method: "get", success: ["200", SessionList], problems: [401, 503], bearer: true },
+      {
+        path: "/sessions/{id}",
+        method: "delete",
+        success: ["204", undefined],
+        problems: [401, 404, 422, 503],
+        bearer: true,
+      },
+      {
+        path: "/user/password",
+        method: "put",
+        body: PasswordChange,
+        success: ["204", undefined],
+        problems: [400, 401, 403, 409, 413, 415, 422, 503],
+        bearer: true,
+      },
     ];
     for (const { path, method, body: requestSchema, success, problems, bearer } of routes) {
       const operation = body.paths[path][method] as Operation;
@@ -335,13 +393,20 @@ describe("around the routes", () => {
       });
     }
     expect(body.components.securitySchemes).toEqual({
-      bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The token from POST /login" },
+      bearer: {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "The access token from POST /login or POST /refresh",
+      },
     });
   });
 
   test("no response, header or log line carried a password, hash or token", async () => {
     const stored = await db.collection("users").find({}).toArray();
-    const tokens = responses.flatMap((text) => [...text.matchAll(/"token":"([^"]+)"/g)].map((m) => m[1]!));
+    const tokens = responses.flatMap((text) =>
+      [...text.matchAll(/"(?:token|refreshToken)":"([^"]+)"/g)].map((m) => m[1]!),
+    );
     expect(tokens.length).toBeGreaterThan(0);
     const secrets = [
       "correct horse battery",

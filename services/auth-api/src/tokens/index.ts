@@ -1,4 +1,4 @@
-import { problemResponses, TokenRequest, TokenResponse, unauthorized } from "@accounts/shared";
+import { problemResponses, SessionTokenRequest, TokenRequest, TokenResponse, unauthorized } from "@accounts/shared";
 import { Elysia } from "elysia";
 import type { PasswordHasher } from "../hashing/service.ts";
 import { internalOnly, internalSecurity } from "../internal-auth.ts";
@@ -13,29 +13,51 @@ export const tokens = ({
   tokenService: TokenService;
   internalToken: string;
 }) =>
-  new Elysia({ name: "tokens" }).use(internalOnly(internalToken)).post(
-    "/token",
-    async ({ body }) => {
-      const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
-      if (!ok) throw unauthorized("Wrong email or password");
-      return {
-        token: await tokenService.issue(body.userId),
+  new Elysia({ name: "tokens" })
+    .use(internalOnly(internalToken))
+    .post(
+      "/token",
+      async ({ body }) => {
+        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
+        if (!ok) throw unauthorized("Wrong email or password");
+        return {
+          token: await tokenService.issue(body.userId, body.sessionId),
+          tokenType: "Bearer" as const,
+          expiresIn: tokenService.ttlSeconds,
+          ...(rehashed === undefined ? {} : { rehashed }),
+        };
+      },
+      {
+        parse: "json",
+        body: TokenRequest,
+        response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        detail: {
+          tags: ["tokens"],
+          summary: "Check a password against its stored hash and issue a token",
+          description:
+            "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded. " +
+            "Tokens are verified by their audience (users-api) against GET /.well-known/jwks.json.",
+          security: internalSecurity,
+        },
+      },
+    )
+    .post(
+      "/token/refresh",
+      async ({ body }) => ({
+        token: await tokenService.issue(body.userId, body.sessionId),
         tokenType: "Bearer" as const,
         expiresIn: tokenService.ttlSeconds,
-        ...(rehashed === undefined ? {} : { rehashed }),
-      };
-    },
-    {
-      parse: "json",
-      body: TokenRequest,
-      response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
-      detail: {
-        tags: ["tokens"],
-        summary: "Check a password against its stored hash and issue a token",
-        description:
-          "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded. " +
-          "Tokens are verified by their audience (users-api) against GET /.well-known/jwks.json.",
-        security: internalSecurity,
+      }),
+      {
+        parse: "json",
+        body: SessionTokenRequest,
+        response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422) },
+        detail: {
+          tags: ["tokens"],
+          summary: "Issue a token for an existing session, without a password",
+          description:
+            "For users-api's refresh: it has checked the refresh token against the session it stores; auth-api only signs.",
+          security: internalSecurity,
+        },
       },
-    },
-  );
+    );

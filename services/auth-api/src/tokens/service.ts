@@ -12,9 +12,12 @@ export function createTokenService(keys: SigningKeys, ttlSeconds: number) {
   return {
     ttlSeconds,
 
-    /** A token for `userId`: sub, iss, aud, iat, exp and a unique jti, with the signing key's kid in the header. */
-    issue(userId: string): Promise<string> {
-      return new SignJWT()
+    /**
+     * A token for `userId` in users-api session `sessionId`: sub, sid, iss, aud, iat, exp and a unique jti, with the
+     * signing key's kid in the header.
+     */
+    issue(userId: string, sessionId: string): Promise<string> {
+      return new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: keys.kid })
         .setSubject(userId)
         .setIssuer(TOKEN_ISSUER)

@@ -3,6 +3,7 @@ import {
   HttpProblem,
   INTERNAL_CREDENTIAL_PROBLEM,
   type Logger,
+  type SessionTokenRequest,
   TOKEN_VERIFY_OPTIONS,
   type TokenRequest,
   TokenResponse,
@@ -10,6 +11,7 @@ import {
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import type { Caller } from "../sessions/schemas.ts";
 
 export interface AuthClientOptions {
   url: string;
@@ -120,6 +122,11 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
       return read(response, TokenResponse, requestId);
     },
 
+    /** A token for a session users-api has just checked a refresh token against: auth-api signs, no password. */
+    async issueSessionToken(session: SessionTokenRequest, requestId: string): Promise<TokenResponse> {
+      return read(await call("/token/refresh", requestId, { body: session }), TokenResponse, requestId);
+    },
+
     /** Whether auth-api answers its own /ready with 200; `signal` ends the wait early (readiness has its own deadline). */
     async ready(requestId: string, signal?: AbortSignal): Promise<boolean> {
       try {
@@ -132,15 +139,17 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     },
 
     /**
-     * The user id of a token auth-api signed for us, `undefined` for any token that is not one (bad
-     * signature, `alg: none`, expired or without an expiry, other issuer or audience: TOKEN_VERIFY_OPTIONS).
-     * Verified here, not by auth-api: keys come from auth-api's JWKS, cached and fetched again when a token
-     * names an unknown `kid` (key rotation), so this keeps working while auth-api is down.
+     * The user and session ids of a token auth-api signed for us, `undefined` for any token that is not one (bad
+     * signature, `alg: none`, expired or without an expiry, other issuer or audience, and tokens from before
+     * sessions, which have no `sid`: TOKEN_VERIFY_OPTIONS). Verified here, not by auth-api: keys come from
+     * auth-api's JWKS, cached and fetched again when a token names an unknown `kid` (key rotation), so this keeps
+     * working while auth-api is down.
      */
-    async verifyAccessToken(token: string, requestId: string): Promise<string | undefined> {
+    async verifyAccessToken(token: string, requestId: string): Promise<Caller | undefined> {
       try {
         const { payload } = await jwtVerify(token, jwks, TOKEN_VERIFY_OPTIONS);
-        return payload.sub;
+        const { sub, sid } = payload;
+        return typeof sub === "string" && typeof sid === "string" ? { userId: sub, sessionId: sid } : undefined;
       } catch (error) {
         if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");
         // jose's own errors describe the token; anything else (refused connection, a JWKS that

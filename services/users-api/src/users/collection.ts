@@ -10,6 +10,8 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 interface UserFields {
   email: string;
   password: string;
+  /** The user's live sessions, so one read of the user checks a token's session too (see sessions/queries.ts). */
+  sessionIds?: string[];
   createdAt?: Date;
 }
 interface UserAliases {
@@ -25,6 +27,7 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     // The seed's Express services stored the hash as `password`; the field keeps that name so
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
+    sessionIds: { type: [String], select: false, default: undefined },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },

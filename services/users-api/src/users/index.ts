@@ -1,6 +1,7 @@
-import { bearerToken, problemResponses, requestContext, unauthorized } from "@accounts/shared";
+import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import type { clientAddress } from "../client-address/index.ts";
+import { bearer } from "../sessions/bearer.ts";
 import { DEVICE_COOKIE, deviceCookie } from "../throttling/device-token.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
@@ -17,21 +18,14 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
     .use(client)
-    .macro({
-      /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
-      bearer: {
-        async resolve({ headers, requestId }) {
-          const token = bearerToken(headers.authorization);
-          const user = token ? await service.authenticate(token, requestId) : undefined;
-          if (!user) throw unauthorized("Missing, invalid or expired bearer token");
-          return { user };
-        },
-      },
-    })
+    .use(bearer(service.authenticate))
+    .derive(({ headers, clientAddress }) => ({
+      client: { userAgent: headers["user-agent"]?.slice(0, 512) ?? null, ip: clientAddress },
+    }))
     .post(
       "/signup",
-      async ({ body, requestId, clientAddress, status }) =>
-        status(201, { user: await service.signUp(body, requestId, clientAddress) }),
+      async ({ body, requestId, client, status }) =>
+        status(201, { user: await service.signUp(body, requestId, client) }),
       {
         parse: "json",
         transform: normalizeBodyEmail,
@@ -42,12 +36,12 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     )
     .post(
       "/login",
-      async ({ body, requestId, clientAddress, cookie, set }) => {
+      async ({ body, requestId, client, cookie, set }) => {
         const presented = cookie[DEVICE_COOKIE]?.value;
         const { deviceCookieMaxAgeMs, ...session } = await service.logIn(
           body,
           requestId,
-          clientAddress,
+          client,
           body.deviceToken ?? (typeof presented === "string" ? presented : undefined),
         );
         set.headers["set-cookie"] = deviceCookie(session.deviceToken, deviceCookieMaxAgeMs);
@@ -58,7 +52,7 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
         transform: normalizeBodyEmail,
         body: LogInRequest,
         response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
-        detail: { summary: "Exchange email and password for a bearer token" },
+        detail: { summary: "Exchange email and password for a session: an access token and a refresh token" },
       },
     )
     .get("/user", ({ user }) => ({ user }), {

@@ -1,5 +1,6 @@
 import { LoginPassword, NewPassword } from "@accounts/shared";
 import { type Static, t } from "elysia";
+import { SessionGrant } from "../sessions/schemas.ts";
 import { DeviceToken } from "../throttling/device-token.ts";
 
 // Addresses are normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
@@ -29,15 +30,14 @@ export type User = Static<typeof User>;
 
 export const UserResponse = t.Object({ user: User });
 
-export const LogInResponse = t.Object({
-  token: t.String(),
-  tokenType: t.Literal("Bearer"),
-  expiresIn: t.Integer({ description: "seconds until the token expires" }),
-  userId: t.String(),
-  deviceToken: t.String({
-    description: "Send it with later logins from this device (also set as an HttpOnly cookie for browsers)",
+export const LogInResponse = t.Composite([
+  SessionGrant,
+  t.Object({
+    deviceToken: t.String({
+      description: "Send it with later logins from this device (also set as an HttpOnly cookie for browsers)",
+    }),
   }),
-});
+]);
 export type LogInResponse = Static<typeof LogInResponse>;
 
 export const DeleteUserRequest = t.Optional(

@@ -2,6 +2,10 @@ import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
+import type { Authenticate } from "../sessions/bearer.ts";
+import { callerQuery } from "../sessions/queries.ts";
+import type { Client } from "../sessions/schemas.ts";
+import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
@@ -17,12 +21,22 @@ const toUser = ({ _id, email, createdAt }: StoredUser): User => ({
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
-export function createUsersService(users: UsersCollection, auth: AuthClient, throttling: Throttling) {
+export function createUsersService({
+  users,
+  auth,
+  sessions,
+  throttling,
+}: {
+  users: UsersCollection;
+  auth: AuthClient;
+  sessions: SessionService;
+  throttling: Throttling;
+}) {
   return {
-    /** `client` is the caller's address bucket (see client-address). */
-    async signUp({ email, password }: SignUpRequest, requestId: string, client: string): Promise<User> {
+    /** `client.ip` is the caller's address (see client-address), the bucket its sign-ups are counted in. */
+    async signUp({ email, password }: SignUpRequest, requestId: string, client: Client): Promise<User> {
       auth.refuseWhileBusy();
-      await throttling.admit("signUp", client);
+      await throttling.admit("signUp", client.ip);
       const passwordHash = await auth.hashPassword(password, requestId);
       try {
         return toUser(await orUnavailable(new users({ email, passwordHash }).save()));
@@ -35,22 +49,27 @@ export function createUsersService(users: UsersCollection, auth: AuthClient, thr
 
     /**
      * Checked in order, each before anything costlier: auth-api known to be full (503), the throttles (429), then
-     * the password. `deviceToken` is the body's or the cookie's.
+     * the password. `deviceToken` is the body's or the cookie's. A success opens a session.
      */
     async logIn(
       { email, password }: LogInRequest,
       requestId: string,
-      client: string,
+      client: Client,
       deviceToken: string | undefined,
     ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
       auth.refuseWhileBusy();
-      const pass = await throttling.admitLogIn(email, client, deviceToken);
+      const pass = await throttling.admitLogIn(email, client.ip, deviceToken);
       // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password"));
+      const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessionIds"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
-      const grant = await auth.issueToken({ userId, password, hashedPassword: found?.passwordHash }, requestId);
+      // The session's id is chosen now so that auth-api signs it into the access token (`sid`).
+      const sessionId = crypto.randomUUID();
+      const grant = await auth.issueToken(
+        { userId, sessionId, password, hashedPassword: found?.passwordHash },
+        requestId,
+      );
       if (!found || !grant) {
         await throttling.logInFailed(pass);
         throw unauthorized("Wrong email or password");
@@ -64,30 +83,29 @@ export function createUsersService(users: UsersCollection, auth: AuthClient, thr
             { translateAliases: true },
           ),
         );
+      const session = await sessions.open(
+        { userId: found._id, sessionId, listed: found.sessionIds ?? [], client },
+        grant,
+      );
       const device = await throttling.logInSucceeded(pass, userId);
-      return {
-        token: grant.token,
-        tokenType: grant.tokenType,
-        expiresIn: grant.expiresIn,
-        userId,
-        deviceToken: device.deviceToken,
-        deviceCookieMaxAgeMs: device.maxAgeMs,
-      };
+      return { ...session, deviceToken: device.deviceToken, deviceCookieMaxAgeMs: device.maxAgeMs };
     },
 
-    /** The user a token was issued to, if the token is genuine and that user still exists. */
-    async authenticate(token: string, requestId: string): Promise<User | undefined> {
-      const userId = await auth.verifyAccessToken(token, requestId);
-      if (!userId || !isValidObjectId(userId)) return undefined;
-      const found = await orUnavailable(users.findOne(userFilters.byId(userId)).lean());
-      return found ? toUser(found) : undefined;
-    },
+    /** The user a token was issued to, if the token is genuine, that user still exists and its session is live. */
+    authenticate: (async (token, requestId) => {
+      const caller = await auth.verifyAccessToken(token, requestId);
+      if (!caller || !isValidObjectId(caller.userId)) return undefined;
+      const { filter, projection } = callerQuery(caller);
+      const found = await orUnavailable(users.findOne(filter, projection).lean());
+      return found ? { user: toUser(found), caller } : undefined;
+    }) satisfies Authenticate,
 
-    /** Deletes the token's user; `email`, if the client sent one, must be that user's. */
+    /** Deletes the token's user and ends all its sessions; `email`, if the client sent one, must be that user's. */
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
       await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
+      await sessions.endAll(current.id);
       await throttling.forgetUser(current.id);
     },
   };

@@ -1,0 +1,10 @@
+import { LoginPassword, NewPassword } from "@accounts/shared";
+import { type Static, t } from "elysia";
+
+export const PasswordChange = t.Object({
+  // As login accepts it: seed-era passwords may be shorter than today's rule.
+  currentPassword: LoginPassword,
+  // Sign-up's rule.
+  newPassword: NewPassword,
+});
+export type PasswordChange = Static<typeof PasswordChange>;

@@ -1,0 +1,79 @@
+import { HttpProblem, problemResponses } from "@accounts/shared";
+import { Elysia, t } from "elysia";
+import type { clientAddress } from "../client-address/index.ts";
+import type { Throttling } from "../throttling/service.ts";
+import { bearer, type Authenticate } from "./bearer.ts";
+import { LogoutRequest, RefreshRequest, SessionGrant, SessionList, SessionParams } from "./schemas.ts";
+import type { SessionService } from "./service.ts";
+
+const security = [{ bearer: [] }];
+
+export const sessions = ({
+  service,
+  authenticate,
+  throttling,
+  client,
+}: {
+  service: SessionService;
+  authenticate: Authenticate;
+  throttling: Throttling;
+  /** The app's one client-address plugin, so every feature counts a request's client alike. */
+  client: ReturnType<typeof clientAddress>;
+}) =>
+  new Elysia({ name: "sessions", detail: { tags: ["sessions"] } })
+    .use(bearer(authenticate))
+    .use(client)
+    .post(
+      "/refresh",
+      async ({ body, requestId, clientAddress }) => {
+        await throttling.admit("refresh", clientAddress);
+        return service.refresh(body.refreshToken, requestId);
+      },
+      {
+        parse: "json",
+        body: RefreshRequest,
+        response: { 200: SessionGrant, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
+        detail: {
+          summary: "Exchange a refresh token for new tokens",
+          description:
+            "The refresh token is replaced by a new one. Presenting a replaced token again ends the whole session, " +
+            "except within REFRESH_REUSE_GRACE_SECONDS of its replacement, which gets the session's current tokens.",
+        },
+      },
+    )
+    .post(
+      "/logout",
+      async ({ caller, body, status }) => {
+        await service.logout(caller, body?.scope ?? "local");
+        return status(204, undefined);
+      },
+      {
+        bearer: true,
+        parse: "json",
+        body: LogoutRequest,
+        response: { 204: t.Void(), ...problemResponses(400, 401, 413, 415, 422, 503) },
+        detail: {
+          summary: "End this session, the others, or all; their access tokens are refused at once",
+          security,
+        },
+      },
+    )
+    .get("/sessions", ({ caller }) => service.list(caller), {
+      bearer: true,
+      response: { 200: SessionList, ...problemResponses(401, 503) },
+      detail: { summary: "The token's user's live sessions", security },
+    })
+    .delete(
+      "/sessions/:id",
+      async ({ caller, params, status }) => {
+        // Another user's session id gets the same 404 as a made-up one.
+        if (!(await service.revoke(caller, params.id))) throw new HttpProblem(404, "No such session of yours");
+        return status(204, undefined);
+      },
+      {
+        bearer: true,
+        params: SessionParams,
+        response: { 204: t.Void(), ...problemResponses(401, 404, 422, 503) },
+        detail: { summary: "End one of the token's user's sessions", security },
+      },
+    );

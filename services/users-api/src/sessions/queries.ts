@@ -1,0 +1,83 @@
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { Types } from "mongoose";
+import { ROTATED_HASHES_KEPT } from "./collection.ts";
+
+// The database queries on the hot paths, as plain driver values, so the benchmark can send exactly these
+// without HTTP around them and compare (bench/src/database-limit.ts).
+
+/** The `users` query behind every bearer token: its user exists and still lists its session. One indexed read. */
+export const callerQuery = ({ userId, sessionId }: { userId: string; sessionId: string }) => ({
+  filter: { _id: new Types.ObjectId(userId), sessionIds: sessionId },
+  projection: { email: 1, createdAt: 1 },
+});
+
+/** SHA-256, base64url: the one form refresh tokens are stored in. */
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("base64url");
+
+/**
+ * Refresh tokens are `<userId>.<sessionId>.<generation>.<secret>`: the secret is 256 random bits, the rest
+ * locates the session (so a lookup is by `_id`) and its slot for the rotated hash. Opaque to clients.
+ */
+const REFRESH_TOKEN = /^([0-9a-f]{24})\.([0-9a-f-]{36})\.(\d{1,9})\.([\w-]{43})$/;
+
+export interface RefreshTokenParts {
+  userId: string;
+  sessionId: string;
+  generation: number;
+}
+
+export const parseRefreshToken = (token: string): RefreshTokenParts | undefined => {
+  const match = REFRESH_TOKEN.exec(token);
+  return match ? { userId: match[1]!, sessionId: match[2]!, generation: Number(match[3]) } : undefined;
+};
+
+export const refreshTokenOf = ({ userId, sessionId, generation }: RefreshTokenParts, secret: Buffer) =>
+  `${userId}.${sessionId}.${generation}.${secret.toString("base64url")}`;
+
+export const newRefreshSecret = () => randomBytes(32);
+
+// A token's successor is stored sealed (XOR) with a key derived from the token itself, which the database only
+// holds as a hash: the holder of the just-rotated token can have the current one back within the grace window
+// (two tabs), and a copy of the database opens nothing. No server-side secret is involved.
+const successorKey = (token: string) => createHmac("sha256", token).update("refresh-token-successor").digest();
+const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]!));
+
+export const sealSuccessor = (token: string, successorSecret: Buffer) =>
+  xor(successorSecret, successorKey(token)).toString("base64url");
+export const unsealSuccessor = (token: string, sealed: string) =>
+  xor(Buffer.from(sealed, "base64url"), successorKey(token));
+
+/**
+ * The one conditional update that rotates `token` to its successor: it matches only while `token` is the
+ * session's current, unexpired refresh token, so of concurrent refreshes of one token exactly one wins.
+ * (No projection: FerretDB 1.24 does not implement one on findAndModify.)
+ */
+export function rotationQuery(token: string, at: number, idleSeconds: number) {
+  const parts = parseRefreshToken(token)!;
+  const secret = newRefreshSecret();
+  const next = refreshTokenOf({ ...parts, generation: parts.generation + 1 }, secret);
+  const presented = hashToken(token);
+  const now = new Date(at);
+  return {
+    next,
+    filter: {
+      _id: parts.sessionId,
+      userId: new Types.ObjectId(parts.userId),
+      refreshHash: presented,
+      absoluteExpiresAt: { $gt: now },
+      idleExpiresAt: { $gt: now },
+    },
+    update: {
+      $set: {
+        refreshHash: hashToken(next),
+        generation: parts.generation + 1,
+        previousHash: presented,
+        rotatedAt: now,
+        sealedSuccessor: sealSuccessor(token, secret),
+        lastUsedAt: now,
+        idleExpiresAt: new Date(at + idleSeconds * 1000),
+        [`rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,
+      },
+    },
+  };
+}

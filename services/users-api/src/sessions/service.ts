@@ -1,0 +1,225 @@
+import { unauthorized, type Logger, type Metrics } from "@accounts/shared";
+import type { Types } from "mongoose";
+import type { AuthClient } from "../auth-client/client.ts";
+import type { TokenResponse } from "@accounts/shared";
+import type { UsersConfig } from "../config.ts";
+import { orUnavailable } from "../mongodb.ts";
+import type { UsersCollection } from "../users/collection.ts";
+import type { SessionFields, SessionsCollection } from "./collection.ts";
+import {
+  hashToken,
+  newRefreshSecret,
+  parseRefreshToken,
+  refreshTokenOf,
+  rotationQuery,
+  unsealSuccessor,
+} from "./queries.ts";
+import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
+
+export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry";
+
+export interface SessionServiceDeps {
+  sessions: SessionsCollection;
+  users: UsersCollection;
+  auth: AuthClient;
+  config: Pick<UsersConfig, "SESSION_MAX_AGE_SECONDS" | "SESSION_IDLE_SECONDS" | "REFRESH_REUSE_GRACE_SECONDS">;
+  metrics: Metrics;
+  logger: Logger;
+  /** Milliseconds since the epoch; tests move it to reach expiries and the end of the grace window. */
+  now: () => number;
+}
+
+// One answer for every refused refresh token: unknown, expired, revoked and reused look alike.
+const refused = () => unauthorized("Invalid, expired or revoked refresh token");
+
+const endOf = (session: Pick<SessionFields, "absoluteExpiresAt" | "idleExpiresAt">) =>
+  Math.min(session.absoluteExpiresAt.getTime(), session.idleExpiresAt.getTime());
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+export function createSessionService({ sessions, users, auth, config, metrics, logger, now }: SessionServiceDeps) {
+  const countCreated = metrics.counter("sessions_created_total", "Sessions started by a login");
+  const countRefreshed = metrics.counter("sessions_refreshed_total", "Refreshes answered with new tokens");
+  const countRevoked = metrics.counter("sessions_revoked_total", "Sessions ended, by reason", ["reason"]);
+  const graceMs = config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+
+  const grant = (
+    access: TokenResponse,
+    {
+      userId,
+      sessionId,
+      refreshToken,
+      at,
+      endsAt,
+    }: { userId: string; sessionId: string; refreshToken: string; at: number; endsAt: number },
+  ) => ({
+    token: access.token,
+    tokenType: access.tokenType,
+    expiresIn: access.expiresIn,
+    userId,
+    sessionId,
+    refreshToken,
+    refreshExpiresIn: Math.floor((endsAt - at) / 1000),
+  });
+
+  /** Ends one session of `userId`: its refresh token first, then (same moment for the client) its access tokens. */
+  async function end(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
+    const { deletedCount } = await orUnavailable(sessions.deleteOne({ _id: sessionId, userId }));
+    await orUnavailable(users.updateOne({ _id: userId }, { $pull: { sessionIds: sessionId } }));
+    if (deletedCount > 0) countRevoked({ reason });
+    return deletedCount > 0;
+  }
+
+  /** Ends every session of `userId`, or every one but `except`. */
+  async function endAll(userId: string, reason: RevocationReason, except?: string): Promise<void> {
+    const { deletedCount } = await orUnavailable(
+      sessions.deleteMany(except === undefined ? { userId } : { userId, _id: { $ne: except } }),
+    );
+    await orUnavailable(
+      users.updateOne({ _id: userId }, { $set: { sessionIds: except === undefined ? [] : [except] } }),
+    );
+    if (deletedCount > 0) countRevoked({ reason }, deletedCount);
+  }
+
+  /**
+   * Of the sessions a user document lists, drops those past either expiry. Without a TTL index (FerretDB) this
+   * is what removes them; with one (MongoDB) it removes the ids the index left behind in the user document.
+   */
+  async function dropExpired(userId: Types.ObjectId, listed: readonly string[]): Promise<void> {
+    if (listed.length === 0) return;
+    const at = new Date(now());
+    const live = await orUnavailable(
+      sessions
+        .find({ _id: { $in: listed }, absoluteExpiresAt: { $gt: at }, idleExpiresAt: { $gt: at } }, { _id: 1 })
+        .lean(),
+    );
+    const liveIds = new Set(live.map(({ _id }) => _id));
+    const expired = listed.filter((id) => !liveIds.has(id));
+    if (expired.length === 0) return;
+    await orUnavailable(sessions.deleteMany({ _id: { $in: expired } }));
+    await orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: expired } }));
+    countRevoked({ reason: "expiry" }, expired.length);
+  }
+
+  return {
+    /**
+     * Records the session a login's access token (already signed with `sessionId`) belongs to and gives its
+     * first refresh token. `listed` are the session ids the user document held before: expired ones go.
+     */
+    async open(
+      {
+        userId,
+        sessionId,
+        listed,
+        client,
+      }: { userId: Types.ObjectId; sessionId: string; listed: readonly string[]; client: Client },
+      access: TokenResponse,
+    ): Promise<SessionGrant> {
+      const at = now();
+      const refreshToken = refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret());
+      const session = {
+        _id: sessionId,
+        userId,
+        refreshHash: hashToken(refreshToken),
+        generation: 0,
+        createdAt: new Date(at),
+        lastUsedAt: new Date(at),
+        absoluteExpiresAt: new Date(at + config.SESSION_MAX_AGE_SECONDS * 1000),
+        idleExpiresAt: new Date(at + config.SESSION_IDLE_SECONDS * 1000),
+        userAgent: client.userAgent,
+        ip: client.ip,
+      };
+      await orUnavailable(sessions.create(session));
+      const { matchedCount } = await orUnavailable(
+        users.updateOne({ _id: userId }, { $addToSet: { sessionIds: sessionId } }),
+      );
+      if (matchedCount === 0) {
+        // The account was deleted while it logged in.
+        await orUnavailable(sessions.deleteOne({ _id: sessionId }));
+        throw unauthorized("Wrong email or password");
+      }
+      countCreated();
+      await dropExpired(userId, listed);
+      return grant(access, { userId: String(userId), sessionId, refreshToken, at, endsAt: endOf(session) });
+    },
+
+    /**
+     * New tokens for a refresh token. The access token is signed first: were auth-api down after the rotation,
+     * the client's retry with its old token would, past the grace window, look like reuse and end the session.
+     */
+    async refresh(refreshToken: string, requestId: string): Promise<SessionGrant> {
+      const parts = parseRefreshToken(refreshToken);
+      if (!parts) throw refused();
+      const { userId, sessionId } = parts;
+      const access = await auth.issueSessionToken({ userId, sessionId }, requestId);
+      const at = now();
+      const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
+      const rotated = await orUnavailable(sessions.findOneAndUpdate(rotation.filter, rotation.update).lean());
+      if (rotated) {
+        countRefreshed();
+        const idleEnd = at + config.SESSION_IDLE_SECONDS * 1000;
+        const endsAt = Math.min(rotated.absoluteExpiresAt.getTime(), idleEnd);
+        return grant(access, { userId, sessionId, refreshToken: rotation.next, at, endsAt });
+      }
+
+      const session = await orUnavailable(sessions.findOne({ _id: sessionId, userId }).lean());
+      if (!session) throw refused();
+      if (endOf(session) <= at) {
+        await end(sessionId, userId, "expiry");
+        throw refused();
+      }
+      const presented = hashToken(refreshToken);
+      if (presented === session.previousHash && at - session.rotatedAt!.getTime() <= graceMs) {
+        // Two tabs: the token was rotated moments ago; answer with the session's current one, not a fork.
+        const current = refreshTokenOf(
+          { userId, sessionId, generation: session.generation },
+          unsealSuccessor(refreshToken, session.sealedSuccessor!),
+        );
+        if (hashToken(current) !== session.refreshHash) throw refused();
+        countRefreshed();
+        return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
+      }
+      if (Object.values(session.rotatedHashes ?? {}).includes(presented)) {
+        await end(sessionId, userId, "reuse");
+        logger.warn({ requestId, userId, sessionId }, "a rotated refresh token was presented again: session revoked");
+      }
+      throw refused();
+    },
+
+    /** The caller's live sessions, oldest first. */
+    async list({ userId, sessionId }: Caller): Promise<SessionList> {
+      const at = new Date(now());
+      const found = await orUnavailable(
+        sessions
+          .find({ userId, absoluteExpiresAt: { $gt: at }, idleExpiresAt: { $gt: at } })
+          .sort({ createdAt: 1 })
+          .lean(),
+      );
+      return {
+        sessions: found.map((session) => ({
+          id: session._id,
+          createdAt: session.createdAt.toISOString(),
+          lastUsedAt: session.lastUsedAt.toISOString(),
+          expiresAt: new Date(endOf(session)).toISOString(),
+          userAgent: session.userAgent,
+          ip: session.ip,
+          current: session._id === sessionId,
+        })),
+      };
+    },
+
+    async logout(caller: Caller, scope: LogoutScope): Promise<void> {
+      if (scope === "local") await end(caller.sessionId, caller.userId, "logout");
+      else await endAll(caller.userId, "logout", scope === "others" ? caller.sessionId : undefined);
+    },
+
+    /** Ends one of the caller's sessions; false when `sessionId` is not one of them (whoever's it is). */
+    revoke: (caller: Caller, sessionId: string) => end(sessionId, caller.userId, "logout"),
+
+    /** After a password change: every session of the user but the one that changed it. */
+    endOthers: (caller: Caller) => endAll(caller.userId, "password_change", caller.sessionId),
+
+    /** After the account's deletion. */
+    endAll: (userId: string) => endAll(userId, "deletion"),
+  };
+}
