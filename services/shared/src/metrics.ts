@@ -28,6 +28,11 @@ export function createMetrics() {
       requests.inc({ method, route, status });
       duration.observe({ method, route }, seconds);
     },
+    /** Registers a counter; the function it returns counts `by` events (default 1) with the given labels. */
+    counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) {
+      const counter = new Counter({ name, help, labelNames, registers: [registry] });
+      return (labels: Record<L, string> = {} as Record<L, string>, by = 1) => counter.inc(labels, by);
+    },
     /** Registers a gauge whose value `read` returns at scrape time. */
     gauge(name: string, help: string, read: () => number) {
       new Gauge({

@@ -3,6 +3,7 @@ import mongoose from "mongoose";
 import { createApp } from "./app.ts";
 import { createAuthClient } from "./auth-client/client.ts";
 import { loadUsersConfig } from "./config.ts";
+import { prepareExpiringCollections } from "./expiring-collections.ts";
 import { mongodbOptions } from "./mongodb.ts";
 import { prepareUsersCollection } from "./users/prepare.ts";
 
@@ -11,6 +12,7 @@ await runService(async () => {
   const logger = createLogger({ level: config.LOG_LEVEL, service: "users-api" });
   const db = await mongoose.createConnection(config.MONGODB_URI, mongodbOptions).asPromise();
   await prepareUsersCollection(db, logger);
+  await prepareExpiringCollections(db, logger);
   const authClient = createAuthClient({
     url: config.AUTH_API_URL,
     internalToken: config.INTERNAL_TOKEN,

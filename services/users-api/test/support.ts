@@ -8,6 +8,7 @@ import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import type { UsersConfig } from "../src/config.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
+import { startMailbox } from "./mailbox.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
@@ -33,8 +34,23 @@ export async function startAuthApi(port = 0) {
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 
+/** Where mail goes in suites that do not start a mailbox of their own: a real SMTP server that keeps it. */
+export const sharedMailbox = await startMailbox();
+
+export const mailFrom = "Accounts <no-reply@accounts.test>";
+
+export type UsersAppOptions = Partial<
+  Pick<UsersConfig, "SMTP_URL" | "PUBLIC_URL" | "REQUIRE_VERIFIED_EMAIL" | "CORS_ORIGINS">
+> & { mailRetryDelaysMs?: readonly number[] };
+
 /** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port. */
-export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_000, token = internalToken) {
+export function buildUsersApp(
+  db: Connection,
+  authApiUrl: string,
+  timeoutMs = 2_000,
+  token = internalToken,
+  { mailRetryDelaysMs, ...overrides }: UsersAppOptions = {},
+) {
   const config: UsersConfig = {
     PORT: 0,
     LOG_LEVEL: "debug",
@@ -43,10 +59,16 @@ export function buildUsersApp(db: Connection, authApiUrl: string, timeoutMs = 2_
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
     AUTH_API_TIMEOUT_MS: timeoutMs,
+    PUBLIC_URL: "http://users.test",
+    SMTP_URL: sharedMailbox.url,
+    MAIL_FROM: mailFrom,
+    REQUIRE_VERIFIED_EMAIL: false,
+    CORS_ORIGINS: "",
+    ...overrides,
   };
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
-  return { app: createApp({ db, authClient, config, logger }), lines };
+  return { app: createApp({ db, authClient, config, logger, mailRetryDelaysMs }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

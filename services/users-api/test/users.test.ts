@@ -54,7 +54,9 @@ describe("POST /signup", () => {
   test("creates the user with a normalized address and answers without any secret", async () => {
     const { status, body, headers } = await signUp("  Ada@Example.COM ");
     expect(status).toBe(201);
-    expect(body).toEqual({ user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String) } });
+    expect(body).toEqual({
+      user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+    });
     expect(headers.get("content-type")).toStartWith("application/json");
     const stored = await db.collection("users").findOne({ email: "ada@example.com" });
     expect(stored?.password).toStartWith("$argon2id$");
@@ -134,6 +136,7 @@ describe("POST /login", () => {
       id: String(stored?._id),
       email: "seed@example.com",
       createdAt: stored?._id.getTimestamp().toISOString(),
+      emailVerified: false,
     });
   });
 });
@@ -143,7 +146,9 @@ describe("GET /user", () => {
     const { body: session } = await logIn("ada@example.com");
     const { status, body } = await call("GET", "/user", { token: session.token });
     expect(status).toBe(200);
-    expect(body).toEqual({ user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String) } });
+    expect(body).toEqual({
+      user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+    });
   });
 
   test("answers a seed-era user whose address fails today's email format", async () => {
@@ -257,7 +262,20 @@ describe("around the routes", () => {
   test("the OpenAPI document lists every route with its request body, success and problem responses, and the bearer scheme", async () => {
     const { body } = await call("GET", "/swagger/json");
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/signup", "/login", "/user", "/health", "/ready", "/metrics"]),
+      expect.arrayContaining([
+        "/signup",
+        "/login",
+        "/user",
+        "/email/verify",
+        "/email/verify/resend",
+        "/password/forgot",
+        "/password/reset",
+        "/verify-email",
+        "/reset-password",
+        "/health",
+        "/ready",
+        "/metrics",
+      ]),
     );
     expect(Object.keys(body.paths["/user"])).toEqual(expect.arrayContaining(["get", "delete"]));
 
@@ -287,7 +305,39 @@ describe("around the routes", () => {
         method: "post",
         hasBody: true,
         success: "200",
-        problems: ["400", "401", "413", "415", "422", "503"],
+        problems: ["400", "401", "403", "413", "415", "422", "503"],
+        bearer: false,
+      },
+      {
+        path: "/email/verify",
+        method: "post",
+        hasBody: true,
+        success: "200",
+        problems: ["400", "413", "415", "422", "503"],
+        bearer: false,
+      },
+      {
+        path: "/email/verify/resend",
+        method: "post",
+        hasBody: false,
+        success: "202",
+        problems: ["401", "409", "429", "503"],
+        bearer: true,
+      },
+      {
+        path: "/password/forgot",
+        method: "post",
+        hasBody: true,
+        success: "202",
+        problems: ["400", "413", "415", "422", "503"],
+        bearer: false,
+      },
+      {
+        path: "/password/reset",
+        method: "post",
+        hasBody: true,
+        success: "204",
+        problems: ["400", "413", "415", "422", "503"],
         bearer: false,
       },
       { path: "/user", method: "get", hasBody: false, success: "200", problems: ["401", "503"], bearer: true },
@@ -332,7 +382,13 @@ describe("around the routes", () => {
     ]);
     expect(
       body.paths["/signup"].post.responses["201"].content["application/json"].schema.properties.user.required,
-    ).toEqual(["id", "email", "createdAt"]);
+    ).toEqual(["id", "email", "createdAt", "emailVerified"]);
+    expect(body.paths["/password/reset"].post.requestBody.content["application/json"].schema.required).toEqual([
+      "token",
+      "newPassword",
+    ]);
+    for (const page of ["/verify-email", "/reset-password"])
+      expect(Object.keys(body.paths[page].get.responses["200"].content)).toEqual(["text/html"]);
     expect(body.components.securitySchemes).toHaveProperty("bearer");
   });
 

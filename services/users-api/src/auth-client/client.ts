@@ -117,15 +117,19 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     },
 
     /**
-     * The user id of a token auth-api signed for us, `undefined` for any token that is not one (bad
+     * The user id and issue time (`iat`, seconds) of a token auth-api signed for us, `undefined` for any token that is not one (bad
      * signature, `alg: none`, expired or without an expiry, other issuer or audience: TOKEN_VERIFY_OPTIONS).
      * Verified here, not by auth-api: keys come from auth-api's JWKS, cached and fetched again when a token
      * names an unknown `kid` (key rotation), so this keeps working while auth-api is down.
      */
-    async verifyAccessToken(token: string, requestId: string): Promise<string | undefined> {
+    async verifyAccessToken(
+      token: string,
+      requestId: string,
+    ): Promise<{ userId: string; issuedAt: number } | undefined> {
       try {
         const { payload } = await jwtVerify(token, jwks, TOKEN_VERIFY_OPTIONS);
-        return payload.sub;
+        // TOKEN_VERIFY_OPTIONS requires both claims.
+        return { userId: payload.sub!, issuedAt: payload.iat! };
       } catch (error) {
         if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");
         // jose's own errors describe the token; anything else (refused connection, a JWKS that

@@ -11,6 +11,10 @@ interface UserFields {
   email: string;
   password: string;
   createdAt?: Date;
+  /** Seed-era documents lack it: unverified. */
+  emailVerified?: boolean;
+  /** Access tokens issued before this second are refused: every session ended (password reset). */
+  sessionsEndedAt?: Date;
 }
 interface UserAliases {
   passwordHash: string;
@@ -25,6 +29,8 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     // The seed's Express services stored the hash as `password`; the field keeps that name so
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
+    emailVerified: { type: Boolean },
+    sessionsEndedAt: { type: Date },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },

@@ -1,11 +1,12 @@
-import { problemResponses, requestContext, unauthorized } from "@accounts/shared";
+import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { bearer } from "../bearer.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
-const normalizeBodyEmail = ({ body }: { body: unknown }) => {
+export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
   if (typeof body === "object" && body !== null && "email" in body && typeof body.email === "string")
     body.email = normalizeEmail(body.email);
 };
@@ -13,17 +14,7 @@ const normalizeBodyEmail = ({ body }: { body: unknown }) => {
 export const users = (service: UsersService) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
-    .macro({
-      /** Resolves `user` from `Authorization: Bearer <token>`; 401 for a missing, invalid or orphaned token. */
-      bearer: {
-        async resolve({ headers, requestId }) {
-          const token = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/i.exec(headers.authorization ?? "")?.[1];
-          const user = token ? await service.authenticate(token, requestId) : undefined;
-          if (!user) throw unauthorized("Missing, invalid or expired bearer token");
-          return { user };
-        },
-      },
-    })
+    .use(bearer(service.authenticate))
     .post(
       "/signup",
       async ({ body, requestId, status }) => status(201, { user: await service.signUp(body, requestId) }),
@@ -32,15 +23,22 @@ export const users = (service: UsersService) =>
         transform: normalizeBodyEmail,
         body: SignUpRequest,
         response: { 201: UserResponse, ...problemResponses(400, 409, 413, 415, 422, 503) },
-        detail: { summary: "Create an account" },
+        detail: {
+          summary: "Create an account and send it a verification email",
+          description: "422 also for a common or breached password, or one containing the address's name part.",
+        },
       },
     )
     .post("/login", ({ body, requestId }) => service.logIn(body, requestId), {
       parse: "json",
       transform: normalizeBodyEmail,
       body: LogInRequest,
-      response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
-      detail: { summary: "Exchange email and password for a bearer token" },
+      response: { 200: LogInResponse, ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
+      detail: {
+        summary: "Exchange email and password for a bearer token",
+        description:
+          "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified.",
+      },
     })
     .get("/user", ({ user }) => ({ user }), {
       bearer: true,

@@ -1,0 +1,45 @@
+import { problemResponses, requestContext } from "@accounts/shared";
+import { Elysia, t } from "elysia";
+import { MailAccepted } from "../email-verification/schemas.ts";
+import { normalizeBodyEmail } from "../users/index.ts";
+import { ForgotPasswordRequest, ResetPasswordRequest } from "./schemas.ts";
+import type { PasswordResetService } from "./service.ts";
+
+export const passwordReset = (service: PasswordResetService) =>
+  new Elysia({ name: "password-reset", detail: { tags: ["password"] } })
+    .use(requestContext)
+    .post(
+      "/password/forgot",
+      async ({ body, requestId, status }) => {
+        await service.forgot(body.email, requestId);
+        return status(202, { message: "If an account has this address, a link to reset its password is on its way" });
+      },
+      {
+        parse: "json",
+        transform: normalizeBodyEmail,
+        body: ForgotPasswordRequest,
+        response: { 202: MailAccepted, ...problemResponses(400, 413, 415, 422, 503) },
+        detail: {
+          summary: "Email a password reset link to the address, if it has an account",
+          description:
+            "The same 202 whether or not the address has an account, and at most one mail per address a minute (silently).",
+        },
+      },
+    )
+    .post(
+      "/password/reset",
+      async ({ body, requestId, status }) => {
+        await service.reset(body, requestId);
+        return status(204, undefined);
+      },
+      {
+        parse: "json",
+        body: ResetPasswordRequest,
+        response: { 204: t.Void(), ...problemResponses(400, 413, 415, 422, 503) },
+        detail: {
+          summary: "Set a new password with the token from the reset email's link; ends every session",
+          description:
+            "400 (type urn:accounts:problem:reset-token-invalid): the token is used, expired, voided by a newer one or unknown. 422 names newPassword when it breaks sign-up's rules.",
+        },
+      },
+    );
