@@ -79,13 +79,13 @@ export function createEmailVerificationService({
       const used = await orUnavailable(
         tokens.findOneAndDelete({ _id: sha256(token), expiresAt: { $gt: new Date() } }).lean(),
       );
-      const verified =
+      // Not findOneAndUpdate: FerretDB cannot apply the projection mongoose adds for the hidden password field.
+      const marked =
         used &&
         (await orUnavailable(
-          users
-            .findOneAndUpdate({ _id: used.userId as Types.ObjectId }, { $set: { emailVerified: true } }, { new: true })
-            .lean(),
+          users.updateOne({ _id: used.userId as Types.ObjectId }, { $set: { emailVerified: true } }),
         ));
+      const verified = marked?.matchedCount === 1 && (await orUnavailable(users.findById(used!.userId).lean()));
       if (!verified)
         throw new HttpProblem(400, "This verification link is used, expired or unknown; ask for a new one", {
           type: VERIFICATION_TOKEN_PROBLEM,
