@@ -9,7 +9,8 @@ import { generateSigningKey } from "../../auth-api/src/keys/generate.ts";
 import { generateInternalToken } from "../../shared/src/secrets.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
-import { requestInit, type RequestOptions } from "./support.ts";
+import { startMailbox, type Mailbox } from "./mailbox.ts";
+import { mailFrom, requestInit, type RequestOptions } from "./support.ts";
 import { freePort, startService, type RunningService as Service } from "../../shared/test/processes.ts";
 
 const internalToken = generateInternalToken();
@@ -18,6 +19,7 @@ let authEnv: Record<string, string>;
 let authApi: Service;
 let usersApi: Service;
 let db: Connection;
+let mailbox: Mailbox;
 // 7 characters: the seed let them through, and such accounts must still log in.
 const seedPassword = "s33d-pw";
 const seen: string[] = [];
@@ -40,7 +42,10 @@ beforeAll(async () => {
   // Hashing bounds left at their defaults: the tests below hold for what a fresh deployment runs with.
   authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk) };
   authApi = await startService("auth-api", authPort, authEnv);
+  mailbox = await startMailbox();
   usersApi = await startService("users-api", freePort(), {
+    SMTP_URL: mailbox.url,
+    MAIL_FROM: mailFrom,
     MONGODB_URI: url.toString(),
     AUTH_API_URL: authApi.url,
     INTERNAL_TOKEN: internalToken,
@@ -51,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await usersApi?.stop();
   await authApi?.stop();
+  await mailbox?.stop();
   await db.dropDatabase();
   await db.close();
 });
