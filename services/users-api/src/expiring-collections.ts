@@ -16,13 +16,16 @@ const NOT_IMPLEMENTED = 238;
  * depends on the TTL index (MongoDB deletes only once a minute): every query checks `expiresAt`. Idempotent.
  */
 export async function prepareExpiringCollections(db: Connection, log: IndexLog): Promise<void> {
+  const withoutTtl: string[] = [];
   for (const name of [verificationTokensCollectionName, resetTokensCollectionName, mailQuotasCollectionName]) {
     try {
       await db.collection(name).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiresAt_ttl" });
     } catch (error) {
       if ((error as { code?: unknown }).code !== NOT_IMPLEMENTED) throw error;
-      log.warn({ collection: name }, "this database has no TTL indexes: expired documents stay (they are refused)");
+      withoutTtl.push(name);
     }
   }
+  if (withoutTtl.length > 0)
+    log.warn({ collections: withoutTtl }, "this database has no TTL indexes: expired documents stay (and are refused)");
   await db.collection(resetTokensCollectionName).createIndex({ userId: 1 }, { name: "userId_1" });
 }

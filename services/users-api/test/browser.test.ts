@@ -33,7 +33,8 @@ else
 
     const api = async (method: string, path: string, body?: object) => {
       const response = await fetch(`${base}${path}`, requestInit(method, { body }));
-      return { status: response.status, body: await response.json().catch(() => undefined) };
+      const answer = (await response.json().catch(() => undefined)) as { token?: string } | undefined;
+      return { status: response.status, body: answer };
     };
 
     beforeAll(async () => {
@@ -106,8 +107,8 @@ else
       expect((await api("POST", "/login", { email, password: oldPassword })).status).toBe(401);
       const login = await api("POST", "/login", { email, password: newPassword });
       expect(login.status).toBe(200);
-      const me = await fetch(`${base}/user`, requestInit("GET", { token: login.body.token }));
-      expect((await me.json()).user).toMatchObject({ email, emailVerified: true });
+      const me = await fetch(`${base}/user`, requestInit("GET", { token: login.body?.token }));
+      expect(((await me.json()) as { user: object }).user).toMatchObject({ email, emailVerified: true });
       // No CSP violation, script error or failed request along the way.
       expect(problems).toEqual([]);
     }, 30_000);
