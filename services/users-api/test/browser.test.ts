@@ -12,10 +12,11 @@ import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
 import { captureLogger } from "../../shared/test/helpers.ts";
 import { freePort } from "../../shared/test/processes.ts";
 
-const chromiumPath = "/usr/bin/chromium";
+// Debian's package (apt-get install chromium); CI on Ubuntu, which packages Chromium only as a snap, names its own.
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const available = existsSync(chromiumPath);
 if (!available) {
-  const why = `Chromium is not installed at ${chromiumPath} (Debian: apt-get install chromium)`;
+  const why = `Chromium is not at ${chromiumPath} (Debian: apt-get install chromium; or set CHROMIUM_PATH)`;
   if (process.env.CI) throw new Error(why);
   console.warn(`skipping the browser test: ${why}`);
 }
