@@ -87,5 +87,6 @@ describe("users-api config", () => {
     expect(stderr).toContain("INTERNAL_TOKEN: is required");
     expect(stderr).toContain("SMTP_URL: is required");
     expect(stderr).toContain("MAIL_FROM: is required");
-  });
+    // A process start: on a busy machine it can take longer than bun's default 5 s.
+  }, 15_000);
 });

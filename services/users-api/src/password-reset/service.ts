@@ -1,5 +1,4 @@
 import { HttpProblem, type Logger } from "@accounts/shared";
-import type { Types } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { MailQuota } from "../mail/quota.ts";
 import type { Mailer } from "../mail/service.ts";
@@ -37,9 +36,11 @@ const invalidToken = () =>
 export function createPasswordResetService(deps: PasswordResetDeps) {
   const { tokens, users, auth, passwordPolicy, endAllSessions, mailer, quota, publicUrl, logger } = deps;
 
-  /** A new link for the user, voiding the older ones; runs after the answer, so its time never shows. */
-  async function issue(user: { _id: Types.ObjectId; email: string }, requestId: string) {
+  /** A new link for the address's account, if it has one, voiding older links; runs after the answer. */
+  async function issue(email: string, requestId: string) {
     try {
+      const user = await users.findOne({ email }).lean();
+      if (!user) return;
       const { token, hash } = newOneTimeToken();
       await tokens.deleteMany({ userId: user._id });
       await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
@@ -52,16 +53,12 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
 
   return {
     /**
-     * Sends a reset link if `email` has an account and had none this minute. The caller learns nothing: the same
-     * answer, after the same two database operations (the lookup and the quota's one write, for unknown addresses
-     * too); the token and the mail follow in the background.
+     * Sends a reset link if `email` has an account and had none this minute. The caller learns nothing: the answer
+     * waits only for the quota's one write, the same for every address; looking the account up, making the token
+     * and sending the mail happen after it, so neither the answer nor its timing depends on the account existing.
      */
     async forgot(email: string, requestId: string): Promise<void> {
-      const [found, allowed] = await Promise.all([
-        orUnavailable(users.findOne({ email }).lean()),
-        quota.take(`reset:${email}`),
-      ]);
-      if (found && allowed) void issue(found, requestId);
+      if (await quota.take(`reset:${email}`)) void issue(email, requestId);
     },
 
     /**
