@@ -193,7 +193,7 @@ describe("password reset", () => {
   });
 
   test("forgot takes as long for an unknown address as for a known one", async () => {
-    const count = 30;
+    const count = 24;
     const known = Array.from({ length: count }, (_, i) => `timing${i}@example.com`);
     for (const email of known) await signUp(email);
     const time = async (email: string) => {
@@ -202,14 +202,16 @@ describe("password reset", () => {
       const elapsed = performance.now() - started;
       // A known address's token and mail are made after the answer: let that finish, so it does not slow the
       // next measurement down.
-      await Bun.sleep(100);
+      await Bun.sleep(200);
       return elapsed;
     };
     const knownMs: number[] = [];
     const unknownMs: number[] = [];
+    // Alternating which goes first, so neither always follows the other's background work.
     for (let i = 0; i < count; i++) {
-      knownMs.push(await time(known[i]!));
+      if (i % 2 === 0) knownMs.push(await time(known[i]!));
       unknownMs.push(await time(`absent${i}@example.com`));
+      if (i % 2 === 1) knownMs.push(await time(known[i]!));
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratio = median(unknownMs) / median(knownMs);

@@ -9,10 +9,13 @@ export interface MailboxOptions {
   port?: number;
   /** Answer every recipient with this SMTP code instead of accepting (a server that refuses). */
   refuseWith?: number;
+  /** Accept and count messages without parsing them: a suite that never reads its mail saves the CPU. */
+  countOnly?: boolean;
 }
 
-export async function startMailbox({ port = 0, refuseWith }: MailboxOptions = {}) {
+export async function startMailbox({ port = 0, refuseWith, countOnly = false }: MailboxOptions = {}) {
   const messages: ParsedMail[] = [];
+  let received = 0;
   const server = new SMTPServer({
     authOptional: true,
     // Plain SMTP on localhost: with STARTTLS offered, nodemailer would upgrade and refuse the self-signed certificate.
@@ -23,6 +26,11 @@ export async function startMailbox({ port = 0, refuseWith }: MailboxOptions = {}
       callback(Object.assign(new Error("refused by the test"), { responseCode: refuseWith }));
     },
     onData(stream, _session, callback) {
+      received++;
+      if (countOnly) {
+        stream.on("end", () => callback()).resume();
+        return;
+      }
       simpleParser(stream).then(
         (mail) => {
           messages.push(mail);
@@ -40,6 +48,8 @@ export async function startMailbox({ port = 0, refuseWith }: MailboxOptions = {}
     url: `smtp://127.0.0.1:${listening}`,
     port: listening,
     messages,
+    /** How many messages arrived, parsed or not. */
+    received: () => received,
     /** The next message to `to` that no earlier call returned; throws after `timeoutMs`. */
     async next(to: string, timeoutMs = 5_000): Promise<ParsedMail> {
       const deadline = Date.now() + timeoutMs;
