@@ -34,5 +34,6 @@ for (const [name, child] of Object.entries(system.services))
 console.log(`
 users-api  http://localhost:${usersPort}   API docs: http://localhost:${usersPort}/swagger
 auth-api   http://localhost:${authPort}   (internal)   API docs: http://localhost:${authPort}/swagger
-Ctrl-C stops both${system.startedDatabase ? " and the database" : ""}.
+inbox      ${system.inboxUrl}   every email users-api sends (verification, reset) lands here
+Ctrl-C stops both, the mail catcher${system.startedDatabase ? " and the database" : ""}.
 `);

@@ -93,7 +93,10 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
       // The ALB (target type ip) connects from the VPC's addresses and names the client in X-Forwarded-For: trusting
       // exactly that range lets users-api throttle per real client, and nobody outside it can pick their own bucket.
       TRUSTED_PROXIES: config.vpcCidr,
+      // The links in emails open this service's own pages, at the Ingress's host.
+      PUBLIC_URL: `https://${config.host}`,
+      MAIL_FROM: config.mail.from,
     },
-    secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.mongodbUri) },
+    secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.mongodbUri), ...fromSecret(secrets.smtp) },
   };
 }

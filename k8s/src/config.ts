@@ -48,6 +48,7 @@ export const secrets = {
     name: "users-api-mongodb",
     keys: { uri: "MONGODB_URI" },
   } as const satisfies SecretSpec<UsersApiEnvName>,
+  smtp: { name: "users-api-smtp", keys: { url: "SMTP_URL" } } as const satisfies SecretSpec<UsersApiEnvName>,
   mongodbRoot: {
     name: "mongodb-root",
     keys: { username: "MONGO_INITDB_ROOT_USERNAME", password: "MONGO_INITDB_ROOT_PASSWORD" },
@@ -121,6 +122,11 @@ export interface EnvironmentConfig {
   certificateArn: string;
   /** The ALB reaches pods from the VPC's addresses (target type ip), so users-api admits this range. */
   vpcCidr: string;
+  /**
+   * Outgoing mail: the sender users-api writes (MAIL_FROM), and where its SMTP server is, for the NetworkPolicy (on
+   * ports 587 and 465). The SMTP URL itself is a Secret (`secrets.smtp`).
+   */
+  mail: { from: string; egressCidrs: string[] };
   usersApi: UsersApiConfig;
   authApi: AuthApiConfig;
   mongodb: MongodbConfig;
@@ -140,6 +146,8 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     host: "accounts.dev.example.com",
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     vpcCidr: "10.0.0.0/16",
+    // Providers such as SES or Postmark publish no fixed address range, so egress is limited by port only.
+    mail: { from: "Accounts <no-reply@accounts.dev.example.com>", egressCidrs: ["0.0.0.0/0"] },
     usersApi: {
       replicas: { min: 2, max: 3 },
       cpu: { requestMillis: 100, limitMillis: 500 },
@@ -172,6 +180,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     host: "accounts.example.com",
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     vpcCidr: "10.0.0.0/16",
+    mail: { from: "Accounts <no-reply@accounts.example.com>", egressCidrs: ["0.0.0.0/0"] },
     usersApi: {
       replicas: { min: 3, max: 10 },
       cpu: { requestMillis: 250, limitMillis: 1000 },

@@ -42,6 +42,13 @@ export class NetworkPolicies extends Construct {
         users.addEgressRule(kplus.NetworkPolicyIpBlock.ipv4(this, `mongodb-${index}`, cidr), mongodbPort);
       }
     }
+    // The SMTP server: submission with STARTTLS (587) or TLS from the start (465).
+    for (const [index, cidr] of config.mail.egressCidrs.entries()) {
+      users.addEgressRule(kplus.NetworkPolicyIpBlock.ipv4(this, `smtp-${index}`, cidr), [
+        kplus.NetworkPolicyPort.tcp(587),
+        kplus.NetworkPolicyPort.tcp(465),
+      ]);
+    }
 
     // auth-api calls nobody, so it gets no egress at all.
     policy("auth-api", authApi).addIngressRule(usersApi, [kplus.NetworkPolicyPort.tcp(ports.authApi)]);

@@ -126,7 +126,7 @@ describe.each(environments)("%s manifests", (environment) => {
       secrets.internalToken.name,
     ]);
     expect(secretNamesUsedBy(templateOf(objects, workloadNames.usersApi).spec)).toEqual(
-      [secrets.internalToken.name, secrets.mongodbUri.name].toSorted(),
+      [secrets.internalToken.name, secrets.mongodbUri.name, secrets.smtp.name].toSorted(),
     );
   });
 
@@ -139,6 +139,9 @@ describe.each(environments)("%s manifests", (environment) => {
     expect(configMapOf(workloadNames.usersApi).AUTH_API_URL).toBe(`http://${workloadNames.authApi}.${namespace}.svc`);
     // The ALB connects from the VPC: users-api trusts X-Forwarded-For from that range and from nowhere else.
     expect(configMapOf(workloadNames.usersApi).TRUSTED_PROXIES).toBe(config.vpcCidr);
+    // The links in emails open users-api's own pages behind the Ingress.
+    expect(configMapOf(workloadNames.usersApi).PUBLIC_URL).toBe(`https://${config.host}`);
+    expect(configMapOf(workloadNames.usersApi).MAIL_FROM).toBe(config.mail.from);
   });
 
   test("the environment check fails on a renamed, an unset required or an invalid variable", () => {
@@ -366,7 +369,7 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(policyTypes).toContain("Egress");
     });
 
-    test("users-api may reach only DNS, auth-api and MongoDB", () => {
+    test("users-api may reach only DNS, auth-api, MongoDB and the SMTP server", () => {
       const egress = policyFor(workloadNames.usersApi).egress as KubeObject[];
       const targets = egress.map((rule) =>
         rule.ports.map((port: KubeObject) => `${port.protocol}/${port.port}`).join(","),
@@ -376,6 +379,7 @@ describe.each(environments)("%s manifests", (environment) => {
         "UDP/53,TCP/53",
         `TCP/${ports.authApi}`,
         ...Array(mongodbRules).fill(`TCP/${ports.mongodb}`),
+        ...Array(config.mail.egressCidrs.length).fill("TCP/587,TCP/465"),
       ]);
       expect(egress[0]!.to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
       expect(selects(egress[1]!.to[0].podSelector.matchLabels, podLabels(workloadNames.authApi))).toBe(true);
@@ -413,10 +417,10 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(ofKind(objects, "StatefulSet")).toHaveLength(0);
       expect(ofKind(objects, "StorageClass")).toHaveLength(0);
       const egress = named(objects, "NetworkPolicy", workloadNames.usersApi).spec.egress as KubeObject[];
-      const cidrs = egress.flatMap((rule) =>
-        rule.to.flatMap((peer: KubeObject) => (peer.ipBlock ? [peer.ipBlock.cidr] : [])),
-      );
-      expect(cidrs).toEqual(config.mongodb.mode === "external" ? config.mongodb.egressCidrs : []);
+      const mongodbCidrs = egress
+        .filter((rule) => rule.ports.some((port: KubeObject) => port.port === ports.mongodb))
+        .flatMap((rule) => rule.to.flatMap((peer: KubeObject) => (peer.ipBlock ? [peer.ipBlock.cidr] : [])));
+      expect(mongodbCidrs).toEqual(config.mongodb.mode === "external" ? config.mongodb.egressCidrs : []);
     });
   }
 });

@@ -21,13 +21,17 @@ export async function generateSecrets(
     [secrets.mongodbRoot.keys.username]: () => "root",
     [secrets.mongodbRoot.keys.password]: () => randomBytes(32).toString("base64url"),
   };
+  // What only the operator can know: where the database and the mail provider are, and the credentials for them.
+  const provided: Record<string, string | undefined> = {
+    [secrets.mongodbUri.keys.uri]: "your MongoDB Atlas or DocumentDB connection string",
+    [secrets.smtp.keys.url]: "your mail provider's SMTP URL, smtps://user:pass@host:465 or smtp://…:587",
+  };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const name of secretInputNames({ ...config, imageTag: "unused" })) {
     const file = join(dir, name);
     const generate = generators[name];
     if (existsSync(file)) log(`  ${file}: kept`);
-    else if (!generate)
-      log(`  ${file}: not generated, write it yourself (e.g. your MongoDB Atlas or DocumentDB connection string)`);
+    else if (!generate) log(`  ${file}: not generated, write it yourself (${provided[name] ?? "its value"})`);
     else {
       // "wx": never overwrite, even if the file appeared since the check above.
       writeFileSync(file, `${await generate()}\n`, { mode: 0o600, flag: "wx" });

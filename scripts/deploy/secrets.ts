@@ -20,6 +20,7 @@ export function secretInputNames(config: EnvironmentConfig): string[] {
   if (config.mongodb.mode === "in-cluster")
     names.push(secrets.mongodbRoot.keys.username, secrets.mongodbRoot.keys.password);
   else names.push(secrets.mongodbUri.keys.uri);
+  names.push(secrets.smtp.keys.url);
   return names;
 }
 
@@ -147,6 +148,7 @@ export function secretObjects(options: {
     ),
     secret(secrets.internalToken.name, { [secrets.internalToken.keys.token]: value(secrets.internalToken.keys.token) }),
     secret(secrets.mongodbUri.name, { [secrets.mongodbUri.keys.uri]: mongodbUri }),
+    secret(secrets.smtp.name, { [secrets.smtp.keys.url]: value(secrets.smtp.keys.url) }),
   ];
   if (config.mongodb.mode === "in-cluster") {
     const { username, password } = secrets.mongodbRoot.keys;

@@ -2,6 +2,7 @@ import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateInternalToken } from "@accounts/shared/secrets";
 import { prettyFactory } from "pino-pretty";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
+import { DEV_MAIL_FROM, startMailCatcher } from "./mail-catcher.ts";
 import { startService, terminate, type RunningService } from "./processes.ts";
 
 type ServiceName = "auth-api" | "users-api";
@@ -29,18 +30,24 @@ const logTo = { pretty: (line: string) => process.stdout.write(pretty(line)), ig
 const readyTimeoutMs = 60_000;
 
 /**
- * The whole system on this machine: MONGODB_URI if set, else a throw-away FerretDB; a signing key
- * and internal token made for this run that live only in the services' environment; auth-api,
- * then users-api, each waited for until `/ready`. `stop()` ends them and the database.
+ * The whole system on this machine: MONGODB_URI if set, else a throw-away FerretDB; a mail catcher with a
+ * web inbox (`inboxUrl`) that users-api sends to; a signing key and internal token made for this run that live
+ * only in the services' environment; auth-api, then users-api, each waited for until `/ready`. `stop()` ends
+ * them, the mail catcher and the database.
  */
 export async function startSystem({ usersPort, authPort, watch = false, logs }: SystemOptions) {
   const database: LocalDatabase | undefined = process.env.MONGODB_URI ? undefined : await startFerretDB();
   const mongodbUri = process.env.MONGODB_URI ?? withDatabaseName(database!.uri, "accounts");
+  const mail = await startMailCatcher().catch(async (error) => {
+    await database?.stop();
+    throw error;
+  });
   const internalToken = generateInternalToken();
   const services: Partial<Record<ServiceName, Bun.Subprocess>> = {};
 
   const stop = async () => {
     await terminate(Object.values(services));
+    await mail.stop();
     await database?.stop();
   };
 
@@ -64,6 +71,9 @@ export async function startSystem({ usersPort, authPort, watch = false, logs }: 
       MONGODB_URI: mongodbUri,
       AUTH_API_URL: `http://localhost:${authPort}`,
       INTERNAL_TOKEN: internalToken,
+      SMTP_URL: mail.smtpUrl,
+      MAIL_FROM: DEV_MAIL_FROM,
+      PUBLIC_URL: `http://localhost:${usersPort}`,
     });
   } catch (error) {
     await stop();
@@ -73,6 +83,7 @@ export async function startSystem({ usersPort, authPort, watch = false, logs }: 
     services: services as Record<ServiceName, Bun.Subprocess>,
     startedDatabase: database !== undefined,
     mongodbUri,
+    inboxUrl: mail.inboxUrl,
     stop,
   };
 }

@@ -67,6 +67,7 @@ export async function secretInputs(): Promise<Record<string, string>> {
       username: "app",
       password: randomBytes(12).toString("hex"),
     }).href,
+    SMTP_URL: `smtps://mailer:${randomBytes(12).toString("hex")}@smtp.example.com:465`,
   };
 }
 

@@ -6,6 +6,7 @@ export type { LogLevel } from "./limits.ts";
 // Handlers never log bodies or headers; these paths are the second line of defence should one slip in.
 const SECRET_KEYS = [
   "password",
+  "newPassword",
   "hashedPassword",
   "hashed",
   "rehashed",
@@ -15,6 +16,7 @@ const SECRET_KEYS = [
   "INTERNAL_TOKEN",
   "JWT_SIGNING_KEY",
   "MONGODB_URI",
+  "SMTP_URL",
 ];
 const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 

@@ -4,6 +4,19 @@ import type { AuthClient } from "./auth-client/client.ts";
 import { clientAddress } from "./client-address/index.ts";
 import { createClientAddressResolver } from "./client-address/service.ts";
 import type { UsersConfig } from "./config.ts";
+import { cors, corsOrigins } from "./cors/index.ts";
+import { verificationTokensCollection } from "./email-verification/collection.ts";
+import { emailVerification } from "./email-verification/index.ts";
+import { createEmailVerificationService } from "./email-verification/service.ts";
+import { mailQuotasCollection } from "./mail/collection.ts";
+import { createMailQuota } from "./mail/quota.ts";
+import { createMailer } from "./mail/service.ts";
+import { pages } from "./pages/index.ts";
+import { commonPasswords } from "./password-policy/common-passwords.ts";
+import { createPasswordPolicy } from "./password-policy/service.ts";
+import { resetTokensCollection } from "./password-reset/collection.ts";
+import { passwordReset } from "./password-reset/index.ts";
+import { createPasswordResetService } from "./password-reset/service.ts";
 import { deviceTokensCollection, throttlesCollection } from "./throttling/collection.ts";
 import { throttlingRules } from "./throttling/rules.ts";
 import { createThrottling } from "./throttling/service.ts";
@@ -17,19 +30,32 @@ import { users as usersFeature } from "./users/index.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
-  /** A mongoose connection whose collections `prepareUsersCollection`, `prepareThrottlingCollections` and
-   * `prepareSessionsCollection` have prepared. */
+  /**
+   * A mongoose connection whose collections `prepareUsersCollection`, `prepareThrottlingCollections`,
+   * `prepareSessionsCollection` and `prepareExpiringCollections` have prepared.
+   */
   db: Connection;
   authClient: AuthClient;
   config: UsersConfig;
   logger: Logger;
   /** Milliseconds since the epoch, for session expiry, the refresh grace window and the throttling windows and waits; tests pass one they can move on. */
   clock?: () => number;
+  /** Waits between mail delivery attempts; tests shorten them. */
+  mailRetryDelaysMs?: readonly number[];
 }
 
 /** The users-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ db, authClient, config, logger, clock = Date.now }: UsersAppDeps) {
+export function createApp({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
+  const mailer = createMailer({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    logger,
+    metrics,
+    retryDelaysMs: mailRetryDelaysMs,
+  });
+  const quota = createMailQuota(mailQuotasCollection(db));
+  const passwordPolicy = createPasswordPolicy(commonPasswords());
   const throttled = metrics.counter("throttled_attempts_total", "Attempts refused with 429, by rule", ["rule"]);
   const throttling = createThrottling({
     throttles: throttlesCollection(db),
@@ -48,8 +74,35 @@ export function createApp({ db, authClient, config, logger, clock = Date.now }: 
     logger,
     now: clock,
   });
-  const userService = createUsersService({ users, auth: authClient, sessions: sessionService, throttling });
+  const verification = createEmailVerificationService({
+    tokens: verificationTokensCollection(db),
+    users,
+    mailer,
+    quota,
+    publicUrl: config.PUBLIC_URL,
+    logger,
+  });
+  const userService = createUsersService({
+    users,
+    auth: authClient,
+    sessions: sessionService,
+    throttling,
+    passwordPolicy,
+    emailVerification: verification,
+    requireVerifiedEmail: config.REQUIRE_VERIFIED_EMAIL,
+  });
   const { authenticate } = userService;
+  const reset = createPasswordResetService({
+    tokens: resetTokensCollection(db),
+    users,
+    auth: authClient,
+    passwordPolicy,
+    endAllSessions: sessionService.endAllOnPasswordReset,
+    mailer,
+    quota,
+    publicUrl: config.PUBLIC_URL,
+    logger,
+  });
   const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
   return createServiceApp({
     service: "users-api",
@@ -65,7 +118,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now }: 
         title: "users-api",
         version: "1.0.0",
         description:
-          "Sign up, log in, refresh, log out, list and end sessions, change your password, read and delete your account. Errors are RFC 9457 problem+json.",
+          "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, read and delete your account. Errors are RFC 9457 problem+json.",
       },
       components: {
         securitySchemes: {
@@ -79,11 +132,18 @@ export function createApp({ db, authClient, config, logger, clock = Date.now }: 
       },
     },
   })
+    .use(cors(corsOrigins(config.CORS_ORIGINS)))
     .use(usersFeature(userService, client))
     .use(sessions({ service: sessionService, authenticate, throttling, client }))
     .use(
-      password({ service: createPasswordService({ users, auth: authClient, sessions: sessionService }), authenticate }),
-    );
+      password({
+        service: createPasswordService({ users, auth: authClient, sessions: sessionService, passwordPolicy, mailer }),
+        authenticate,
+      }),
+    )
+    .use(emailVerification({ service: verification, authenticate, throttling, client }))
+    .use(passwordReset({ service: reset, throttling, client }))
+    .use(pages);
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

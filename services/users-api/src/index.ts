@@ -3,6 +3,7 @@ import mongoose from "mongoose";
 import { createApp } from "./app.ts";
 import { createAuthClient } from "./auth-client/client.ts";
 import { loadUsersConfig } from "./config.ts";
+import { prepareExpiringCollections } from "./expiring-collections.ts";
 import { mongodbOptions } from "./mongodb.ts";
 import { prepareThrottlingCollections } from "./throttling/collection.ts";
 import { prepareSessionsCollection } from "./sessions/prepare.ts";
@@ -15,6 +16,7 @@ await runService(async () => {
   await prepareUsersCollection(db, logger);
   await prepareThrottlingCollections(db, logger);
   await prepareSessionsCollection(db, logger);
+  await prepareExpiringCollections(db, logger);
   const authClient = createAuthClient({
     url: config.AUTH_API_URL,
     internalToken: config.INTERNAL_TOKEN,

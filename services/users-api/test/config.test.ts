@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError } from "@accounts/shared";
 import { loadUsersConfig } from "../src/config.ts";
 
-const valid = { MONGODB_URI: "mongodb://user:s3cret@db.example:27017/accounts", INTERNAL_TOKEN: "t".repeat(32) };
+const valid = {
+  MONGODB_URI: "mongodb://user:s3cret@db.example:27017/accounts",
+  INTERNAL_TOKEN: "t".repeat(32),
+  SMTP_URL: "smtps://mailer:s3cret@smtp.example:465",
+  MAIL_FROM: "Accounts <no-reply@example.com>",
+};
 
 describe("users-api config", () => {
   test("defaults everything but the secrets", () => {
@@ -24,6 +29,25 @@ describe("users-api config", () => {
       SESSION_MAX_AGE_SECONDS: 2592000,
       SESSION_IDLE_SECONDS: 604800,
       REFRESH_REUSE_GRACE_SECONDS: 10,
+      PUBLIC_URL: "http://localhost:3000",
+      REQUIRE_VERIFIED_EMAIL: false,
+      CORS_ORIGINS: "",
+    });
+  });
+
+  test("PUBLIC_URL follows PORT unless set; REQUIRE_VERIFIED_EMAIL and CORS_ORIGINS are read", () => {
+    expect(loadUsersConfig({ ...valid, PORT: "8080" }).PUBLIC_URL).toBe("http://localhost:8080");
+    expect(
+      loadUsersConfig({
+        ...valid,
+        PUBLIC_URL: "https://accounts.example.com/",
+        REQUIRE_VERIFIED_EMAIL: "true",
+        CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
+      }),
+    ).toMatchObject({
+      PUBLIC_URL: "https://accounts.example.com",
+      REQUIRE_VERIFIED_EMAIL: true,
+      CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
     });
   });
 
@@ -34,6 +58,11 @@ describe("users-api config", () => {
           MONGODB_URI: "postgres://user:s3cret@db",
           INTERNAL_TOKEN: "short",
           AUTH_API_TIMEOUT_MS: "soon",
+          SMTP_URL: "http://mailer:s3cret@smtp.example",
+          MAIL_FROM: "nobody",
+          PUBLIC_URL: "ftp://example.com",
+          REQUIRE_VERIFIED_EMAIL: "maybe",
+          CORS_ORIGINS: "https://app.example.com/path",
         });
       } catch (caught) {
         return caught;
@@ -41,7 +70,17 @@ describe("users-api config", () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     const { message } = error as ConfigError;
-    for (const name of ["MONGODB_URI", "INTERNAL_TOKEN", "AUTH_API_TIMEOUT_MS"]) expect(message).toContain(name);
+    for (const name of [
+      "MONGODB_URI",
+      "INTERNAL_TOKEN",
+      "AUTH_API_TIMEOUT_MS",
+      "SMTP_URL",
+      "MAIL_FROM",
+      "PUBLIC_URL",
+      "REQUIRE_VERIFIED_EMAIL",
+      "CORS_ORIGINS",
+    ])
+      expect(message).toContain(name);
     expect(message).not.toContain("s3cret");
     expect(message).not.toContain("short");
   });
@@ -57,5 +96,8 @@ describe("users-api config", () => {
     const stderr = await new Response(child.stderr).text();
     expect(stderr).toContain("MONGODB_URI: is required");
     expect(stderr).toContain("INTERNAL_TOKEN: is required");
-  });
+    expect(stderr).toContain("SMTP_URL: is required");
+    expect(stderr).toContain("MAIL_FROM: is required");
+    // A process start: on a busy machine it can take longer than bun's default 5 s.
+  }, 15_000);
 });

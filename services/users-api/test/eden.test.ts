@@ -33,7 +33,12 @@ test("sign-up, login and GET /user through the typed client", async () => {
   const user = signedUp.data!.user;
   const stored = await db.collection("users").findOne({ email: "eden@example.com" });
   // Eden turns ISO date strings in a JSON response into Date objects (its types still say string).
-  expect(user).toEqual({ id: String(stored!._id), email: "eden@example.com", createdAt: stored!.createdAt });
+  expect(user).toEqual({
+    id: String(stored!._id),
+    email: "eden@example.com",
+    createdAt: stored!.createdAt,
+    emailVerified: false,
+  });
 
   const loggedIn = await api.login.post(credentials);
   expect(loggedIn.status).toBe(200);

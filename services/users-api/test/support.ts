@@ -6,6 +6,7 @@ import { createApp } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import { loadUsersConfig } from "../src/config.ts";
 import { captureLogger } from "@accounts/shared/testing";
+import { startMailbox } from "./mailbox.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
@@ -22,19 +23,25 @@ export async function startAuthApi(port = 0, overrides: Partial<AuthConfig> = {}
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
 }
 
+/** Where mail goes in suites that do not start a mailbox of their own: a real SMTP server that keeps it. */
+export const sharedMailbox = await startMailbox();
+
+export const mailFrom = "Accounts <no-reply@accounts.test>";
+
 export interface UsersAppOptions {
   timeoutMs?: number;
   token?: string;
   /** More users-api variables, as the environment would give them (e.g. a throttling limit a suite exceeds). */
   env?: Record<string, string>;
   clock?: () => number;
+  mailRetryDelaysMs?: readonly number[];
 }
 
 /** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; other settings default. */
 export function buildUsersApp(
   db: Connection,
   authApiUrl: string,
-  { timeoutMs = 2_000, token = internalToken, env = {}, clock }: UsersAppOptions = {},
+  { timeoutMs = 2_000, token = internalToken, env = {}, clock, mailRetryDelaysMs }: UsersAppOptions = {},
 ) {
   const config = loadUsersConfig({
     LOG_LEVEL: "debug",
@@ -42,11 +49,14 @@ export function buildUsersApp(
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
     AUTH_API_TIMEOUT_MS: String(timeoutMs),
+    PUBLIC_URL: "http://users.test",
+    SMTP_URL: sharedMailbox.url,
+    MAIL_FROM: mailFrom,
     ...env,
   });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
-  return { app: createApp({ db, authClient, config, logger, clock }), lines };
+  return { app: createApp({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

@@ -10,8 +10,9 @@ import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateInternalToken } from "@accounts/shared/secrets";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
-import { requestInit, type RequestOptions } from "./support.ts";
+import { startMailbox, type Mailbox } from "./mailbox.ts";
 import { seedPassword, seedUser } from "./seed.ts";
+import { mailFrom, requestInit, type RequestOptions } from "./support.ts";
 
 const internalToken = generateInternalToken();
 const authPort = freePort();
@@ -19,6 +20,7 @@ let authEnv: Record<string, string>;
 let authApi: Service;
 let usersApi: Service;
 let db: Connection;
+let mailbox: Mailbox;
 const seen: string[] = [];
 
 async function call(method: string, path: string, options?: RequestOptions) {
@@ -38,8 +40,12 @@ beforeAll(async () => {
   // Hashing bounds left at their defaults: the tests below hold for what a fresh deployment runs with.
   authEnv = { INTERNAL_TOKEN: internalToken, JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk) };
   authApi = await startService("auth-api", { port: authPort, env: authEnv });
+  // The mail is read in email.test.ts; parsing it here would take CPU from auth-api's hashing at the default cost.
+  mailbox = await startMailbox({ countOnly: true });
   usersApi = await startService("users-api", {
     env: {
+      SMTP_URL: mailbox.url,
+      MAIL_FROM: mailFrom,
       MONGODB_URI: url.toString(),
       AUTH_API_URL: authApi.url,
       INTERNAL_TOKEN: internalToken,
@@ -54,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await usersApi?.stop();
   await authApi?.stop();
+  await mailbox?.stop();
   await db.dropDatabase();
   await db.close();
 });
@@ -72,6 +79,9 @@ describe("the seed's scenarios over HTTP", () => {
     const invalid = await call("POST", "/signup", { body: { email: "ada", password: "short" } });
     expect(invalid.status).toBe(422);
     expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["email", "password"]);
+    // The sign-up's verification mail reached the SMTP server.
+    for (const deadline = Date.now() + 5_000; mailbox.received() === 0 && Date.now() < deadline; ) await Bun.sleep(20);
+    expect(mailbox.received()).toBe(1);
   });
 
   test("login success and failure, unknown and wrong alike", async () => {

@@ -5,7 +5,9 @@ import { SignJWT, importJWK } from "jose";
 import type { Connection } from "mongoose";
 import { problemResponses } from "@accounts/shared";
 import type { TSchema } from "elysia";
+import { MailAccepted, VerifyEmailRequest } from "../src/email-verification/schemas.ts";
 import { PasswordChange } from "../src/password/schemas.ts";
+import { ForgotPasswordRequest, ResetPasswordRequest } from "../src/password-reset/schemas.ts";
 import { LogoutRequest, RefreshRequest, SessionGrant, SessionList } from "../src/sessions/schemas.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "../src/users/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
@@ -60,7 +62,9 @@ describe("POST /signup", () => {
   test("creates the user with a normalized address and answers without any secret", async () => {
     const { status, body, headers } = await signUp("  Ada@Example.COM ");
     expect(status).toBe(201);
-    expect(body).toEqual({ user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String) } });
+    expect(body).toEqual({
+      user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+    });
     expect(headers.get("content-type")).toStartWith("application/json");
     const stored = await db.collection("users").findOne({ email: "ada@example.com" });
     expect(stored?.password).toStartWith("$argon2id$");
@@ -144,6 +148,7 @@ describe("POST /login", () => {
       id: String(stored?._id),
       email: "seed@example.com",
       createdAt: stored?._id.getTimestamp().toISOString(),
+      emailVerified: false,
     });
   });
 });
@@ -153,7 +158,9 @@ describe("GET /user", () => {
     const { body: session } = await logIn("ada@example.com");
     const { status, body } = await call("GET", "/user", { token: session.token });
     expect(status).toBe(200);
-    expect(body).toEqual({ user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String) } });
+    expect(body).toEqual({
+      user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+    });
   });
 
   test("answers a seed-era user whose address fails today's email format", async () => {
@@ -279,6 +286,12 @@ describe("around the routes", () => {
         "/sessions/{id}",
         "/user",
         "/user/password",
+        "/email/verify",
+        "/email/verify/resend",
+        "/password/forgot",
+        "/password/reset",
+        "/verify-email",
+        "/reset-password",
         "/health",
         "/ready",
         "/metrics",
@@ -320,7 +333,38 @@ describe("around the routes", () => {
         method: "post",
         body: LogInRequest,
         success: ["200", LogInResponse],
-        problems: [400, 401, 413, 415, 422, 429, 503],
+        problems: [400, 401, 403, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
+      {
+        path: "/email/verify",
+        method: "post",
+        body: VerifyEmailRequest,
+        success: ["200", UserResponse],
+        problems: [400, 413, 415, 422, 503],
+        bearer: false,
+      },
+      {
+        path: "/email/verify/resend",
+        method: "post",
+        success: ["202", MailAccepted],
+        problems: [401, 409, 429, 503],
+        bearer: true,
+      },
+      {
+        path: "/password/forgot",
+        method: "post",
+        body: ForgotPasswordRequest,
+        success: ["202", MailAccepted],
+        problems: [400, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
+      {
+        path: "/password/reset",
+        method: "post",
+        body: ResetPasswordRequest,
+        success: ["204", undefined],
+        problems: [400, 413, 415, 422, 503],
         bearer: false,
       },
       { path: "/user", method: "get", success: ["200", UserResponse], problems: [401, 503], bearer: true },
@@ -400,6 +444,8 @@ describe("around the routes", () => {
         description: "The access token from POST /login or POST /refresh",
       },
     });
+    for (const page of ["/verify-email", "/reset-password"])
+      expect(Object.keys(body.paths[page].get.responses["200"].content)).toEqual(["text/html"]);
   });
 
   test("no response, header or log line carried a password, hash or token", async () => {

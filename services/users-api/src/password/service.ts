@@ -1,6 +1,9 @@
 import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
+import type { Mailer } from "../mail/service.ts";
+import { passwordChangedMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
+import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
@@ -12,15 +15,23 @@ export const createPasswordService = ({
   users,
   auth,
   sessions,
+  passwordPolicy,
+  mailer,
 }: {
   users: UsersCollection;
   auth: AuthClient;
   sessions: SessionService;
+  passwordPolicy: PasswordPolicy;
+  mailer: Mailer;
 }) => ({
-  /** Replaces the caller's password when `currentPassword` is right, then ends every other session of theirs. */
+  /**
+   * Replaces the caller's password when `currentPassword` is right, ends every other session of theirs, and tells
+   * the address (a notice without any link or token).
+   */
   async change(caller: Caller, { currentPassword, newPassword }: PasswordChange, requestId: string): Promise<void> {
     const found = await orUnavailable(users.findById(caller.userId).select("+password"));
     if (!found) throw unauthorized("Missing, invalid or expired bearer token");
+    passwordPolicy.check(newPassword, found.email, "newPassword");
     // auth-api's one password check is the login's; the token it signs for the session is not used.
     const verified = await auth.issueToken(
       {
@@ -44,5 +55,6 @@ export const createPasswordService = ({
     );
     if (matchedCount === 0) throw conflict("The password or this session changed meanwhile; nothing was changed");
     await sessions.endOthers(caller);
+    mailer.send(passwordChangedMail(found.email), requestId);
   },
 });

@@ -8,7 +8,7 @@ import { ROTATED_HASHES_KEPT } from "./collection.ts";
 /** The `users` query behind every bearer token: its user exists and still lists its session. One indexed read. */
 export const callerQuery = ({ userId, sessionId }: { userId: string; sessionId: string }) => ({
   filter: { _id: new Types.ObjectId(userId), sessionIds: sessionId },
-  projection: { email: 1, createdAt: 1 },
+  projection: { email: 1, createdAt: 1, emailVerified: 1 },
 });
 
 /** SHA-256, base64url: the one form refresh tokens are stored in. */

@@ -221,5 +221,7 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
 
     /** After the account's deletion. */
     endAll: (userId: string) => endAll(userId, "deletion"),
+    /** A password reset ends every session: whoever knew the old password is logged out everywhere. */
+    endAllOnPasswordReset: (userId: string) => endAll(userId, "password_change"),
   };
 }

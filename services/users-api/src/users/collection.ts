@@ -13,6 +13,8 @@ interface UserFields {
   /** The user's live sessions, so one read of the user checks a token's session too (see sessions/queries.ts). */
   sessionIds?: string[];
   createdAt?: Date;
+  /** Seed-era documents lack it: unverified. */
+  emailVerified?: boolean;
 }
 interface UserAliases {
   passwordHash: string;
@@ -28,6 +30,7 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
     sessionIds: { type: [String], select: false, default: undefined },
+    emailVerified: { type: Boolean },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },

@@ -8,7 +8,7 @@ import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResp
 import type { UsersService } from "./service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
-const normalizeBodyEmail = ({ body }: { body: unknown }) => {
+export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
   if (typeof body === "object" && body !== null && "email" in body && typeof body.email === "string")
     body.email = normalizeEmail(body.email);
 };
@@ -31,7 +31,10 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
         transform: normalizeBodyEmail,
         body: SignUpRequest,
         response: { 201: UserResponse, ...problemResponses(400, 409, 413, 415, 422, 429, 503) },
-        detail: { summary: "Create an account" },
+        detail: {
+          summary: "Create an account and send it a verification email",
+          description: "422 also for a common or breached password, or one containing the address's name part.",
+        },
       },
     )
     .post(
@@ -51,8 +54,12 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
         parse: "json",
         transform: normalizeBodyEmail,
         body: LogInRequest,
-        response: { 200: LogInResponse, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
-        detail: { summary: "Exchange email and password for a session: an access token and a refresh token" },
+        response: { 200: LogInResponse, ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503) },
+        detail: {
+          summary: "Exchange email and password for a session: an access token and a refresh token",
+          description:
+            "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified.",
+        },
       },
     )
     .get("/user", ({ user }) => ({ user }), {

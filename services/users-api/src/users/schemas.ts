@@ -25,6 +25,7 @@ export const User = t.Object({
   // that fails its schema becomes a 500. The format is enforced where addresses come in, at sign-up.
   email: t.String(),
   createdAt: t.String({ format: "date-time" }),
+  emailVerified: t.Boolean({ description: "Whether the owner followed a link sent to the address (seed-era: false)" }),
 });
 export type User = Static<typeof User>;
 

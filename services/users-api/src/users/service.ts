@@ -1,7 +1,9 @@
 import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
+import { emailNotVerified, type EmailVerificationService } from "../email-verification/service.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
+import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Authenticate } from "../sessions/bearer.ts";
 import { callerQuery } from "../sessions/queries.ts";
 import type { Client } from "../sessions/schemas.ts";
@@ -10,13 +12,14 @@ import type { Throttling } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
-type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date };
+type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean };
 
 // Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
-const toUser = ({ _id, email, createdAt }: StoredUser): User => ({
+export const toUser = ({ _id, email, createdAt, emailVerified }: StoredUser): User => ({
   id: String(_id),
   email,
   createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
+  emailVerified: emailVerified === true,
 });
 
 export type UsersService = ReturnType<typeof createUsersService>;
@@ -26,25 +29,36 @@ export function createUsersService({
   auth,
   sessions,
   throttling,
+  passwordPolicy,
+  emailVerification,
+  requireVerifiedEmail,
 }: {
   users: UsersCollection;
   auth: AuthClient;
   sessions: SessionService;
   throttling: Throttling;
+  passwordPolicy: PasswordPolicy;
+  emailVerification: Pick<EmailVerificationService, "afterSignUp">;
+  /** REQUIRE_VERIFIED_EMAIL. */
+  requireVerifiedEmail: boolean;
 }) {
   return {
     /** `client.ip` is the caller's address (see client-address), the bucket its sign-ups are counted in. */
     async signUp({ email, password }: SignUpRequest, requestId: string, client: Client): Promise<User> {
       auth.refuseWhileBusy();
       await throttling.admit("signUp", client.ip);
+      passwordPolicy.check(password, email, "password");
       const passwordHash = await auth.hashPassword(password, requestId);
+      let user: User;
       try {
-        return toUser(await orUnavailable(new users({ email, passwordHash }).save()));
+        user = toUser(await orUnavailable(new users({ email, passwordHash, emailVerified: false }).save()));
       } catch (error) {
         // The unique index decides between concurrent sign-ups of one address: no check-then-insert race.
         if (isDuplicateKey(error)) throw conflict("An account with this email already exists");
         throw error;
       }
+      await emailVerification.afterSignUp(user, requestId);
+      return user;
     },
 
     /**
@@ -83,6 +97,8 @@ export function createUsersService({
             { translateAliases: true },
           ),
         );
+      // Only after the password proved right: a wrong one still gets the ordinary 401.
+      if (requireVerifiedEmail && found.emailVerified !== true) throw emailNotVerified();
       const session = await sessions.open(
         { userId: found._id, sessionId, listed: found.sessionIds ?? [], client },
         grant,

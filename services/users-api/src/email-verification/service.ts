@@ -1,0 +1,96 @@
+import { conflict, HttpProblem, type Logger } from "@accounts/shared";
+import type { Types } from "mongoose";
+import type { Mailer } from "../mail/service.ts";
+import type { MailQuota } from "../mail/quota.ts";
+import { verificationMail } from "../mail/templates.ts";
+import { isDatabaseUnavailable, orUnavailable } from "../mongodb.ts";
+import { newOneTimeToken, sha256, VERIFICATION_TOKEN_TTL_MS } from "../one-time-token.ts";
+import type { UsersCollection } from "../users/collection.ts";
+import type { User } from "../users/schemas.ts";
+import { toUser } from "../users/service.ts";
+import type { VerificationTokensCollection } from "./collection.ts";
+
+/** Problem type of a verification link that is used, expired or unknown. */
+export const VERIFICATION_TOKEN_PROBLEM = "urn:accounts:problem:verification-token-invalid";
+/** Problem type of the 403 a correct login gets while REQUIRE_VERIFIED_EMAIL is on and the address is not verified. */
+export const EMAIL_NOT_VERIFIED_PROBLEM = "urn:accounts:problem:email-not-verified";
+
+export const emailNotVerified = () =>
+  new HttpProblem(403, "Confirm your email address first: follow the link we sent, or ask for a new one", {
+    type: EMAIL_NOT_VERIFIED_PROBLEM,
+  });
+
+export interface EmailVerificationDeps {
+  tokens: VerificationTokensCollection;
+  users: UsersCollection;
+  mailer: Mailer;
+  quota: MailQuota;
+  publicUrl: string;
+  logger: Logger;
+}
+
+export type EmailVerificationService = ReturnType<typeof createEmailVerificationService>;
+
+export function createEmailVerificationService({
+  tokens,
+  users,
+  mailer,
+  quota,
+  publicUrl,
+  logger,
+}: EmailVerificationDeps) {
+  const quotaKey = (userId: string) => `verify:${userId}`;
+
+  async function issue(user: { id: string; email: string }, requestId: string) {
+    const { token, hash } = newOneTimeToken();
+    await orUnavailable(
+      tokens.create({ _id: hash, userId: user.id, expiresAt: new Date(Date.now() + VERIFICATION_TOKEN_TTL_MS) }),
+    );
+    mailer.send(verificationMail(user.email, `${publicUrl}/verify-email?token=${token}`), requestId);
+  }
+
+  return {
+    /**
+     * The first verification mail, right after sign-up. Never throws: the account exists whatever happens here,
+     * and its owner can ask for another mail. Takes the account's mail for this minute, so a resend at once is 429.
+     */
+    async afterSignUp(user: User, requestId: string): Promise<void> {
+      try {
+        await quota.take(quotaKey(user.id));
+        await issue(user, requestId);
+      } catch (error) {
+        const reason = isDatabaseUnavailable(error) || error instanceof HttpProblem ? "database unavailable" : "error";
+        logger.error({ requestId, reason }, "verification mail not sent after sign-up");
+      }
+    },
+
+    /** Another verification mail: one a minute per account (429 with Retry-After inside the minute). */
+    async resend(user: User, requestId: string): Promise<void> {
+      if (user.emailVerified) throw conflict("This email address is verified already");
+      if (!(await quota.take(quotaKey(user.id))))
+        throw new HttpProblem(429, "A verification email was sent less than a minute ago; wait for it", {
+          retryAfterSeconds: await quota.secondsLeft(quotaKey(user.id)),
+        });
+      await issue(user, requestId);
+    },
+
+    /** Marks the token's user verified; the token is used up in the same operation that finds it. */
+    async verify(token: string): Promise<User> {
+      const used = await orUnavailable(
+        tokens.findOneAndDelete({ _id: sha256(token), expiresAt: { $gt: new Date() } }).lean(),
+      );
+      // Not findOneAndUpdate: FerretDB cannot apply the projection mongoose adds for the hidden password field.
+      const marked =
+        used &&
+        (await orUnavailable(
+          users.updateOne({ _id: used.userId as Types.ObjectId }, { $set: { emailVerified: true } }),
+        ));
+      const verified = marked?.matchedCount === 1 && (await orUnavailable(users.findById(used!.userId).lean()));
+      if (!verified)
+        throw new HttpProblem(400, "This verification link is used, expired or unknown; ask for a new one", {
+          type: VERIFICATION_TOKEN_PROBLEM,
+        });
+      return toUser(verified);
+    },
+  };
+}

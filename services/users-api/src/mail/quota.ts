@@ -1,0 +1,40 @@
+import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
+import { sha256 } from "../one-time-token.ts";
+import type { MailQuotasCollection } from "./collection.ts";
+
+/** At most one mail of a kind per account (verification) or address (reset) in this long. */
+export const MAIL_INTERVAL_MS = 60_000;
+
+export type MailQuota = ReturnType<typeof createMailQuota>;
+
+/** One mail per key per MAIL_INTERVAL_MS, decided by MongoDB so every replica agrees. */
+export function createMailQuota(quotas: MailQuotasCollection) {
+  return {
+    /**
+     * Takes the key's mail for this interval: true if it was free. One write: the upsert matches only an expired
+     * entry; when a live one exists the upsert's insert hits the `_id` and fails, so concurrent calls get one true.
+     */
+    async take(key: string): Promise<boolean> {
+      const now = Date.now();
+      try {
+        await orUnavailable(
+          quotas.updateOne(
+            { _id: sha256(key), expiresAt: { $lte: new Date(now) } },
+            { $set: { expiresAt: new Date(now + MAIL_INTERVAL_MS) } },
+            { upsert: true },
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Whole seconds until the key may get a mail again (at least 1), for Retry-After. */
+    async secondsLeft(key: string): Promise<number> {
+      const entry = await orUnavailable(quotas.findById(sha256(key)).lean());
+      return Math.max(1, Math.ceil(((entry?.expiresAt.getTime() ?? 0) - Date.now()) / 1000));
+    },
+  };
+}

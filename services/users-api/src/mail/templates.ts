@@ -1,0 +1,64 @@
+import { RESET_TOKEN_TTL_MS, VERIFICATION_TOKEN_TTL_MS } from "../one-time-token.ts";
+import type { Mail } from "./service.ts";
+
+const hours = (ms: number) => ms / 3_600_000;
+const minutes = (ms: number) => ms / 60_000;
+
+// A plain, single-column HTML part with the link also written out, for clients that show the HTML only.
+const html = (paragraphs: string[], link?: { href: string; label: string }) =>
+  [
+    '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">',
+    ...paragraphs.map((text) => `<p>${Bun.escapeHTML(text)}</p>`),
+    ...(link
+      ? [
+          `<p><a href="${Bun.escapeHTML(link.href)}">${Bun.escapeHTML(link.label)}</a></p>`,
+          `<p style="color: #555">${Bun.escapeHTML(link.href)}</p>`,
+        ]
+      : []),
+    "</body></html>",
+  ].join("\n");
+
+/** The link that proves `to` reads mail sent to it. */
+export function verificationMail(to: string, link: string): Mail {
+  const lines = [
+    "Please confirm that this is your email address by opening the link below.",
+    `The link works once and for ${hours(VERIFICATION_TOKEN_TTL_MS)} hours. If you did not sign up, ignore this email.`,
+  ];
+  return {
+    kind: "verification",
+    to,
+    subject: "Confirm your email address",
+    text: `${lines.join("\n\n")}\n\n${link}\n`,
+    html: html(lines, { href: link, label: "Confirm my email address" }),
+  };
+}
+
+/** The link that lets the reader of `to` choose a new password. */
+export function passwordResetMail(to: string, link: string): Mail {
+  const lines = [
+    "Someone asked to reset the password of the account with this email address. Open the link below to choose a new one.",
+    `The link works once and for ${minutes(RESET_TOKEN_TTL_MS)} minutes. If it was not you, ignore this email: your password stays as it is.`,
+  ];
+  return {
+    kind: "password-reset",
+    to,
+    subject: "Reset your password",
+    text: `${lines.join("\n\n")}\n\n${link}\n`,
+    html: html(lines, { href: link, label: "Choose a new password" }),
+  };
+}
+
+/** The security notice after a password change or reset: no link, nothing to act on but a warning. */
+export function passwordChangedMail(to: string): Mail {
+  const lines = [
+    "The password of your account was just changed, and every session was logged out.",
+    "If you did this, there is nothing more to do. If you did not, reset your password now and check your email account's security.",
+  ];
+  return {
+    kind: "password-changed",
+    to,
+    subject: "Your password was changed",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}

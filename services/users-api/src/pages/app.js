@@ -1,0 +1,56 @@
+// The script of the verify-email and reset-password pages (served from /pages/app.js: the pages' CSP allows no
+// inline script). It takes the token from the address bar, removes it from there (history, screenshots), and
+// calls the JSON API of the origin that served the page.
+const token = new URLSearchParams(location.search).get("token") ?? "";
+history.replaceState(null, "", location.pathname);
+
+const status = document.getElementById("status");
+const show = (message, failed) => {
+  status.textContent = message;
+  status.className = failed ? "failed" : "done";
+};
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (response.ok) return undefined;
+  const problem = await response.json().catch(() => ({}));
+  return problem.errors?.[0]?.message ?? problem.detail ?? "Something went wrong; try again";
+}
+
+function handle(form, submit) {
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      await submit(form);
+    } catch {
+      show("The service could not be reached; try again", true);
+    }
+    button.disabled = false;
+  });
+}
+
+if (!token) show("This link has no token: open the link from the email again", true);
+
+handle(document.getElementById("verify-email"), async (form) => {
+  const failure = await post("/email/verify", { token });
+  if (failure) return show(failure, true);
+  form.hidden = true;
+  show("Thank you: your email address is confirmed.");
+});
+
+handle(document.getElementById("reset-password"), async (form) => {
+  const newPassword = form.querySelector("#new-password").value;
+  if (newPassword !== form.querySelector("#repeat-password").value)
+    return show("The two passwords differ; type the same one twice", true);
+  if (newPassword.length < 8) return show("The password needs at least 8 characters", true);
+  const failure = await post("/password/reset", { token, newPassword });
+  if (failure) return show(failure, true);
+  form.hidden = true;
+  show("Your password is changed and every session was logged out. Log in with the new password.");
+});

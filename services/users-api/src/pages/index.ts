@@ -1,0 +1,48 @@
+import { Elysia, t } from "elysia";
+import { resetPasswordPage, verifyEmailPage } from "./html.ts";
+
+// Only our own script, style and API: no inline code, no third-party assets, no framing, no forms posted elsewhere.
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const headers = (contentType: string) => ({
+  "content-type": contentType,
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  // The pages' address holds a token until the script removes it: never send it on as a Referer.
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+});
+
+const [script, style] = await Promise.all([
+  Bun.file(new URL("app.js", import.meta.url)).text(),
+  Bun.file(new URL("app.css", import.meta.url)).text(),
+]);
+
+const page = (html: string) => () => new Response(html, { headers: headers("text/html; charset=utf-8") });
+const asset = (body: string, contentType: string) => () => new Response(body, { headers: headers(contentType) });
+
+const htmlDoc = (summary: string) => ({
+  summary,
+  responses: {
+    200: { description: "An HTML page", content: { "text/html": { schema: { type: "string" as const } } } },
+  },
+});
+
+/** The pages the links in emails open, so they work without a front end of the team's own (see PUBLIC_URL). */
+export const pages = new Elysia({ name: "pages", detail: { tags: ["pages"] } })
+  .get("/verify-email", page(verifyEmailPage), {
+    query: t.Object({ token: t.Optional(t.String()) }),
+    detail: htmlDoc("The page a verification link opens: a button that confirms the address (POST /email/verify)"),
+  })
+  .get("/reset-password", page(resetPasswordPage), {
+    query: t.Object({ token: t.Optional(t.String()) }),
+    detail: htmlDoc("The page a reset link opens: a form that sets the new password (POST /password/reset)"),
+  })
+  .get("/pages/app.js", asset(script, "text/javascript; charset=utf-8"), {
+    detail: { summary: "The pages' script", hide: true },
+  })
+  .get("/pages/app.css", asset(style, "text/css; charset=utf-8"), {
+    detail: { summary: "The pages' style sheet", hide: true },
+  });

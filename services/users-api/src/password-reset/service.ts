@@ -1,0 +1,87 @@
+import { HttpProblem, type Logger } from "@accounts/shared";
+import type { AuthClient } from "../auth-client/client.ts";
+import type { MailQuota } from "../mail/quota.ts";
+import type { Mailer } from "../mail/service.ts";
+import { passwordChangedMail, passwordResetMail } from "../mail/templates.ts";
+import { orUnavailable } from "../mongodb.ts";
+import { newOneTimeToken, RESET_TOKEN_TTL_MS, sha256 } from "../one-time-token.ts";
+import type { PasswordPolicy } from "../password-policy/service.ts";
+import type { UsersCollection } from "../users/collection.ts";
+import type { ResetTokensCollection } from "./collection.ts";
+import type { ResetPasswordRequest } from "./schemas.ts";
+
+/** Problem type of a reset link that is used, expired, voided by a newer one, or unknown. */
+export const RESET_TOKEN_PROBLEM = "urn:accounts:problem:reset-token-invalid";
+
+export interface PasswordResetDeps {
+  tokens: ResetTokensCollection;
+  users: UsersCollection;
+  auth: Pick<AuthClient, "hashPassword">;
+  passwordPolicy: PasswordPolicy;
+  /** Ends every session of the user, once the new password is stored. */
+  endAllSessions: (userId: string) => Promise<void>;
+  mailer: Mailer;
+  quota: MailQuota;
+  publicUrl: string;
+  logger: Logger;
+}
+
+export type PasswordResetService = ReturnType<typeof createPasswordResetService>;
+
+const invalidToken = () =>
+  new HttpProblem(400, "This reset link is used, expired or replaced by a newer one; ask for a new one", {
+    type: RESET_TOKEN_PROBLEM,
+  });
+
+export function createPasswordResetService(deps: PasswordResetDeps) {
+  const { tokens, users, auth, passwordPolicy, endAllSessions, mailer, quota, publicUrl, logger } = deps;
+
+  /** A new link for the address's account, if it has one, voiding older links; runs after the answer. */
+  async function issue(email: string, requestId: string) {
+    try {
+      const user = await users.findOne({ email }).lean();
+      if (!user) return;
+      const { token, hash } = newOneTimeToken();
+      await tokens.deleteMany({ userId: user._id });
+      await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
+      mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password?token=${token}`), requestId);
+    } catch {
+      // Only a database failure gets here; its error could quote the token's hash.
+      logger.error({ requestId, kind: "password-reset" }, "reset link not created: database error");
+    }
+  }
+
+  return {
+    /**
+     * Sends a reset link if `email` has an account and had none this minute. The caller learns nothing: the answer
+     * waits only for the quota's one write, the same for every address; looking the account up, making the token
+     * and sending the mail happen after it, so neither the answer nor its timing depends on the account existing.
+     */
+    async forgot(email: string, requestId: string): Promise<void> {
+      if (await quota.take(`reset:${email}`)) void issue(email, requestId);
+    },
+
+    /**
+     * Sets the new password (sign-up's rules), ends every session, marks the address verified (the link proved the
+     * user reads it), and sends a notice. The token is used up only once the password passed the policy and was
+     * hashed, so a refused password or an auth-api outage leaves the link working; its deletion is the one decision
+     * between two submissions of the same link.
+     */
+    async reset({ token, newPassword }: ResetPasswordRequest, requestId: string): Promise<void> {
+      const hash = sha256(token);
+      const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date() } }).lean());
+      const user = pending && (await orUnavailable(users.findById(pending.userId).lean()));
+      if (!user) throw invalidToken();
+      passwordPolicy.check(newPassword, user.email, "newPassword");
+      const passwordHash = await auth.hashPassword(newPassword, requestId);
+      const used = await orUnavailable(tokens.deleteOne({ _id: hash, expiresAt: { $gt: new Date() } }));
+      if (used.deletedCount !== 1) throw invalidToken();
+      await orUnavailable(
+        users.updateOne({ _id: user._id }, { $set: { passwordHash, emailVerified: true } }, { translateAliases: true }),
+      );
+      await orUnavailable(tokens.deleteMany({ userId: user._id }));
+      await endAllSessions(String(user._id));
+      mailer.send(passwordChangedMail(user.email), requestId);
+    },
+  };
+}

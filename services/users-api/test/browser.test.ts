@@ -1,0 +1,127 @@
+// The pages the links open, in a real browser: Debian's Chromium, headless, driven by playwright-core (whose own
+// browser download cannot run here). users-api listens on a free port; mail goes to a real SMTP server in-process.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import type { Connection } from "mongoose";
+import { type Browser, chromium } from "playwright-core";
+import { prepareExpiringCollections } from "../src/expiring-collections.ts";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
+import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
+import { captureLogger } from "@accounts/shared/testing";
+import { freePort } from "@accounts/scripts/lib/processes";
+
+// Debian's package (apt-get install chromium); CI on Ubuntu, which packages Chromium only as a snap, names its own.
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const available = existsSync(chromiumPath);
+if (!available) {
+  const why = `Chromium is not at ${chromiumPath} (Debian: apt-get install chromium; or set CHROMIUM_PATH)`;
+  if (process.env.CI) throw new Error(why);
+  console.warn(`skipping the browser test: ${why}`);
+}
+
+// Not describe.skipIf: bun runs the body of a skipped describe too, and this one starts a browser.
+if (!available) test.skip("the link pages in a real browser (needs Chromium, see the message above)", () => {});
+else
+  describe("the link pages in Chromium", () => {
+    let db: Connection;
+    let authApi: Awaited<ReturnType<typeof startAuthApi>>;
+    let mailbox: Mailbox;
+    let browser: Browser;
+    let base: string;
+    let stopUsers: () => unknown;
+
+    const api = async (method: string, path: string, body?: object) => {
+      const response = await fetch(`${base}${path}`, requestInit(method, { body }));
+      const answer = (await response.json().catch(() => undefined)) as { token?: string } | undefined;
+      return { status: response.status, body: answer };
+    };
+
+    beforeAll(async () => {
+      db = await connectTestDatabase("users_browser");
+      const { logger } = captureLogger("users-api");
+      await prepareUsersCollection(db, logger);
+      await prepareExpiringCollections(db, logger);
+      authApi = await startAuthApi();
+      mailbox = await startMailbox();
+      const port = freePort();
+      base = `http://127.0.0.1:${port}`;
+      const { app } = buildUsersApp(db, authApi.url, { env: { SMTP_URL: mailbox.url, PUBLIC_URL: base } });
+      app.listen(port);
+      stopUsers = () => app.stop(true);
+      // launch() gives the browser a fresh profile in a temporary folder, deleted when it closes.
+      browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
+    }, 30_000);
+    afterAll(async () => {
+      await browser?.close();
+      await stopUsers?.();
+      await mailbox?.stop();
+      await authApi?.stop();
+      await dropTestDatabase(db);
+    });
+
+    test("verify the address, then reset the password in the page and log in with the new one", async () => {
+      const email = "browser@example.com";
+      const oldPassword = "correct horse battery";
+      const newPassword = "chosen in a real page";
+      expect((await api("POST", "/signup", { email, password: oldPassword })).status).toBe(201);
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+          problems.push(message.text());
+      });
+      page.on("pageerror", (error) => problems.push(error.message));
+      // Chromium asks for /favicon.ico on its own (404, the pages have none); every other request must succeed.
+      page.on("response", (response) => {
+        if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
+          problems.push(`${response.status()} ${response.url()}`);
+      });
+
+      await page.goto(linkIn(await mailbox.next(email), "/verify-email").link);
+      // The script takes the token out of the address bar.
+      expect(page.url()).toBe(`${base}/verify-email`);
+      await page.getByRole("button", { name: "Confirm my email address" }).click();
+      await page.getByRole("status").getByText("your email address is confirmed").waitFor();
+
+      expect((await api("POST", "/password/forgot", { email })).status).toBe(202);
+      await page.goto(linkIn(await mailbox.next(email), "/reset-password").link);
+      expect(page.url()).toBe(`${base}/reset-password`);
+      await page.getByLabel("New password").fill(newPassword);
+      await page.getByLabel("The same password again").fill(newPassword);
+      await page.getByRole("button", { name: "Set the new password" }).click();
+      await page.getByRole("status").getByText("Your password is changed").waitFor();
+
+      expect((await api("POST", "/login", { email, password: oldPassword })).status).toBe(401);
+      const login = await api("POST", "/login", { email, password: newPassword });
+      expect(login.status).toBe(200);
+      const me = await fetch(`${base}/user`, requestInit("GET", { token: login.body?.token }));
+      expect(((await me.json()) as { user: object }).user).toMatchObject({ email, emailVerified: true });
+      // No CSP violation, script error or failed request along the way.
+      expect(problems).toEqual([]);
+    }, 30_000);
+
+    test("a used link shows why in the page", async () => {
+      const email = "twice-browser@example.com";
+      expect((await api("POST", "/signup", { email, password: "correct horse battery" })).status).toBe(201);
+      const { link, token } = linkIn(await mailbox.next(email), "/verify-email");
+      expect((await api("POST", "/email/verify", { token })).status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(link);
+      await page.getByRole("button", { name: "Confirm my email address" }).click();
+      await page.getByRole("status").getByText("used, expired or unknown").waitFor();
+    }, 30_000);
+  });
