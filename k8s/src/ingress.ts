@@ -1,5 +1,6 @@
 import * as kplus from "cdk8s-plus-33";
 import type { Construct } from "constructs";
+import { PUBLIC_EXACT_PATHS, PUBLIC_PATH_PREFIXES } from "@accounts/users-api/public-paths";
 import { type EnvironmentConfig, namespace, workloadNames } from "./config.ts";
 
 /** Read by the AWS Load Balancer Controller (https://kubernetes-sigs.github.io/aws-load-balancer-controller/). */
@@ -19,11 +20,8 @@ export function albAnnotations(config: EnvironmentConfig, drainSeconds: number):
   };
 }
 
-/**
- * Only the public API reaches the internet: /metrics, /ready and the docs stay inside the cluster (the
- * ALB's health checks go to the pods directly), and the ALB answers 404 for every other path.
- */
-export const publicPaths = ["/signup", "/login", "/user"] as const;
+// Only users-api's public paths reach the internet (the ALB's health checks go to the pods directly), and the ALB
+// answers 404 for every other path.
 
 export function usersApiIngress(scope: Construct, config: EnvironmentConfig, service: kplus.Service): kplus.Ingress {
   const backend = kplus.IngressBackend.fromService(service, { port: 80 });
@@ -34,6 +32,19 @@ export function usersApiIngress(scope: Construct, config: EnvironmentConfig, ser
       annotations: albAnnotations(config, config.usersApi.drainSeconds),
     },
     className: "alb",
-    rules: publicPaths.map((path) => ({ host: config.host, path, pathType: kplus.HttpIngressPathType.EXACT, backend })),
+    rules: [
+      ...PUBLIC_EXACT_PATHS.map((path) => ({
+        host: config.host,
+        path,
+        pathType: kplus.HttpIngressPathType.EXACT,
+        backend,
+      })),
+      ...PUBLIC_PATH_PREFIXES.map((path) => ({
+        host: config.host,
+        path,
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend,
+      })),
+    ],
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { PUBLIC_EXACT_PATHS, PUBLIC_PATH_PREFIXES } from "@accounts/users-api/public-paths";
 import {
   authApiMemoryMiB,
   configHashAnnotation,
@@ -90,7 +91,10 @@ describe.each(environments)("%s manifests", (environment) => {
     expect(rule.host).toBe(config.host);
     const byPath = (a: KubeObject, b: KubeObject) => a.path.localeCompare(b.path);
     expect(rule.http.paths.toSorted(byPath)).toEqual(
-      ["/signup", "/login", "/user"].map((path) => ({ path, pathType: "Exact", backend })).toSorted(byPath),
+      [
+        ...PUBLIC_EXACT_PATHS.map((path) => ({ path, pathType: "Exact", backend })),
+        ...PUBLIC_PATH_PREFIXES.map((path) => ({ path, pathType: "Prefix", backend })),
+      ].toSorted(byPath),
     );
   });
 

@@ -106,7 +106,12 @@ const onFerretDB = await (async () => {
   return answer;
 })();
 
-const defaults = loadUsersConfig({ MONGODB_URI: "mongodb://unused", INTERNAL_TOKEN: "t".repeat(32) });
+const defaults = loadUsersConfig({
+  MONGODB_URI: "mongodb://unused",
+  INTERNAL_TOKEN: "t".repeat(32),
+  SMTP_URL: "smtp://unused",
+  MAIL_FROM: "unused@example.com",
+});
 
 describe("rules and collections", () => {
   test("by default the wait starts at the 5th failure with 1 s, doubles, and stops at 15 minutes", () => {

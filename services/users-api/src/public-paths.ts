@@ -1,0 +1,22 @@
+// The paths users-api answers the internet on. The Ingress routes these and nothing else, so /metrics, /ready,
+// /health and the API docs stay inside the cluster (test/public-paths.test.ts checks every route of the app is
+// either here or one of those).
+
+/** Routed as exact paths. */
+export const PUBLIC_EXACT_PATHS = [
+  "/signup",
+  "/login",
+  "/refresh",
+  "/logout",
+  "/user",
+  "/user/password",
+  "/email/verify",
+  "/email/verify/resend",
+  "/password/forgot",
+  "/password/reset",
+  "/verify-email",
+  "/reset-password",
+] as const;
+
+/** Routed with everything below them: `/sessions/:id`, and the pages' script and style. */
+export const PUBLIC_PATH_PREFIXES = ["/sessions", "/pages"] as const;
