@@ -4,6 +4,7 @@ import type { AuthClient } from "./auth-client/client.ts";
 import type { UsersConfig } from "./config.ts";
 import { usersCollection } from "./users/collection.ts";
 import { users } from "./users/index.ts";
+import { usersLinks } from "./users/links.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
@@ -37,6 +38,7 @@ export function createApp({ db, authClient, config, logger }: UsersAppDeps) {
         },
       },
     },
+    links: usersLinks,
   }).use(users(createUsersService(usersCollection(db), authClient)));
 }
 

@@ -319,7 +319,7 @@ describe("around the routes", () => {
         expect({
           where,
           status,
-          title: operation.responses[status]!.content?.["application/json"]?.schema?.title,
+          title: operation.responses[status]!.content?.["application/problem+json"]?.schema?.title,
         }).toEqual({ where, status, title: "Problem" });
       expect({ where, security: operation.security }).toEqual({
         where,
