@@ -53,7 +53,7 @@ async function fuzz(documentUrl: string, headers: Record<string, string> = {}) {
     cwd: workDir,
     stdout: "pipe",
     stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", SCHEMATHESIS_TELEMETRY: "false" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1" },
   });
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(child.stdout).text(),
@@ -76,6 +76,13 @@ function expectEveryOperationTested(report: string) {
   expect(Number(tested?.[1])).toBeGreaterThan(0);
 }
 
+/** The stateful phase followed every link the document declares (where the chain can start: with a credential). */
+function expectEveryLinkFollowed(report: string) {
+  const links = /API Links:\s+(\d+) covered \/ (\d+) selected \/ (\d+) total/.exec(report);
+  expect(links?.slice(1).map(Number)).toEqual([links?.[3], links?.[3], links?.[3]].map(Number));
+  expect(Number(links?.[3])).toBeGreaterThan(0);
+}
+
 const FUZZ_TIMEOUT_MS = 600_000;
 
 describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
@@ -85,6 +92,7 @@ describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
       const { exitCode, report } = await fuzz(`${usersApi.url}/swagger/json`);
       expect(exitCode).toBe(0);
       expectEveryOperationTested(report);
+      expectEveryLinkFollowed(report);
     },
     FUZZ_TIMEOUT_MS,
   );
@@ -97,6 +105,7 @@ describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
       });
       expect(exitCode).toBe(0);
       expectEveryOperationTested(report);
+      expectEveryLinkFollowed(report);
     },
     FUZZ_TIMEOUT_MS,
   );

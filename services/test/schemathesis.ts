@@ -1,7 +1,7 @@
 // How the fuzzing suite runs Schemathesis 4 (`schemathesis run`): one place for its arguments.
 
 /** Generated cases per operation and phase; FUZZ_EXAMPLES=1000 goes deeper by hand. */
-const examples = Number(process.env.FUZZ_EXAMPLES ?? 40);
+const examples = Number(process.env.FUZZ_EXAMPLES ?? 25);
 
 /** CI runs one fixed seed, so a failure there replays exactly; by hand each run explores anew unless FUZZ_SEED is set. */
 const seed = process.env.FUZZ_SEED ?? (process.env.CI ? "13" : undefined);
