@@ -76,11 +76,16 @@ function expectEveryOperationTested(report: string) {
   expect(Number(tested?.[1])).toBeGreaterThan(0);
 }
 
-/** The stateful phase followed every link the document declares (where the chain can start: with a credential). */
-function expectEveryLinkFollowed(report: string) {
+/**
+ * The stateful phase took up every link the document declares and followed some (which ones, in 25 cases, is
+ * chance; FUZZ_EXAMPLES raises it). Only where a chain can start: without the credential no hash is made.
+ */
+function expectLinksFollowed(report: string) {
   const links = /API Links:\s+(\d+) covered \/ (\d+) selected \/ (\d+) total/.exec(report);
-  expect(links?.slice(1).map(Number)).toEqual([links?.[3], links?.[3], links?.[3]].map(Number));
-  expect(Number(links?.[3])).toBeGreaterThan(0);
+  const [covered, selected, total] = (links?.slice(1) ?? []).map(Number);
+  expect(selected).toBe(total!);
+  expect(total).toBeGreaterThan(0);
+  expect(covered).toBeGreaterThan(0);
 }
 
 const FUZZ_TIMEOUT_MS = 600_000;
@@ -92,7 +97,7 @@ describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
       const { exitCode, report } = await fuzz(`${usersApi.url}/swagger/json`);
       expect(exitCode).toBe(0);
       expectEveryOperationTested(report);
-      expectEveryLinkFollowed(report);
+      expectLinksFollowed(report);
     },
     FUZZ_TIMEOUT_MS,
   );
@@ -105,7 +110,7 @@ describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
       });
       expect(exitCode).toBe(0);
       expectEveryOperationTested(report);
-      expectEveryLinkFollowed(report);
+      expectLinksFollowed(report);
     },
     FUZZ_TIMEOUT_MS,
   );
