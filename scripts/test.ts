@@ -1,7 +1,8 @@
 // `bun run test`: the whole suite against a real database. Uses MONGODB_URI when
 // set (CI's mongo:7); otherwise starts FerretDB for the run and removes it after.
-// Go tools are built first, so a first-time build never runs under a test's timeout.
+// Go tools are built and Schemathesis installed first, so a first-time build never runs under a test's timeout.
 import { ensureGoTools, goToolModules, hasGo } from "./lib/go-tools.ts";
+import { ensurePythonTools, hasPython } from "./lib/python-tools.ts";
 import { startFerretDB, type LocalDatabase } from "./lib/ferretdb.ts";
 
 if (hasGo()) {
@@ -10,6 +11,14 @@ if (hasGo()) {
   throw new Error("CI needs Go to build the test tools (tools/README.md)");
 } else {
   console.error("Go is not installed: suites that need a Kubernetes API server or kube-score will be skipped");
+}
+
+if (hasPython()) {
+  await ensurePythonTools("schemathesis");
+} else if (process.env.CI) {
+  throw new Error("CI needs python3 to install Schemathesis for the fuzzing suite (tools/README.md)");
+} else {
+  console.error("python3 is not installed: the fuzzing suite will be skipped");
 }
 
 let database: LocalDatabase | undefined;

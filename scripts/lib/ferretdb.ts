@@ -7,6 +7,9 @@ import { firstLine, terminate } from "./processes.ts";
 export interface LocalDatabase {
   uri: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: the data directory stays, for `startFerretDB({ port, dataDir })` to bring back. */
+  kill(): Promise<void>;
+  dataDir: string;
 }
 
 const readyTimeoutMs = 30_000;
@@ -14,12 +17,17 @@ const readyTimeoutMs = 30_000;
 /**
  * Starts FerretDB (MongoDB wire protocol on SQLite) on a free loopback port (or
  * `port`, to bring a stopped server back at the same address) with a throw-away
- * data directory, for machines where no MongoDB runs. `stop()` ends the server
- * and deletes its data.
+ * data directory (or `dataDir`, to bring a killed one back with its data), for
+ * machines where no MongoDB runs. `stop()` ends the server and deletes its data.
  */
-export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promise<LocalDatabase> {
+export async function startFerretDB({
+  port = 0,
+  dataDir = mkdtempSync(join(tmpdir(), "accounts-ferretdb-")),
+}: {
+  port?: number;
+  dataDir?: string;
+} = {}): Promise<LocalDatabase> {
   const binDir = await ensureGoTools("ferretdb");
-  const dataDir = mkdtempSync(join(tmpdir(), "accounts-ferretdb-"));
   const server = Bun.spawn([join(binDir, "ferretdb"), "-data", dataDir, "-listen", `127.0.0.1:${port}`], {
     stdout: "pipe",
     stderr: "inherit",
@@ -32,7 +40,11 @@ export async function startFerretDB({ port = 0 }: { port?: number } = {}): Promi
   try {
     const uri = await firstLine(server.stdout, (line) => /^ready (\S+)$/.exec(line)?.[1], readyTimeoutMs);
     if (uri === undefined) throw new Error(`FerretDB did not become ready within ${readyTimeoutMs / 1000} s`);
-    return { uri, stop };
+    const kill = async () => {
+      server.kill("SIGKILL");
+      await server.exited;
+    };
+    return { uri, stop, kill, dataDir };
   } catch (error) {
     await stop();
     throw error;

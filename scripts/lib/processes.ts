@@ -139,6 +139,13 @@ export async function startService(
     /** The JSON log lines so far, parsed. */
     logs: () =>
       output.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>),
+    /** SIGKILL (a crash: no shutdown runs), then the exit code once its output is read. */
+    async kill(): Promise<number | null> {
+      child.kill("SIGKILL");
+      await child.exited;
+      await drained;
+      return child.exitCode;
+    },
     /** SIGTERM (SIGKILL if it hangs), then the exit code once it has stopped and its output is read. */
     async stop(): Promise<number> {
       await terminate([child]);

@@ -4,6 +4,7 @@ import { hashing } from "./hashing/index.ts";
 import { createHasher, type PasswordHasher } from "./hashing/service.ts";
 import { jwks } from "./jwks/index.ts";
 import { loadKeys, type SigningKeys } from "./keys/load.ts";
+import { authLinks } from "./links.ts";
 import { tokens } from "./tokens/index.ts";
 import { createTokenService } from "./tokens/service.ts";
 
@@ -46,6 +47,7 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
         },
       },
     },
+    links: authLinks,
   })
     .use(jwks(keys))
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))

@@ -3,6 +3,7 @@
 // with the same options.
 import { type Static, t } from "elysia";
 import { LOGIN_PASSWORD_LENGTH, NEW_PASSWORD_LENGTH } from "./limits.ts";
+import { NEW_PASSWORD_FORMAT } from "./password-format.ts";
 
 /** `iss` of every token auth-api issues. */
 export const TOKEN_ISSUER = "auth-api";
@@ -36,7 +37,11 @@ const SessionId = t.String({
 });
 
 /** A password for a new account or a new password: NIST SP 800-63B lengths. */
-export const NewPassword = t.String({ minLength: NEW_PASSWORD_LENGTH.min, maxLength: NEW_PASSWORD_LENGTH.max });
+export const NewPassword = t.String({
+  minLength: NEW_PASSWORD_LENGTH.min,
+  maxLength: NEW_PASSWORD_LENGTH.max,
+  format: NEW_PASSWORD_FORMAT,
+});
 /** A password to check: any length up to the cap, since accounts from before the 8-character rule must still log in. */
 export const LoginPassword = t.String({ minLength: LOGIN_PASSWORD_LENGTH.min, maxLength: LOGIN_PASSWORD_LENGTH.max });
 

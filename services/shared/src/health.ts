@@ -32,13 +32,17 @@ const Ready = t.Object({ status: t.Literal("ready"), checks: t.Record(t.String()
  */
 export const health = (checks: Record<string, ReadinessCheck>) =>
   new Elysia({ name: "accounts.health", seed: Object.keys(checks) })
+    // Set by `listen` on SIGTERM: from then on /ready says 503, so no new work is routed here while the
+    // requests in flight finish.
+    .state("draining", false)
     .get("/health", () => ({ status: "ok" as const }), {
       response: { 200: Health },
       detail: { tags: ["operations"], summary: "Liveness: the process answers" },
     })
     .get(
       "/ready",
-      async () => {
+      async ({ store }) => {
+        if (store.draining) throw new HttpProblem(503, "Not ready: shutting down", { retryAfterSeconds: 1 });
         const names = Object.keys(checks);
         const results = await Promise.all(names.map((name) => passes(checks[name]!)));
         const down = names.filter((_, i) => !results[i]);

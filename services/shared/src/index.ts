@@ -5,6 +5,7 @@ export { Type } from "@sinclair/typebox";
 export type { ReadinessCheck } from "./health.ts";
 export { createLogger, type Logger, type LogLevel } from "./logging.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
+export type { OperationLink } from "./openapi.ts";
 export {
   conflict,
   forbidden,

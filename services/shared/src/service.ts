@@ -1,15 +1,15 @@
-import { openapi } from "@elysiajs/openapi";
 import { Elysia, StatusMap, t } from "elysia";
 import type { CommonConfig } from "./config.ts";
 import { health, type ReadinessCheck } from "./health.ts";
 import type { Logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
+import { methodNotAllowed } from "./method-not-allowed.ts";
+import { objectBodies } from "./object-body.ts";
+import { apiDocumentation, type Documentation, type OperationLink } from "./openapi.ts";
 import { jsonBodies } from "./body.ts";
 import { errorsAsProblems } from "./errors.ts";
 import { REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id.ts";
 import { elapsedMs, startTiming } from "./timing.ts";
-
-type Documentation = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["documentation"]>;
 
 interface ServiceAppOptions {
   /** Service name, as it appears in logs. */
@@ -21,20 +21,33 @@ interface ServiceAppOptions {
   readiness: Record<string, ReadinessCheck>;
   /** OpenAPI document fields (info, security schemes…); routes are documented from their schemas. */
   documentation: Documentation;
+  /** How one operation's response feeds another's request, published as OpenAPI links. */
+  links: readonly OperationLink[];
 }
 
 const statusCode = (status: number | string | undefined) =>
   typeof status === "number" ? status : ((StatusMap as Record<string, number | undefined>)[status ?? ""] ?? 200);
 
 /**
- * The base every service app is built on, in the order Elysia needs: problem+json errors and body
- * limits first, then request ids, one JSON log line and metrics per request, `/health`, `/ready`,
+ * The base every service app is built on, in the order Elysia needs: 405 for unserved methods, problem+json
+ * errors and body limits first, then request ids, one JSON log line and metrics per request, `/health`, `/ready`,
  * `/metrics` and the OpenAPI docs (`/swagger`, `/swagger/json`). Chain the service's features onto it.
  */
-export const createServiceApp = ({ service, config, logger, metrics, readiness, documentation }: ServiceAppOptions) =>
-  new Elysia({ name: service })
+export const createServiceApp = ({
+  service,
+  config,
+  logger,
+  metrics,
+  readiness,
+  documentation,
+  links,
+}: ServiceAppOptions) => {
+  const app = new Elysia({ name: service });
+  return app
+    .use(methodNotAllowed(() => app.routes))
     .use(errorsAsProblems({ logger }))
     .use(jsonBodies({ bodyLimitBytes: config.BODY_LIMIT_BYTES }))
+    .use(objectBodies)
     .onRequest(({ request, set }) => {
       startTiming(request);
       set.headers[REQUEST_ID_HEADER] = trackRequest(request);
@@ -57,15 +70,7 @@ export const createServiceApp = ({ service, config, logger, metrics, readiness, 
       );
     })
     .use(requestContext)
-    .use(
-      openapi({
-        path: "/swagger",
-        provider: "swagger-ui",
-        documentation,
-        // Otherwise paths with a file extension, like /.well-known/jwks.json, are left out as "static files".
-        exclude: { staticFile: false },
-      }),
-    )
+    .use(apiDocumentation({ documentation, routes: () => app.routes, links }))
     .use(health(readiness))
     .get(
       "/metrics",
@@ -76,3 +81,4 @@ export const createServiceApp = ({ service, config, logger, metrics, readiness, 
         response: { 200: t.String() },
       },
     );
+};

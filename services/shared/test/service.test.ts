@@ -15,6 +15,7 @@ function build(readiness = {}) {
     metrics,
     readiness,
     documentation: { info: { title: "test", version: "1" } },
+    links: [],
   })
     .post("/echo/:id", ({ body, params }) => ({ id: params.id, name: body.name }), {
       parse: "json",

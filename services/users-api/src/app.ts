@@ -27,6 +27,7 @@ import { sessions } from "./sessions/index.ts";
 import { createSessionService } from "./sessions/service.ts";
 import { usersCollection } from "./users/collection.ts";
 import { users as usersFeature } from "./users/index.ts";
+import { usersLinks } from "./users/links.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
@@ -131,6 +132,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
         },
       },
     },
+    links: usersLinks,
   })
     .use(cors(corsOrigins(config.CORS_ORIGINS)))
     .use(usersFeature(userService, client))

@@ -3,6 +3,9 @@
 // here, serves no query from an index at all, so there the test is skipped with a message.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Types, type Connection } from "mongoose";
+import { verificationTokensCollectionName } from "../src/email-verification/collection.ts";
+import { resetTokensCollectionName } from "../src/password-reset/collection.ts";
+import { callerQuery, rotationQuery } from "../src/sessions/queries.ts";
 import { userFilters } from "../src/users/collection.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
@@ -14,11 +17,37 @@ interface RequestPathQuery {
   filter: Record<string, unknown>;
 }
 
-// Each filter comes from the builder the service itself queries with. Add the session check, refresh, the throttle
-// counters and the token look-ups here as those collections arrive (sessions and abuse-protection issues).
+const someUser = String(new Types.ObjectId());
+const someSession = crypto.randomUUID();
+const someRefreshToken = `${someUser}.${someSession}.0.${"A".repeat(43)}`;
+
+// Each filter comes from the builder the service itself queries with, where the service has one; the throttle
+// counters and the one-time tokens are looked up by `_id` (a hash), as their services do.
 const requestPathQueries: RequestPathQuery[] = [
   { name: "login: the user by email", collection: "users", filter: userFilters.byEmail("someone@example.com") },
-  { name: "GET and DELETE /user: the user by id", collection: "users", filter: userFilters.byId(new Types.ObjectId()) },
+  { name: "DELETE /user: the user by id", collection: "users", filter: userFilters.byId(new Types.ObjectId()) },
+  {
+    name: "every bearer request: the user and its session in one read",
+    collection: "users",
+    filter: callerQuery({ userId: someUser, sessionId: someSession }).filter,
+  },
+  {
+    name: "POST /refresh: the rotation's conditional update",
+    collection: "sessions",
+    filter: rotationQuery(someRefreshToken, Date.now(), 60).filter,
+  },
+  { name: "throttle counters", collection: "throttles", filter: { _id: { $in: ["a", "b"] } } },
+  { name: "device tokens", collection: "device_tokens", filter: { _id: "hash" } },
+  {
+    name: "verification tokens",
+    collection: verificationTokensCollectionName,
+    filter: { _id: "hash", expiresAt: { $gt: new Date() } },
+  },
+  {
+    name: "reset tokens",
+    collection: resetTokensCollectionName,
+    filter: { _id: "hash", expiresAt: { $gt: new Date() } },
+  },
 ];
 
 const db: Connection = await connectTestDatabase("indexes");
@@ -36,6 +65,9 @@ beforeAll(async () => {
       createdAt: new Date(),
     })),
   );
+  // The other collections exist, as users-api's start makes them, so each query has a plan to explain.
+  for (const { collection } of requestPathQueries)
+    if (collection !== "users") await db.collection(collection).insertOne({});
 });
 
 afterAll(async () => {

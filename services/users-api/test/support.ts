@@ -77,3 +77,17 @@ export function requestInit(method: string, { body, token, headers = {} }: Reque
 /** A JSON request to the app, the way a client would send it. */
 export const request = (method: string, path: string, options?: RequestOptions) =>
   new Request(`http://users.test${path}`, requestInit(method, options));
+
+/**
+ * What a users-api process needs in the suites that start one, besides its database and auth-api: the shared
+ * mailbox, and per-client limits far above what their one client (127.0.0.1) sends (throttling.test.ts covers the
+ * limits themselves).
+ */
+export const usersApiProcessEnv = () => ({
+  SMTP_URL: sharedMailbox.url,
+  MAIL_FROM: mailFrom,
+  SIGNUPS_PER_CLIENT_PER_HOUR: "100000",
+  LOGINS_PER_CLIENT_PER_MINUTE: "100000",
+  REFRESHES_PER_CLIENT_PER_MINUTE: "100000",
+  EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "100000",
+});
