@@ -1,14 +1,12 @@
 import type { Connection } from "mongoose";
 import { verificationTokensCollectionName } from "./email-verification/collection.ts";
 import { mailQuotasCollectionName } from "./mail/collection.ts";
+import { ensureTtlIndex } from "./mongodb.ts";
 import { resetTokensCollectionName } from "./password-reset/collection.ts";
 
 interface IndexLog {
   warn(details: object, message: string): void;
 }
-
-// MongoDB's code for a feature the server lacks: FerretDB 1.24 (dev and tests) has no TTL indexes.
-const NOT_IMPLEMENTED = 238;
 
 /**
  * The indexes of the collections whose documents expire (one-time tokens, mail quotas): a TTL index on `expiresAt`
@@ -17,14 +15,8 @@ const NOT_IMPLEMENTED = 238;
  */
 export async function prepareExpiringCollections(db: Connection, log: IndexLog): Promise<void> {
   const withoutTtl: string[] = [];
-  for (const name of [verificationTokensCollectionName, resetTokensCollectionName, mailQuotasCollectionName]) {
-    try {
-      await db.collection(name).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiresAt_ttl" });
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== NOT_IMPLEMENTED) throw error;
-      withoutTtl.push(name);
-    }
-  }
+  for (const name of [verificationTokensCollectionName, resetTokensCollectionName, mailQuotasCollectionName])
+    if (!(await ensureTtlIndex(db, name, "expiresAt"))) withoutTtl.push(name);
   if (withoutTtl.length > 0)
     log.warn({ collections: withoutTtl }, "this database has no TTL indexes: expired documents stay (and are refused)");
   await db.collection(resetTokensCollectionName).createIndex({ userId: 1 }, { name: "userId_1" });

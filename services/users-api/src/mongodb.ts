@@ -1,5 +1,5 @@
 import { serviceUnavailable } from "@accounts/shared";
-import { type ConnectOptions, mongo } from "mongoose";
+import { type Connection, type ConnectOptions, mongo } from "mongoose";
 
 export const mongodbOptions: ConnectOptions = {
   // prepareUsersCollection creates the collection and its one index, after migrating seed-era documents.
@@ -49,5 +49,22 @@ export async function orUnavailable<T>(operation: PromiseLike<T>): Promise<T> {
     throw error;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+// MongoDB's NotImplemented: what FerretDB 1.24 (dev and tests) answers for a TTL index, which it lacks.
+const NOT_IMPLEMENTED = 238;
+
+/**
+ * A TTL index on `field`, so MongoDB deletes each document once that date has passed; false where the database has
+ * none (FerretDB 1.24). Expiry never depends on it: every read checks the date itself. Idempotent.
+ */
+export async function ensureTtlIndex(db: Connection, collection: string, field: string): Promise<boolean> {
+  try {
+    await db.collection(collection).createIndex({ [field]: 1 }, { expireAfterSeconds: 0, name: `${field}_ttl` });
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === NOT_IMPLEMENTED) return false;
+    throw error;
   }
 }

@@ -1,4 +1,5 @@
 import type { Connection } from "mongoose";
+import { ensureTtlIndex } from "../mongodb.ts";
 
 interface PrepareLog {
   warn(details: object, message: string): void;
@@ -12,18 +13,13 @@ interface PrepareLog {
 export async function prepareSessionsCollection(db: Connection, log: PrepareLog): Promise<void> {
   const sessions = db.collection("sessions");
   await sessions.createIndex({ userId: 1 }, { name: "userId_1" });
-  try {
-    for (const field of ["absoluteExpiresAt", "idleExpiresAt"])
-      await sessions.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
-  } catch (error) {
-    if (!isNotImplemented(error)) throw error;
+  const withTtl = [
+    await ensureTtlIndex(db, "sessions", "absoluteExpiresAt"),
+    await ensureTtlIndex(db, "sessions", "idleExpiresAt"),
+  ];
+  if (withTtl.includes(false))
     log.warn(
       { collection: "sessions" },
       "TTL indexes are not supported by this database; expired sessions are removed when noticed",
     );
-  }
 }
-
-// What FerretDB answers for an index option it lacks: `NotImplemented` (code 238).
-const isNotImplemented = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error && error.code === 238;

@@ -1,4 +1,5 @@
-import { type Connection, mongo, Schema } from "mongoose";
+import { type Connection, Schema } from "mongoose";
+import { ensureTtlIndex } from "../mongodb.ts";
 
 interface MigrationLog {
   warn(details: object, message: string): void;
@@ -43,21 +44,14 @@ export type ThrottlesCollection = ReturnType<typeof throttlesCollection>;
 export const deviceTokensCollection = (db: Connection) => db.model("DeviceToken", deviceTokenSchema);
 export type DeviceTokensCollection = ReturnType<typeof deviceTokensCollection>;
 
-const NOT_IMPLEMENTED = 238;
-
 /**
  * Creates the collections' indexes: a TTL index on `expiresAt` for each, and device tokens by user (deleted with
  * their account). FerretDB 1.24, which dev and tests run, has no TTL indexes: there expired documents stay
  * (a warning says so), which changes no answer, since every read ignores what has expired. Idempotent.
  */
 export async function prepareThrottlingCollections(db: Connection, log: MigrationLog): Promise<void> {
-  for (const name of ["throttles", "device_tokens"]) {
-    try {
-      await db.collection(name).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiresAt_ttl" });
-    } catch (error) {
-      if (!(error instanceof mongo.MongoServerError && error.code === NOT_IMPLEMENTED)) throw error;
+  for (const name of ["throttles", "device_tokens"])
+    if (!(await ensureTtlIndex(db, name, "expiresAt")))
       log.warn({ collection: name }, "this database has no TTL indexes: expired documents are not deleted");
-    }
-  }
   await db.collection("device_tokens").createIndex({ userId: 1 }, { name: "userId_1" });
 }
