@@ -3,19 +3,11 @@
 // type map, an optional body documented as required, no Retry-After on 503, and no links to chain operations.
 import { expect, test } from "bun:test";
 import { t } from "elysia";
-import { createMetrics, createServiceApp, type OperationLink, problemResponses } from "../src/index.ts";
-import { captureLogger } from "./helpers.ts";
+import { type OperationLink, problemResponses } from "../src/index.ts";
+import { testServiceApp } from "./helpers.ts";
 
 function build(links: OperationLink[]) {
-  return createServiceApp({
-    service: "test",
-    config: { PORT: 0, LOG_LEVEL: "info", BODY_LIMIT_BYTES: 2048 },
-    logger: captureLogger().logger,
-    metrics: createMetrics(),
-    readiness: {},
-    documentation: { info: { title: "test", version: "1" } },
-    links,
-  })
+  return testServiceApp({ links })
     .post("/things", () => ({ id: "1" }), {
       parse: "json",
       body: t.Object({ name: t.String() }),

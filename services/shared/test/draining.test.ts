@@ -1,17 +1,8 @@
 import { expect, test } from "bun:test";
-import { createMetrics, createServiceApp } from "../src/index.ts";
-import { captureLogger } from "./helpers.ts";
+import { testServiceApp } from "./helpers.ts";
 
 test("once draining (listen sets it on SIGTERM), /ready answers 503 with Retry-After and the rest keeps serving", async () => {
-  const app = createServiceApp({
-    service: "test",
-    config: { PORT: 0, LOG_LEVEL: "info", BODY_LIMIT_BYTES: 2048 },
-    logger: captureLogger().logger,
-    metrics: createMetrics(),
-    readiness: { database: () => true },
-    documentation: { info: { title: "test", version: "1" } },
-    links: [],
-  });
+  const app = testServiceApp({ readiness: { database: () => true } });
   const get = (path: string) => app.handle(new Request(`http://localhost${path}`));
   expect((await get("/ready")).status).toBe(200);
 

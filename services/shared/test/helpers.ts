@@ -1,4 +1,10 @@
-import { createLogger } from "../src/index.ts";
+import {
+  createLogger,
+  createMetrics,
+  createServiceApp,
+  type OperationLink,
+  type ReadinessCheck,
+} from "../src/index.ts";
 
 /**
  * A logger whose JSON lines land in `lines`, parsed, for asserting what was (not) logged. Test helper for
@@ -12,3 +18,21 @@ export function captureLogger(service = "test") {
   );
   return { logger, lines };
 }
+
+/** A bare service app for the shared plugins' tests: a 2 KiB body limit, no checks or links unless given. */
+export const testServiceApp = ({
+  readiness = {},
+  links = [],
+}: {
+  readiness?: Record<string, ReadinessCheck>;
+  links?: OperationLink[];
+} = {}) =>
+  createServiceApp({
+    service: "test",
+    config: { PORT: 0, LOG_LEVEL: "info", BODY_LIMIT_BYTES: 2048 },
+    logger: captureLogger().logger,
+    metrics: createMetrics(),
+    readiness,
+    documentation: { info: { title: "test", version: "1" } },
+    links,
+  });

@@ -1,19 +1,11 @@
 // Found by the fuzzing suite (services/users-api/test/fuzz.test.ts): a method a path does not serve got the router's 404.
 import { expect, test } from "bun:test";
 import { t } from "elysia";
-import { createMetrics, createServiceApp, PROBLEM_CONTENT_TYPE } from "../src/index.ts";
+import { PROBLEM_CONTENT_TYPE } from "../src/index.ts";
 import { allowedMethods } from "../src/method-not-allowed.ts";
-import { captureLogger } from "./helpers.ts";
+import { testServiceApp } from "./helpers.ts";
 
-const app = createServiceApp({
-  service: "test",
-  config: { PORT: 0, LOG_LEVEL: "info", BODY_LIMIT_BYTES: 2048 },
-  logger: captureLogger().logger,
-  metrics: createMetrics(),
-  readiness: {},
-  documentation: { info: { title: "test", version: "1" } },
-  links: [],
-})
+const app = testServiceApp()
   .post("/things", () => ({ made: true }), { parse: "json", body: t.Object({ name: t.String() }) })
   .get("/things/:id", ({ params }) => ({ id: params.id }))
   .delete("/things/:id", () => new Response(null, { status: 204 }));

@@ -2,18 +2,9 @@
 // empty object, so DELETE /user took `[null, null]` for its all-optional body and answered 204.
 import { expect, test } from "bun:test";
 import { t } from "elysia";
-import { createMetrics, createServiceApp } from "../src/index.ts";
-import { captureLogger } from "./helpers.ts";
+import { testServiceApp } from "./helpers.ts";
 
-const app = createServiceApp({
-  service: "test",
-  config: { PORT: 0, LOG_LEVEL: "info", BODY_LIMIT_BYTES: 2048 },
-  logger: captureLogger().logger,
-  metrics: createMetrics(),
-  readiness: {},
-  documentation: { info: { title: "test", version: "1" } },
-  links: [],
-})
+const app = testServiceApp()
   .post("/optional", ({ body }) => ({ got: body ?? null }), {
     parse: "json",
     body: t.Optional(t.Object({ reason: t.Optional(t.String()) })),
