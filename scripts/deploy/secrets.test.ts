@@ -58,11 +58,23 @@ describe("secret inputs", () => {
   test("a short INTERNAL_TOKEN is refused at the services' minimum", async () => {
     const env = await secretInputs();
     await expect(readSecretInputs(prod, { env: { ...env, INTERNAL_TOKEN: "t".repeat(31) } })).rejects.toThrow(
-      new SecretInputError("INTERNAL_TOKEN must be at least 32 characters"),
+      new SecretInputError(`INTERNAL_TOKEN: Expected string length greater or equal to 32${hint}`),
     );
     expect(
       (await readSecretInputs(prod, { env: { ...env, INTERNAL_TOKEN: "t".repeat(32) } })).get("INTERNAL_TOKEN"),
     ).toBe("t".repeat(32));
+  });
+
+  test("an INTERNAL_TOKEN a Bearer header cannot carry is refused without echoing it", async () => {
+    const env = await secretInputs();
+    const token = `${"t".repeat(40)} "quoted"`;
+    const message = await readSecretInputs(prod, { env: { ...env, INTERNAL_TOKEN: token } }).then(
+      () => "accepted",
+      (error: Error) => error.message,
+    );
+    expect(message).toStartWith("INTERNAL_TOKEN: Expected string to match '^");
+    expect(message).toEndWith(hint);
+    expect(message).not.toContain(token);
   });
 });
 

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadKeys } from "@accounts/auth-api/keys/load";
 import { appPartOfLabel, type EnvironmentConfig, inClusterMongodbUri, secrets } from "@accounts/k8s";
-import { INTERNAL_TOKEN_MIN_LENGTH } from "@accounts/shared/limits";
+import { InternalTokenSchema, loadConfig, Type } from "@accounts/shared/config";
 import type { KubeObject } from "./objects.ts";
 
 type Jwk = { kid?: string; d?: string; alg?: string; use?: string; [member: string]: unknown };
@@ -48,12 +48,18 @@ export async function readSecretInputs(
     );
   }
   await validateSigningKey(values.get(secrets.jwt.keys.signingKey)!);
-  if (values.get(secrets.internalToken.keys.token)!.length < INTERNAL_TOKEN_MIN_LENGTH) {
-    throw new SecretInputError(
-      `${secrets.internalToken.keys.token} must be at least ${INTERNAL_TOKEN_MIN_LENGTH} characters`,
-    );
-  }
+  validateInternalToken(values.get(secrets.internalToken.keys.token)!);
   return values;
+}
+
+/** The services' own check: long enough, and only the characters a Bearer header can carry. */
+function validateInternalToken(token: string): void {
+  try {
+    loadConfig(Type.Object({ INTERNAL_TOKEN: InternalTokenSchema }), { INTERNAL_TOKEN: token });
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^Invalid configuration:\s*/, "");
+    throw new SecretInputError(`${reason} (bun run deploy -- generate-secrets makes a valid one)`);
+  }
 }
 
 /** auth-api's own check (the one it starts with), so a key it would refuse never reaches the cluster. */

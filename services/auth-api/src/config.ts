@@ -1,12 +1,12 @@
 import { availableParallelism } from "node:os";
-import { commonEnv, loadConfig, Type } from "@accounts/shared/config";
-import { HASH_QUEUE_PER_SLOT, INTERNAL_TOKEN_MIN_LENGTH, MIN_HASH_COST } from "@accounts/shared/limits";
+import { commonEnv, InternalTokenSchema, loadConfig, Type } from "@accounts/shared/config";
+import { HASH_QUEUE_PER_SLOT, MIN_HASH_COST } from "@accounts/shared/limits";
 import type { Static } from "elysia";
 
 /** auth-api's environment; `.env.example` describes each variable. */
 export const AuthConfigSchema = Type.Object({
   ...commonEnv(3001),
-  INTERNAL_TOKEN: Type.String({ minLength: INTERNAL_TOKEN_MIN_LENGTH }),
+  INTERNAL_TOKEN: InternalTokenSchema,
   JWT_SIGNING_KEY: Type.String({ minLength: 1 }),
   JWT_PREVIOUS_PUBLIC_KEYS: Type.String({ default: "[]" }),
   // 15 minutes: access tokens are checked against their session on every request, so this bounds only how long a

@@ -1,6 +1,7 @@
 import { Type as t, type Static, type TObject, type TProperties } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { LOG_LEVELS } from "./limits.ts";
+import { BEARER_TOKEN_PATTERN } from "./bearer.ts";
+import { INTERNAL_TOKEN_MIN_LENGTH, LOG_LEVELS } from "./limits.ts";
 
 /** Plain TypeBox builder for config schemas (see below for why not Elysia's `t`). */
 export { Type } from "@sinclair/typebox";
@@ -13,7 +14,7 @@ export class ConfigError extends Error {
 // Config schemas use plain TypeBox, not Elysia's `t`: Elysia's t.Integer also accepts integer-formatted
 // strings with a default of 0, which would let a bad value through the validation below.
 
-/** Env variables every service reads; spread into a service schema: `Type.Object({ ...commonEnv(3001), INTERNAL_TOKEN: Type.String() })`. */
+/** Env variables every service reads; spread into a service schema: `Type.Object({ ...commonEnv(3001), ... })`. */
 export const commonEnv = (defaultPort: number) => ({
   PORT: t.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: "TCP port to listen on" }),
   LOG_LEVEL: t.Union(
@@ -28,6 +29,16 @@ export const commonEnv = (defaultPort: number) => ({
     default: 65536,
     description: "Largest request body accepted (413 above)",
   }),
+});
+
+/**
+ * The INTERNAL_TOKEN both services share. It travels as `Authorization: Bearer`, so a character outside RFC 6750's
+ * b64token would make every call between the services fail to parse: refuse it at start instead.
+ */
+export const InternalTokenSchema = t.String({
+  minLength: INTERNAL_TOKEN_MIN_LENGTH,
+  pattern: `^${BEARER_TOKEN_PATTERN}$`,
+  description: "Shared secret between the services (letters, digits and -._~+/, optionally ending in =)",
 });
 
 /** Fields every service config has, whatever else its schema adds. */

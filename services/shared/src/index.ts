@@ -1,5 +1,5 @@
 export { bearerToken } from "./bearer.ts";
-export { ConfigError, commonEnv, loadConfig, type CommonConfig } from "./config.ts";
+export { ConfigError, commonEnv, InternalTokenSchema, loadConfig, type CommonConfig } from "./config.ts";
 /** Plain TypeBox builder for config schemas (see config.ts for why not Elysia's `t`). */
 export { Type } from "@sinclair/typebox";
 export type { ReadinessCheck } from "./health.ts";

@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { commonEnv, ConfigError, loadConfig, Type as t } from "../src/index.ts";
+import { INTERNAL_TOKEN_MIN_LENGTH } from "../src/limits.ts";
+import {
+  bearerToken,
+  commonEnv,
+  ConfigError,
+  generateInternalToken,
+  InternalTokenSchema,
+  loadConfig,
+  Type as t,
+} from "../src/index.ts";
 
 const schema = t.Object({
   ...commonEnv(3001),
@@ -47,5 +56,39 @@ describe("loadConfig", () => {
 
   test("ignores variables outside the schema", () => {
     expect(loadConfig(schema, { INTERNAL_TOKEN: token, HOME: "/root" })).not.toHaveProperty("HOME");
+  });
+});
+
+describe("InternalTokenSchema", () => {
+  const internal = t.Object({ INTERNAL_TOKEN: InternalTokenSchema });
+
+  test("accepts what generateInternalToken makes, and every b64token bearerToken reads back", () => {
+    for (const value of [generateInternalToken(), `${"aZ09-._~+/".repeat(4)}==`]) {
+      expect(loadConfig(internal, { INTERNAL_TOKEN: value }).INTERNAL_TOKEN).toBe(value);
+      expect(bearerToken(`Bearer ${value}`)).toBe(value);
+    }
+  });
+
+  test("refuses a token a Bearer header cannot carry, naming the variable and not the value", () => {
+    for (const value of [`${"s".repeat(40)} x`, `${"s".repeat(40)}"`, `=${"s".repeat(40)}`, `${"é".repeat(40)}`]) {
+      expect(bearerToken(`Bearer ${value}`)).toBeUndefined();
+      let message = "";
+      try {
+        loadConfig(internal, { INTERNAL_TOKEN: value });
+      } catch (error) {
+        message = (error as ConfigError).message;
+      }
+      expect(message).toStartWith("Invalid configuration:\n  INTERNAL_TOKEN: Expected string to match");
+      expect(message).not.toContain(value);
+    }
+  });
+
+  test("refuses a token shorter than INTERNAL_TOKEN_MIN_LENGTH", () => {
+    expect(loadConfig(internal, { INTERNAL_TOKEN: "s".repeat(INTERNAL_TOKEN_MIN_LENGTH) }).INTERNAL_TOKEN).toHaveLength(
+      INTERNAL_TOKEN_MIN_LENGTH,
+    );
+    expect(() => loadConfig(internal, { INTERNAL_TOKEN: "s".repeat(INTERNAL_TOKEN_MIN_LENGTH - 1) })).toThrow(
+      `INTERNAL_TOKEN: Expected string length greater or equal to ${INTERNAL_TOKEN_MIN_LENGTH}`,
+    );
   });
 });

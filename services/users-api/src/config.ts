@@ -1,5 +1,4 @@
-import { commonEnv, loadConfig, Type } from "@accounts/shared/config";
-import { INTERNAL_TOKEN_MIN_LENGTH } from "@accounts/shared/limits";
+import { commonEnv, InternalTokenSchema, loadConfig, Type } from "@accounts/shared/config";
 import type { Static } from "elysia";
 
 // The throttling defaults and their reasons: README, "Abuse protection".
@@ -10,7 +9,7 @@ export const UsersConfigSchema = Type.Object({
   ...commonEnv(3000),
   MONGODB_URI: Type.String({ pattern: "^mongodb(\\+srv)?://" }),
   AUTH_API_URL: Type.String({ pattern: "^https?://", default: "http://localhost:3001" }),
-  INTERNAL_TOKEN: Type.String({ minLength: INTERNAL_TOKEN_MIN_LENGTH }),
+  INTERNAL_TOKEN: InternalTokenSchema,
   AUTH_API_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
   // Comma-separated CIDRs; each is parsed (and refused with a ConfigError if invalid) when the app is built.
   TRUSTED_PROXIES: Type.String({
