@@ -11,6 +11,8 @@ RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=users-api or SE
 WORKDIR /app
 # Only the workspaces this image runs: Bun skips the lockfile's other workspaces, and their changes keep this layer cached.
 COPY package.json bun.lock bunfig.toml ./
+# The fixes we carry in dependencies (package.json "patchedDependencies"): the install applies them.
+COPY patches patches
 COPY services/shared/package.json services/shared/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN bun install --production --frozen-lockfile --filter "@accounts/${SERVICE}"

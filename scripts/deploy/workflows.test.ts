@@ -143,3 +143,16 @@ test("Dockerfile: every stage that uses SERVICE declares it first (an ARG does n
     expect(declared).toBeLessThan(firstUse);
   }
 });
+
+test("Dockerfile: the install gets every dependency patch package.json names, and .dockerignore lets them in", () => {
+  const { patchedDependencies } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    patchedDependencies: Record<string, string>;
+  };
+  const patchDirs = [...new Set(Object.values(patchedDependencies).map((path) => path.split("/")[0]))];
+  expect(patchDirs).toEqual(["patches"]);
+  const dependencies = readFileSync(join(repoRoot, "Dockerfile"), "utf8").split(/^FROM /m)[1]!;
+  const install = dependencies.indexOf("RUN bun install");
+  expect(dependencies.indexOf("COPY patches patches")).toBeGreaterThan(0);
+  expect(dependencies.indexOf("COPY patches patches")).toBeLessThan(install);
+  expect(readFileSync(join(repoRoot, ".dockerignore"), "utf8").split("\n")).toContain("!patches");
+});

@@ -1,10 +1,19 @@
 // Bounded load on users-api for the fault suite: a few workers, each sending one flow after another.
 
-/** What one flow needs to build a request: a fresh address, an existing account, a valid token. */
+/** A refresh token a worker holds, replaced by each refresh answered 200; a client keeps one per session. */
+export interface RefreshChain {
+  refreshToken: string;
+}
+
+/** What one flow needs to build a request: a fresh address, an existing account, a valid token, a session to refresh. */
 export interface LoadContext {
   nextEmail(): string;
   account(): { email: string; password: string };
   token: string;
+  /** A chain no other request is using; `settle` gives it back. */
+  takeChain(): RefreshChain;
+  /** Gives a chain back: kept when its session lives on, replaced by a fresh login's when it has ended (401). */
+  settleChain(chain: RefreshChain, status: Outcome["status"], answer: unknown): Promise<void>;
 }
 
 export interface Flow {
@@ -13,12 +22,21 @@ export interface Flow {
   operation: string;
   /** The status that counts as success. */
   success: number;
-  request(context: LoadContext): { path: string; method: string; body?: object; token?: string; email?: string };
+  request(context: LoadContext): {
+    path: string;
+    method: string;
+    body?: object;
+    token?: string;
+    /** The address a sign-up tries to register, or a login logs in with. */
+    email?: string;
+    /** Called with the answer before the next request of this worker. */
+    answered?(status: Outcome["status"], answer: unknown): Promise<void>;
+  };
 }
 
 export const NEW_PASSWORD = "correct horse battery";
 
-/** The flows under load; one more is one more line (POST /refresh once sessions land). */
+/** The flows under load; one more is one more entry. */
 export const flows: Flow[] = [
   {
     name: "sign-up",
@@ -33,13 +51,30 @@ export const flows: Flow[] = [
     name: "login",
     operation: "POST /login",
     success: 200,
-    request: ({ account }) => ({ method: "POST", path: "/login", body: account() }),
+    request: ({ account }) => {
+      const body = account();
+      return { method: "POST", path: "/login", body, email: body.email };
+    },
   },
   {
     name: "read user",
     operation: "GET /user",
     success: 200,
     request: ({ token }) => ({ method: "GET", path: "/user", token }),
+  },
+  {
+    name: "refresh",
+    operation: "POST /refresh",
+    success: 200,
+    request: ({ takeChain, settleChain }) => {
+      const chain = takeChain();
+      return {
+        method: "POST",
+        path: "/refresh",
+        body: { refreshToken: chain.refreshToken },
+        answered: (status, answer) => settleChain(chain, status, answer),
+      };
+    },
   },
 ];
 
@@ -51,8 +86,10 @@ export interface Outcome {
   /** When it was sent, in ms on the performance clock, and how long the answer took. */
   startedAt: number;
   ms: number;
-  /** The address a sign-up tried to register. */
+  /** The address a sign-up tried to register, or a login logged in with. */
   email?: string;
+  /** The session a login answered 200 created. */
+  sessionId?: string;
 }
 
 export const succeeded = (outcome: Outcome) => outcome.status === outcome.flow.success;
@@ -69,10 +106,11 @@ export function startLoad(
   const worker = async () => {
     while (running) {
       const flow = flows[turn++ % flows.length]!;
-      const { method, path, body, token, email } = flow.request(context);
+      const { method, path, body, token, email, answered } = flow.request(context);
       const startedAt = performance.now();
       let status: Outcome["status"] = "no answer";
       let retryAfter: string | null = null;
+      let answer: unknown;
       try {
         const response = await fetch(`${url}${path}`, {
           method,
@@ -83,13 +121,18 @@ export function startLoad(
           body: body && JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
-        await response.arrayBuffer();
+        const text = await response.text();
         status = response.status;
         retryAfter = response.headers.get("retry-after");
+        answer = response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : undefined;
       } catch {
         // Recorded as "no answer", which every check below counts as a failure.
       }
-      outcomes.push({ flow, status, retryAfter, startedAt, ms: performance.now() - startedAt, email });
+      const ms = performance.now() - startedAt;
+      const sessionId =
+        flow.name === "login" && status === 200 ? (answer as { sessionId: string }).sessionId : undefined;
+      outcomes.push({ flow, status, retryAfter, startedAt, ms, email, sessionId });
+      await answered?.(status, answer);
     }
   };
   const done = Promise.all(Array.from({ length: workers }, worker));
@@ -102,7 +145,6 @@ export function startLoad(
     },
   };
 }
-
 /** Polls `GET /ready` every `everyMs` until `stop()` resolves with what it saw. */
 export function pollReadiness(url: string, everyMs = 250) {
   const seen: { at: number; status: number | "no answer" }[] = [];
