@@ -197,6 +197,8 @@ async function measure(): Promise<Measurements> {
     hashOptions: { memoryCost: settings.hashMemoryKiB, timeCost: settings.hashTimeCost },
     loginConnections: capacity,
     userConnections: Math.max(...fastConnections),
+    // Each chain costs a login (one argon2id verify) at each size: the fewer connections keep that setup short.
+    refreshConnections: Math.min(...fastConnections),
     ours: { url: usersUrl, pids, users },
     step,
   });

@@ -50,6 +50,9 @@ test("bun bench/src/main.ts --quick runs every phase and writes every section", 
     ]);
     expect(json.growth.accounts).toBe(100);
     expect(json.growth.grown.documents - json.growth.empty.documents).toBe(100);
+    // The seeded sessions, and those the empty database's logins opened.
+    expect(json.growth.sessionsPerAccount).toBe(3);
+    expect(json.growth.grown.sessions - json.growth.empty.sessions).toBeGreaterThanOrEqual(300);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
