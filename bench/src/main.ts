@@ -1,7 +1,7 @@
 // `bun run bench [--seconds 10] [--accounts 1000] [--quick] [--results dir]`: starts the system as `bun run dev`
 // does but with production settings on free ports, drives it with autocannon, measures the hashing limit in
-// between and what a throttled login costs against it, compares it with Better Auth (peer/), measures it again
-// after the database has grown (growth.ts), and writes bench/results/.
+// between and what a throttled login costs against it, floods it with logins from many accounts, compares it with
+// Better Auth (peer/), measures it again after the database has grown (growth.ts), and writes bench/results/.
 // `--quick` (1 s per run, 100 accounts) checks that all of it still runs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { startSystem } from "@accounts/scripts/lib/system";
 import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
 import { UsersConfigSchema } from "@accounts/users-api/config";
 import { openBenchDatabase } from "./database.ts";
-import { measureGrowth } from "./growth.ts";
+import { measureGrowth, seedAccounts } from "./growth.ts";
 import { runHashLimit } from "./hash-limit-process.ts";
 import { databaseLimits } from "./database-limit.ts";
 import { forwardedFor, getHealth, getUser, logIn, refresh, signUp, type LoadResult } from "./load.ts";
@@ -71,6 +71,8 @@ const capacity = settings.hashConcurrency + settings.hashQueueLimit;
 const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])];
 const fastConnections = [10, 100];
 const overloadConnections = 10 * capacity;
+// A flood from many accounts, not a few, each request from a client of its own.
+const floodAccounts = 300;
 const throttledAddresses = 4;
 const throttledConnections = 10;
 const password = "bench-password-correct-horse";
@@ -183,11 +185,24 @@ async function measure(): Promise<Measurements> {
     logIn(usersUrl, connections, seconds, users),
   );
 
-  // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
-  await logIn(usersUrl, overloadConnections, seconds, users);
-  const overload = await flood(`POST /login flood, ${overloadConnections} connections`, () =>
-    logIn(usersUrl, overloadConnections, seconds, users),
-  );
+  const flooders = await seedAccounts(database.db, {
+    count: floodAccounts,
+    emailPrefix: `bench-${runId}-flood-`,
+    password,
+    hashOptions: { memoryCost: settings.hashMemoryKiB, timeCost: settings.hashTimeCost },
+    sessionsPerAccount: 0,
+  });
+  let overload: Measurements["overload"];
+  try {
+    const floodUsers = Array.from({ length: floodAccounts }, (_, i) => ({ email: flooders.emailOf(i), password }));
+    // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
+    await logIn(usersUrl, overloadConnections, seconds, floodUsers);
+    overload = await flood(`POST /login flood from ${floodAccounts} accounts, ${overloadConnections} connections`, () =>
+      logIn(usersUrl, overloadConnections, seconds, floodUsers),
+    );
+  } finally {
+    await flooders.remove();
+  }
 
   const againstPeer = await comparePeer({
     seconds,
@@ -270,7 +285,7 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
   const observed = await observe(label, run);
   flooding = false;
   await watchMetrics;
-  return { ...observed, maxHashesInFlight, maxHashesQueued };
+  return { ...observed, accounts: floodAccounts, maxHashesInFlight, maxHashesQueued };
 }
 
 /**

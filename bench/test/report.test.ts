@@ -101,6 +101,7 @@ function measurements(overrides: Partial<Measurements> = {}): Measurements {
     },
     throttled: throttledRun(),
     overload: {
+      accounts: 300,
       ...observed(
         load(
           18,
@@ -265,6 +266,11 @@ test("the Markdown names the machine, the commit and every run", () => {
     "| auth-api peak RSS MiB: first half → second half (login runs within capacity) | 120 → 125 (100) |",
   );
   expect(markdown).toContain("Throttling is on at users-api's defaults (20 logins per client a minute; after 5");
+  expect(markdown).toContain("## Past capacity: login flood from 300 accounts at 2 connections");
+  // The earlier record beside this run's figures, labelled as such.
+  expect(markdown).toContain("| served logins (2xx) /s; earlier record | 18.0; 8.1 |");
+  expect(markdown).toContain("| system CPU ms per response; earlier record | 100.00; 4.62 |");
+  expect(markdown).toContain("it is the run of 2026-11-25 at 1d1a90d (bench/results/)");
   expect(markdown).toContain("## A throttled login: 4 addresses in their delay, 10 connections");
   expect(markdown).toContain("| throttles collection documents | 150 |");
   expect(markdown).toContain("| 429 /s | 200.0 |");

@@ -26,7 +26,7 @@ test("bun bench/src/main.ts --quick runs every phase and writes every section", 
       "Sign-up and login against the hashing limit",
       "GET /user against GET /health",
       "GET /user and POST /refresh against the database's own rate",
-      "Past capacity: login flood at",
+      "Past capacity: login flood from",
       "A throttled login:",
       "Against Better Auth",
       "Each hash alone",
@@ -56,6 +56,7 @@ test("bun bench/src/main.ts --quick runs every phase and writes every section", 
     expect(json.throttled.byAccountRule).toBeGreaterThanOrEqual(throttled["429"]);
     expect(json.throttled.byOtherRules).toBe(0);
     expect(json.throttled.hashRequests).toBe(0);
+    expect(json.overload.accounts).toBe(300);
     expect(json.growth.accounts).toBe(100);
     expect(json.growth.grown.documents - json.growth.empty.documents).toBe(100);
     // The seeded sessions, and those the empty database's logins opened.
