@@ -472,8 +472,8 @@ ${throttled.load.connections} connections send logins for them, each request fro
 users-api refuses each with 429 after one read of the throttle counters, before any password is looked at, without
 calling auth-api. auth-api's /metrics counts the hashing requests it answered meanwhile, users-api's which rule
 refused; one verify's CPU time is the mean of the verify limit's measurements around the login runs. The read is by
-\`_id\`, an index lookup on MongoDB; FerretDB scans the collection for it (${throttled.throttleDocuments} documents here, one per client window of
-the runs before), so there the database's share grows with the runs before this one, the first recorded.
+\`_id\`, an index lookup on MongoDB; FerretDB scans the collection for it (${throttled.throttleDocuments} documents here, most of them windows
+of the setup's clients), so there the database's share grows with every window: this run is the bench's first.
 
 ${table(
   ["", "value"],
