@@ -93,7 +93,7 @@ export interface Measurements {
   };
   /** Our flows against Better Auth's, alternating (peer/compare.ts). */
   peer: PeerComparison;
-  /** Login and GET /user before and after `--accounts N` (growth.ts). */
+  /** Login, GET /user and POST /refresh before and after `--accounts N` with their sessions (growth.ts). */
   growth: GrowthPhase;
 }
 
