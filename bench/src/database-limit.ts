@@ -5,7 +5,7 @@ import {
   newRefreshSecret,
   refreshTokenOf,
   rotationQuery,
-} from "../../services/users-api/src/sessions/queries.ts";
+} from "@accounts/users-api/sessions/queries";
 import { watchForeignCpu } from "./cpu.ts";
 
 /** The database's own rate for the work behind one route, with no HTTP around it. */

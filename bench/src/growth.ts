@@ -1,10 +1,15 @@
-// The growth phase (`--accounts N`): login and GET /user on a nearly empty database, then again after N accounts
-// are inserted in bulk (not through the API), so the report can tell whether cost grows with the user base.
+// The growth phase (`--accounts N`): login, GET /user and POST /refresh on a nearly empty database, then again after
+// N accounts with a few sessions each are inserted in bulk (not through the API), so the report can tell whether cost
+// grows with the user base.
+import { UsersConfigSchema } from "@accounts/users-api/config";
+import type { SessionFields } from "@accounts/users-api/sessions/collection";
+import { hashToken, newRefreshSecret, refreshTokenOf } from "@accounts/users-api/sessions/queries";
 import type { Db } from "mongodb";
-import { getUser, type LoadResult, logIn } from "./load.ts";
+import { Types } from "mongoose";
+import type { GrowthPhase } from "./growth-report.ts";
+import { forwardedFor, getUser, type LoadResult, logIn, refresh } from "./load.ts";
 import { observeProcesses } from "./observe.ts";
 import type { Service } from "./report.ts";
-import type { GrowthPhase } from "./growth-report.ts";
 
 export interface GrowthPlan {
   accounts: number;
@@ -18,11 +23,15 @@ export interface GrowthPlan {
   hashOptions: { memoryCost: number; timeCost: number };
   loginConnections: number;
   userConnections: number;
-  ours: { url: string; pids: Record<Service, number>; users: readonly { email: string; password: string }[] };
+  refreshConnections: number;
+  ours: { url: string; pids: Record<Service, number>; users: readonly Credentials[] };
   step: <T extends { perSecond: number; foreignCpu: number }>(label: string, run: () => Promise<T>) => Promise<T>;
 }
 
+type Credentials = { email: string; password: string };
+
 const batchSize = 1000;
+const SESSIONS_PER_ACCOUNT = 3;
 
 export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
   const { db, runId, seconds, ours, step } = plan;
@@ -31,37 +40,60 @@ export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
   const loginEmails = ours.users.map((user) => user.email);
   await users.deleteMany({ email: { $regex: `^bench-${runId}-`, $nin: loginEmails } });
 
-  const measure = async (label: string, loginUsers: readonly { email: string; password: string }[]) => {
-    const token = await ourToken(ours.url, loginUsers[0]!);
+  // Setup logins, each as a client of its own, so the per-client login limit does not refuse them.
+  let setupClients = 0;
+  const session = (user: Credentials) => logInOnce(ours.url, user, forwardedFor(setupClients++));
+  const measure = async (label: string, loginUsers: readonly Credentials[], chainUsers: readonly Credentials[]) => {
+    const { token } = await session(loginUsers[0]!);
+    // A session chain of its own for every refresh connection, each from a real login.
+    const chains: string[] = [];
+    for (const user of chainUsers) chains.push((await session(user)).refreshToken);
     const observe = (name: string, run: () => Promise<LoadResult>) =>
       observeProcesses(ours.pids, () => step(`${name} (${label})`, run));
     return {
       documents: await users.countDocuments(),
+      sessions: await db.collection("sessions").countDocuments(),
       logIn: await observe(`POST /login, ${plan.loginConnections} connections`, () =>
         logIn(ours.url, plan.loginConnections, seconds, loginUsers),
       ),
       getUser: await observe(`GET /user, ${plan.userConnections} connections`, () =>
         getUser(ours.url, plan.userConnections, seconds, token),
       ),
+      refresh: await observe(`POST /refresh, ${plan.refreshConnections} connections`, () =>
+        refresh(ours.url, plan.refreshConnections, seconds, chains),
+      ),
     };
   };
 
-  const empty = await measure("empty database", ours.users);
+  const empty = await measure(
+    "empty database",
+    ours.users,
+    Array.from({ length: plan.refreshConnections }, (_, i) => ours.users[i % ours.users.length]!),
+  );
   const seedStarted = performance.now();
-  const seeded = await seedAccounts(db, plan.accounts, `bench-${runId}-grown-`, plan.password, plan.hashOptions);
-  // Sessions (issue 10): once the sessions collection exists, seed a few per account here in its real document
-  // shape (a function of its own beside seedAccounts), and measure POST /refresh beside login and GET /user.
+  const seeded = await seedAccounts(db, {
+    count: plan.accounts,
+    emailPrefix: `bench-${runId}-grown-`,
+    password: plan.password,
+    hashOptions: plan.hashOptions,
+    sessionsPerAccount: SESSIONS_PER_ACCOUNT,
+  });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   try {
-    // Logins for accounts spread over the whole range, so no lookup is always the first or the last one inserted.
-    const spread = Array.from({ length: ours.users.length }, (_, i) => ({
-      email: seeded.emailOf(Math.floor((i * (plan.accounts - 1)) / Math.max(1, ours.users.length - 1))),
-      password: plan.password,
-    }));
-    const grown = await measure(`${plan.accounts} accounts`, spread);
+    // Seeded accounts spread over the whole range, so no lookup is always the first or the last one inserted.
+    const spread = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        email: seeded.emailOf(Math.floor((i * (plan.accounts - 1)) / Math.max(1, count - 1))),
+        password: plan.password,
+      }));
+    const grown = await measure(
+      `${plan.accounts} accounts`,
+      spread(ours.users.length),
+      spread(plan.refreshConnections),
+    );
     return {
       accounts: plan.accounts,
-      sessionsPerAccount: 0,
+      sessionsPerAccount: SESSIONS_PER_ACCOUNT,
       seedSeconds,
       server: plan.server,
       isFerretDB: plan.isFerretDB,
@@ -69,45 +101,98 @@ export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
       grown,
     };
   } finally {
-    await users.deleteMany({ email: { $regex: `^bench-${runId}-grown-` } });
+    await seeded.remove();
   }
 }
 
+export interface SeedPlan {
+  count: number;
+  emailPrefix: string;
+  password: string;
+  hashOptions: { memoryCost: number; timeCost: number };
+  sessionsPerAccount: number;
+}
+
 /**
- * Inserts `count` users in users-api's document shape (collection.ts: `email`, the hash as `password`,
- * `createdAt`) with insertMany. One real argon2id hash at our default cost serves them all: hashing each would
+ * Inserts `count` users in users-api's document shape (users/collection.ts: `email`, the hash as `password`,
+ * `createdAt`, the live sessions' ids in `sessionIds`) with insertMany, and each one's sessions as a login stores
+ * them (sessions/service.ts `open`). One real argon2id hash at our default cost serves them all: hashing each would
  * take count × 65 ms of CPU and measure nothing the lookups care about.
  */
 export async function seedAccounts(
   db: Db,
-  count: number,
-  emailPrefix: string,
-  password: string,
-  hashOptions: { memoryCost: number; timeCost: number },
+  { count, emailPrefix, password, hashOptions, sessionsPerAccount }: SeedPlan,
 ) {
   const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...hashOptions });
   const emailOf = (i: number) => `${emailPrefix}${i}@example.com`;
+  const users = db.collection("users");
+  const sessions = db.collection<SessionFields>("sessions");
+  const batches: Types.ObjectId[][] = [];
   for (let start = 0; start < count; start += batchSize) {
-    const createdAt = new Date();
-    const documents = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => ({
-      email: emailOf(start + i),
-      password: passwordHash,
-      createdAt,
+    const at = Date.now();
+    const accounts = Array.from({ length: Math.min(batchSize, count - start) }, () => ({
+      _id: new Types.ObjectId(),
+      sessionIds: Array.from({ length: sessionsPerAccount }, () => crypto.randomUUID()),
     }));
-    await db.collection("users").insertMany(documents, { ordered: false });
+    await users.insertMany(
+      accounts.map(({ _id, sessionIds }, i) => ({
+        _id,
+        email: emailOf(start + i),
+        password: passwordHash,
+        createdAt: new Date(at),
+        // A user who never logged in has no `sessionIds` at all.
+        ...(sessionIds.length > 0 && { sessionIds }),
+      })),
+      { ordered: false },
+    );
+    const seededSessions = accounts.flatMap(({ _id, sessionIds }, i) =>
+      sessionIds.map((sessionId) => seededSession(_id, sessionId, forwardedFor(start + i), at)),
+    );
+    if (seededSessions.length > 0) await sessions.insertMany(seededSessions, { ordered: false });
+    batches.push(accounts.map(({ _id }) => _id));
   }
-  return { emailOf };
+  return {
+    emailOf,
+    /** Deletes the seeded accounts and every session of theirs, seeded or opened by a login since. */
+    async remove() {
+      for (const ids of batches) {
+        await users.deleteMany({ _id: { $in: ids } });
+        await sessions.deleteMany({ userId: { $in: ids } });
+      }
+    },
+  };
 }
 
-/** Logs in once, waiting out 503s (the previous run's requests may still fill the hash queue) as Retry-After says. */
-async function ourToken(baseUrl: string, user: { email: string; password: string }): Promise<string> {
+const sessionMaxAgeMs = Number(UsersConfigSchema.properties.SESSION_MAX_AGE_SECONDS.default) * 1000;
+const sessionIdleMs = Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default) * 1000;
+
+/** A session as a login at `at` from `ip` opens it; its refresh token is thrown away, only its hash is stored. */
+const seededSession = (userId: Types.ObjectId, sessionId: string, ip: string, at: number): SessionFields => ({
+  _id: sessionId,
+  userId,
+  refreshHash: hashToken(refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret())),
+  generation: 0,
+  createdAt: new Date(at),
+  lastUsedAt: new Date(at),
+  absoluteExpiresAt: new Date(at + sessionMaxAgeMs),
+  idleExpiresAt: new Date(at + sessionIdleMs),
+  userAgent: null,
+  ip,
+});
+
+/** Logs in once as `client`, waiting out 503s (the previous run's requests may still fill the hash queue) as Retry-After says. */
+async function logInOnce(
+  baseUrl: string,
+  user: Credentials,
+  client: string,
+): Promise<{ token: string; refreshToken: string }> {
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(`${baseUrl}/login`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-forwarded-for": client },
       body: JSON.stringify(user),
     });
-    if (response.ok) return ((await response.json()) as { token: string }).token;
+    if (response.ok) return (await response.json()) as { token: string; refreshToken: string };
     if (response.status !== 503 || attempt === 10)
       throw new Error(`POST /login answered ${response.status}: ${await response.text()}`);
     await Bun.sleep(Number(response.headers.get("retry-after") ?? 1) * 1000);

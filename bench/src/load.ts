@@ -17,6 +17,8 @@ export interface LoadResult {
   served?: Latency;
   /** Latency of the 503 responses, and how many of them carried Retry-After. */
   rejected?: Latency & { withRetryAfter: number };
+  /** Latency of the 429 responses (throttled). */
+  throttled?: Latency;
   /** Share of all cores that processes outside the benchmark used during the run. */
   foreignCpu: number;
 }
@@ -35,6 +37,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const servedMs: number[] = [];
   const rejectedMs: number[] = [];
+  const throttledMs: number[] = [];
   let withRetryAfter = 0;
   const foreignCpu = watchForeignCpu();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -59,6 +62,7 @@ export async function runLoad(
     instance.on("response", (_client, status, _bytes, ms) => {
       if (status >= 200 && status < 300) servedMs.push(ms);
       else if (status === 503) rejectedMs.push(ms);
+      else if (status === 429) throttledMs.push(ms);
     });
   });
   const statuses = Object.fromEntries(
@@ -73,6 +77,7 @@ export async function runLoad(
     errors: result.errors,
     served: latency(servedMs),
     rejected: rejected && { ...rejected, withRetryAfter },
+    throttled: latency(throttledMs),
     foreignCpu: foreignCpu(),
   };
 }

@@ -1,7 +1,8 @@
 // `bun run bench [--seconds 10] [--accounts 1000] [--quick] [--results dir]`: starts the system as `bun run dev`
 // does but with production settings on free ports, drives it with autocannon, measures the hashing limit in
-// between, compares it with Better Auth (peer/), measures it again after the database has grown (growth.ts),
-// and writes bench/results/. `--quick` (1 s per run, 100 accounts) checks that all of it still runs.
+// between and what a throttled login costs against it, floods it with logins from many accounts, compares it with
+// Better Auth (peer/), measures it again after the database has grown (growth.ts), and writes bench/results/.
+// `--quick` (1 s per run, 100 accounts) checks that all of it still runs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,11 +12,12 @@ import { startSystem } from "@accounts/scripts/lib/system";
 import { HASH_QUEUE_PER_SLOT } from "@accounts/shared/limits";
 import { UsersConfigSchema } from "@accounts/users-api/config";
 import { openBenchDatabase } from "./database.ts";
-import { measureGrowth } from "./growth.ts";
+import { measureGrowth, seedAccounts } from "./growth.ts";
 import { runHashLimit } from "./hash-limit-process.ts";
 import { databaseLimits } from "./database-limit.ts";
 import { forwardedFor, getHealth, getUser, logIn, refresh, signUp, type LoadResult } from "./load.ts";
 import { describeMachine } from "./machine.ts";
+import { scrape, sumOf } from "./metrics.ts";
 import { observeProcesses } from "./observe.ts";
 import { comparePeer } from "./peer/compare.ts";
 import { startPeer } from "./peer/process.ts";
@@ -60,6 +62,8 @@ const settings: Measurements["settings"] = {
   hashConcurrency,
   hashQueueLimit: HASH_QUEUE_PER_SLOT * hashConcurrency, // auth-api's default when HASH_QUEUE_LIMIT is unset
   logLevel: String(UsersConfigSchema.properties.LOG_LEVEL.default),
+  loginsPerClientPerMinute: Number(UsersConfigSchema.properties.LOGINS_PER_CLIENT_PER_MINUTE.default),
+  loginFailuresBeforeDelay: Number(UsersConfigSchema.properties.LOGIN_FAILURES_BEFORE_DELAY.default),
   database: database.server,
 };
 const capacity = settings.hashConcurrency + settings.hashQueueLimit;
@@ -67,6 +71,10 @@ const capacity = settings.hashConcurrency + settings.hashQueueLimit;
 const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])];
 const fastConnections = [10, 100];
 const overloadConnections = 10 * capacity;
+// A flood from many accounts, not a few, each request from a client of its own.
+const floodAccounts = 300;
+const throttledAddresses = 4;
+const throttledConnections = 10;
 const password = "bench-password-correct-horse";
 let setupRequests = 0;
 
@@ -110,6 +118,11 @@ console.log(`\n${markdown}\nWritten to ${join(resultsDir, name)}.md and .json (a
 
 async function measure(): Promise<Measurements> {
   const runId = Date.now().toString(36);
+  // Before anything else: on FerretDB, which scans a collection for every read (no index, no TTL index), the
+  // refusal's one read gets dearer with each throttle window the other runs leave behind, one per client.
+  const throttled = await throttledLogIns(
+    Array.from({ length: throttledAddresses }, (_, i) => `bench-${runId}-throttled-${i}@example.com`),
+  );
   // A few accounts, so the logins are not all for one document.
   const loginAccounts = Array.from({ length: 8 }, (_, i) => ({
     email: `bench-${runId}-login-${i}@example.com`,
@@ -170,11 +183,25 @@ async function measure(): Promise<Measurements> {
   const logIns = await hashingRuns("verify", "POST /login", (connections) =>
     logIn(usersUrl, connections, seconds, users),
   );
-  // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
-  await logIn(usersUrl, overloadConnections, seconds, users);
-  const overload = await flood(`POST /login flood, ${overloadConnections} connections`, () =>
-    logIn(usersUrl, overloadConnections, seconds, users),
-  );
+
+  const flooders = await seedAccounts(database.db, {
+    count: floodAccounts,
+    emailPrefix: `bench-${runId}-flood-`,
+    password,
+    hashOptions: { memoryCost: settings.hashMemoryKiB, timeCost: settings.hashTimeCost },
+    sessionsPerAccount: 0,
+  });
+  let overload: Measurements["overload"];
+  try {
+    const floodUsers = Array.from({ length: floodAccounts }, (_, i) => ({ email: flooders.emailOf(i), password }));
+    // Unrecorded: the first seconds of a flood grow memory for its connections once; what matters is what follows.
+    await logIn(usersUrl, overloadConnections, seconds, floodUsers);
+    overload = await flood(`POST /login flood from ${floodAccounts} accounts, ${overloadConnections} connections`, () =>
+      logIn(usersUrl, overloadConnections, seconds, floodUsers),
+    );
+  } finally {
+    await flooders.remove();
+  }
 
   const againstPeer = await comparePeer({
     seconds,
@@ -197,6 +224,8 @@ async function measure(): Promise<Measurements> {
     hashOptions: { memoryCost: settings.hashMemoryKiB, timeCost: settings.hashTimeCost },
     loginConnections: capacity,
     userConnections: Math.max(...fastConnections),
+    // Each chain costs a login (one argon2id verify) at each size: the fewer connections keep that setup short.
+    refreshConnections: Math.min(...fastConnections),
     ours: { url: usersUrl, pids, users },
     step,
   });
@@ -211,6 +240,7 @@ async function measure(): Promise<Measurements> {
     refresh: refreshes,
     databaseLimit,
     health,
+    throttled,
     overload,
     peer: againstPeer,
     growth,
@@ -245,19 +275,74 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
   let flooding = true;
   const watchMetrics = (async () => {
     while (flooding) {
-      const metrics = await fetch(`${authUrl}/metrics`).then(
-        (response) => response.text(),
-        () => "",
-      );
-      maxHashesInFlight = Math.max(maxHashesInFlight, gauge(metrics, "password_hashes_in_flight"));
-      maxHashesQueued = Math.max(maxHashesQueued, gauge(metrics, "password_hashes_queued"));
+      const metrics = await scrape(authUrl);
+      maxHashesInFlight = Math.max(maxHashesInFlight, sumOf(metrics, "password_hashes_in_flight"));
+      maxHashesQueued = Math.max(maxHashesQueued, sumOf(metrics, "password_hashes_queued"));
       await Bun.sleep(200);
     }
   })();
   const observed = await observe(label, run);
   flooding = false;
   await watchMetrics;
-  return { ...observed, maxHashesInFlight, maxHashesQueued };
+  return { ...observed, accounts: floodAccounts, maxHashesInFlight, maxHashesQueued };
+}
+
+/**
+ * Logins at `emails`, addresses no account has (the per-account rule counts those alike), once each is in its
+ * failure delay: with every request from a client of its own, each answer should be the per-account rule's 429.
+ * auth-api's and users-api's own counters say whether any request reached hashing and which rule refused it.
+ */
+async function throttledLogIns(emails: readonly string[]): Promise<Measurements["throttled"]> {
+  // Delays that outlast the run and the moments before it starts.
+  await Promise.all(emails.map((email) => intoDelay(email, (seconds + 2) * 1000)));
+  const counts = async () => {
+    const [auth, users] = await Promise.all([scrape(authUrl), scrape(usersUrl)]);
+    return {
+      hashRequests:
+        sumOf(auth, "http_requests_total", { route: "/token" }) +
+        sumOf(auth, "http_requests_total", { route: "/hashed-pw" }),
+      byAccountRule: sumOf(users, "throttled_attempts_total", { rule: "login-account" }),
+      byAnyRule: sumOf(users, "throttled_attempts_total"),
+    };
+  };
+  const throttleDocuments = await database.db.collection("throttles").countDocuments();
+  const before = await counts();
+  const observed = await observe(
+    `POST /login at ${emails.length} addresses in their delay, ${throttledConnections} connections`,
+    () =>
+      logIn(
+        usersUrl,
+        throttledConnections,
+        seconds,
+        emails.map((email) => ({ email, password })),
+      ),
+  );
+  const after = await counts();
+  return {
+    ...observed,
+    addresses: emails.length,
+    throttleDocuments,
+    byAccountRule: after.byAccountRule - before.byAccountRule,
+    byOtherRules: after.byAnyRule - after.byAccountRule - (before.byAnyRule - before.byAccountRule),
+    hashRequests: after.hashRequests - before.hashRequests,
+  };
+}
+
+/**
+ * Fails logins for `email` with a wrong password, each after the wait the one before caused, until the wait is
+ * longer than `outlastMs`. Each failure costs a verify; the waits double, so this takes about as long as the last.
+ */
+async function intoDelay(email: string, outlastMs: number): Promise<void> {
+  for (;;) {
+    const response = await send("/login", { email, password: "bench-password-wrong" });
+    await response.body?.cancel();
+    if (response.status === 401) continue;
+    const waitMs = Number(response.headers.get("retry-after")) * 1000;
+    if (response.status === 429 && waitMs > outlastMs) return;
+    if ((response.status !== 429 && response.status !== 503) || !(waitMs > 0))
+      throw new Error(`POST /login for ${email} answered ${response.status} without Retry-After`);
+    await Bun.sleep(waitMs);
+  }
 }
 
 /** Runs the hashing limit in its own process, at the cost auth-api runs with. */
@@ -277,20 +362,19 @@ async function step<T extends { perSecond: number; foreignCpu: number }>(
 }
 
 /** A setup request, as a client of its own (see forwardedFor), so setup is not throttled as one client either. */
-async function post(path: string, body: unknown, expected: number): Promise<unknown> {
-  const response = await fetch(`${usersUrl}${path}`, {
+function send(path: string, body: unknown): Promise<Response> {
+  return fetch(`${usersUrl}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor(setupRequests++) },
     body: JSON.stringify(body),
   });
+}
+
+async function post(path: string, body: unknown, expected: number): Promise<unknown> {
+  const response = await send(path, body);
   if (response.status !== expected)
     throw new Error(`POST ${path} answered ${response.status}, expected ${expected}: ${await response.text()}`);
   return response.json();
-}
-
-function gauge(metrics: string, name: string): number {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metrics);
-  return match ? Number(match[1]) : 0;
 }
 
 /** For a start that failed: stops what had started before it, then fails. */

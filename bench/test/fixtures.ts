@@ -56,12 +56,18 @@ export function peerComparison(overrides: Partial<PeerComparison> = {}): PeerCom
 export function growthPhase(overrides: Partial<GrowthPhase> = {}): GrowthPhase {
   return {
     accounts: 1000,
-    sessionsPerAccount: 0,
+    sessionsPerAccount: 3,
     seedSeconds: 1.5,
     server: "MongoDB 7.0.14",
     isFerretDB: false,
-    empty: { documents: 8, logIn: ourRun(26, 18), getUser: ourRun(1200, 100) },
-    grown: { documents: 1008, logIn: ourRun(25, 18), getUser: ourRun(1100, 100) },
+    empty: { documents: 8, sessions: 400, logIn: ourRun(26, 18), getUser: ourRun(1200, 100), refresh: ourRun(600, 10) },
+    grown: {
+      documents: 1008,
+      sessions: 3700,
+      logIn: ourRun(25, 18),
+      getUser: ourRun(1100, 100),
+      refresh: ourRun(570, 10),
+    },
     ...overrides,
   };
 }

@@ -26,7 +26,8 @@ test("bun bench/src/main.ts --quick runs every phase and writes every section", 
       "Sign-up and login against the hashing limit",
       "GET /user against GET /health",
       "GET /user and POST /refresh against the database's own rate",
-      "Past capacity: login flood at",
+      "Past capacity: login flood from",
+      "A throttled login:",
       "Against Better Auth",
       "Each hash alone",
       "Flows",
@@ -44,12 +45,23 @@ test("bun bench/src/main.ts --quick runs every phase and writes every section", 
       "refresh",
       "databaseLimit",
       "health",
+      "throttled",
       "overload",
       "peer",
       "growth",
     ]);
+    // Every throttled login was the per-account rule's 429, and none reached auth-api's hashing.
+    const throttled = json.throttled.load.statuses;
+    expect(Object.keys(throttled)).toEqual(["429"]);
+    expect(json.throttled.byAccountRule).toBeGreaterThanOrEqual(throttled["429"]);
+    expect(json.throttled.byOtherRules).toBe(0);
+    expect(json.throttled.hashRequests).toBe(0);
+    expect(json.overload.accounts).toBe(300);
     expect(json.growth.accounts).toBe(100);
     expect(json.growth.grown.documents - json.growth.empty.documents).toBe(100);
+    // The seeded sessions, and those the empty database's logins opened.
+    expect(json.growth.sessionsPerAccount).toBe(3);
+    expect(json.growth.grown.sessions - json.growth.empty.sessions).toBeGreaterThanOrEqual(300);
   } finally {
     rmSync(results, { recursive: true, force: true });
   }
