@@ -40,7 +40,7 @@ export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
   const loginEmails = ours.users.map((user) => user.email);
   await users.deleteMany({ email: { $regex: `^bench-${runId}-`, $nin: loginEmails } });
 
-  // Setup logins, each as a client of its own, so the per-client login limit does not refuse them.
+  // Setup logins, each from the next of the bench's clients, so the per-client login limit does not refuse them.
   let setupClients = 0;
   const session = (user: Credentials) => logInOnce(ours.url, user, forwardedFor(setupClients++));
   const measure = async (label: string, loginUsers: readonly Credentials[], chainUsers: readonly Credentials[]) => {

@@ -71,7 +71,7 @@ const capacity = settings.hashConcurrency + settings.hashQueueLimit;
 const hashingConnections = [...new Set([1, settings.hashConcurrency, capacity])];
 const fastConnections = [10, 100];
 const overloadConnections = 10 * capacity;
-// A flood from many accounts, not a few, each request from a client of its own.
+// A flood from many accounts, not a few, from BENCH_CLIENTS clients.
 const floodAccounts = 300;
 const throttledAddresses = 4;
 const throttledConnections = 10;
@@ -289,7 +289,7 @@ async function flood(label: string, run: () => Promise<LoadResult>): Promise<Mea
 
 /**
  * Logins at `emails`, addresses no account has (the per-account rule counts those alike), once each is in its
- * failure delay: with every request from a client of its own, each answer should be the per-account rule's 429.
+ * failure delay: with requests spread over BENCH_CLIENTS clients, each answer should be the per-account rule's 429.
  * auth-api's and users-api's own counters say whether any request reached hashing and which rule refused it.
  */
 async function throttledLogIns(emails: readonly string[]): Promise<Measurements["throttled"]> {
@@ -355,13 +355,16 @@ async function step<T extends { perSecond: number; foreignCpu: number }>(
   label: string,
   run: () => Promise<T>,
 ): Promise<T> {
+  // The client windows of earlier runs go, as their TTL would have deleted them by now; accounts' failure counts
+  // stay (the throttled run needs its addresses in their delay).
+  await database.db.collection("throttles").deleteMany({ _id: { $not: /^login-account:/ } } as object);
   process.stdout.write(`  ${label}… `);
   const result = await run();
   console.log(`${result.perSecond.toFixed(1)}/s (other load ${(result.foreignCpu * 100).toFixed(0)}%)`);
   return result;
 }
 
-/** A setup request, as a client of its own (see forwardedFor), so setup is not throttled as one client either. */
+/** A setup request, from the next of the bench's clients (see forwardedFor), so setup is not throttled as one client either. */
 function send(path: string, body: unknown): Promise<Response> {
   return fetch(`${usersUrl}${path}`, {
     method: "POST",

@@ -1,5 +1,5 @@
 import type { DatabaseLimitRun } from "./database-limit.ts";
-import type { LoadResult } from "./load.ts";
+import { BENCH_CLIENTS, type LoadResult } from "./load.ts";
 import type { Machine } from "./machine.ts";
 import type { RssSummary } from "./memory.ts";
 import type { Observed } from "./observe.ts";
@@ -67,7 +67,7 @@ export interface Measurements {
   databaseLimit: { caller: DatabaseLimitRun[]; rotation: DatabaseLimitRun[] };
   health: ObservedRun[];
   /**
-   * POST /login at addresses in their per-account failure delay, each request from a client of its own: every
+   * POST /login at addresses in their per-account failure delay, from the bench's clients in turn: every
    * answer should be a 429 of the per-account rule, with no hashing.
    */
   throttled: ObservedRun & {
@@ -85,7 +85,7 @@ export interface Measurements {
   };
   /** A login flood far above hashing capacity (concurrency + queue), after an unrecorded one as long as a run. */
   overload: ObservedRun & {
-    /** Distinct accounts the flood logs in to, each request from a client of its own. */
+    /** Distinct accounts the flood logs in to. */
     accounts: number;
     /** Highest in-flight and queued hash counts auth-api's /metrics showed during the flood. */
     maxHashesInFlight: number;
@@ -344,8 +344,9 @@ ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Bun ${machine
 ${settings.secondsPerRun} s per run; argon2id m=${settings.hashMemoryKiB} KiB, t=${settings.hashTimeCost}; ${settings.hashConcurrency} hashes in flight,
 ${settings.hashQueueLimit} queued; LOG_LEVEL=${settings.logLevel}; database: ${settings.database}. Started ${m.startedAt}.
 Throttling is on at users-api's defaults (${settings.loginsPerClientPerMinute} logins per client a minute; after ${settings.loginFailuresBeforeDelay} consecutive failures of an
-account, a wait that doubles per failure), and each request names a client of its own in X-Forwarded-For, as clients
-behind the load balancer would: every target here, the hashing ones too, is measured with throttling on.
+account, a wait that doubles per failure), and each request names one of ${BENCH_CLIENTS} clients in X-Forwarded-For, in turn, as
+clients behind the load balancer would, none past a per-client limit within a run (each run starts without the earlier
+runs' client windows, as their TTL would have it): every target here, the hashing ones too, is measured with throttling on.
 
 "Other load" is the share of all cores that processes outside the benchmark used during a run (from /proc/stat
 and /proc/<pid>/stat): where it is high, the machine was shared and every number was squeezed. "CPU ms" is the CPU
@@ -419,8 +420,8 @@ ${table(
 
 ## Past capacity: login flood from ${m.overload.accounts} accounts at ${load.connections} connections
 
-Each request logs in one of ${m.overload.accounts} accounts (inserted in bulk as in the growth phase) with its right password, from a
-client of its own. Past capacity users-api answers 503 itself, without reading the user or calling auth-api, until
+Each request logs in one of ${m.overload.accounts} accounts (inserted in bulk as in the growth phase) with its right password, from one of
+${BENCH_CLIENTS} clients in turn. Past capacity users-api answers 503 itself, without reading the user or calling auth-api, until
 the Retry-After of auth-api's last 503 (its hash queue full) has passed. The earlier record is not from this run:
 it is ${before.run} (bench/results/), before that and the rest of the throttling work, on ${before.machine},
 logins for ${before.accounts} accounts, ${percent(before.rejectedShare)} of its responses 503.
@@ -468,7 +469,7 @@ ${table(
 Before the run, each of ${throttled.addresses} addresses no account has (the per-account rule counts those as it counts accounts)
 failed logins with a wrong password, each failure after the wait the one before caused (after
 ${settings.loginFailuresBeforeDelay} consecutive failures a wait that doubles per failure), until the next wait would outlast the run. Then
-${throttled.load.connections} connections send logins for them, each request from a client of its own, so the per-client limit never applies:
+${throttled.load.connections} connections send logins for them, each request from one of ${BENCH_CLIENTS} clients in turn, none past the per-client limit:
 users-api refuses each with 429 after one read of the throttle counters, before any password is looked at, without
 calling auth-api. auth-api's /metrics counts the hashing requests it answered meanwhile, users-api's which rule
 refused; one verify's CPU time is the mean of the verify limit's measurements around the login runs. The read is by
