@@ -37,6 +37,92 @@ describe("createHashLimiter", () => {
     expect([limiter.inFlight, limiter.queued]).toEqual([0, 0]);
   });
 
+  test("a queued task whose signal aborts never runs, leaves the queue at once and rejects; those behind it run in order", async () => {
+    const limiter = createHashLimiter(1, 3);
+    const started: string[] = [];
+    const running = gate();
+    const first = limiter.run(async () => {
+      started.push("first");
+      await running.task();
+    });
+    const leaving = new AbortController();
+    const abandoned = limiter
+      .run(async () => started.push("abandoned"), leaving.signal)
+      .catch((error: unknown) => error);
+    const behind = ["second", "third"].map((name) => limiter.run(async () => started.push(name)));
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([1, 3, 0]);
+
+    const reason = new DOMException("The connection was closed.", "AbortError");
+    leaving.abort(reason);
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([1, 2, 1]);
+    expect(await abandoned).toBe(reason);
+
+    running.release();
+    await Promise.all([first, ...behind]);
+    expect(started).toEqual(["first", "second", "third"]);
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([0, 0, 1]);
+  });
+
+  test("a signal aborted before `run` never runs its task, even with a slot free", async () => {
+    const limiter = createHashLimiter(1, 1);
+    let ran = false;
+    const reason = new Error("gone");
+    const rejected = await limiter
+      .run(async () => (ran = true), AbortSignal.abort(reason))
+      .catch((error: unknown) => error);
+    expect(rejected).toBe(reason);
+    expect(ran).toBeFalse();
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([0, 0, 1]);
+    expect(await limiter.run(async () => "ok")).toBe("ok");
+  });
+
+  test("an abort after the task started, queued or not, does not affect it", async () => {
+    const limiter = createHashLimiter(1, 1);
+    const [immediate, queued] = [new AbortController(), new AbortController()];
+    const gates = [gate(), gate()];
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        await g.task();
+        return i;
+      }, [immediate, queued][i]!.signal),
+    );
+    immediate.abort();
+    gates[0]!.release();
+    await Bun.sleep(1);
+    // The second was handed the slot; its abort now must neither drop it nor take another entry out of the queue.
+    const third = limiter.run(async () => 2);
+    queued.abort();
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([1, 1, 0]);
+    gates[1]!.release();
+    expect(await Promise.all([...runs, third])).toEqual([0, 1, 2]);
+    expect([limiter.inFlight, limiter.queued, limiter.abandoned]).toEqual([0, 0, 0]);
+  });
+
+  test("with aborts among them, the hand-over keeps at most `concurrency` tasks running", async () => {
+    const limiter = createHashLimiter(2, 20);
+    let running = 0;
+    let most = 0;
+    const controllers = Array.from({ length: 20 }, () => new AbortController());
+    const runs = controllers.map((controller) =>
+      limiter
+        .run(async () => {
+          most = Math.max(most, ++running);
+          await Bun.sleep(1);
+          running--;
+        }, controller.signal)
+        .catch(() => "abandoned"),
+    );
+    for (const [i, controller] of controllers.entries()) if (i % 3 === 2) controller.abort();
+    await Bun.sleep(3);
+    for (const [i, controller] of controllers.entries()) if (i % 3 === 1) controller.abort();
+    const outcomes = await Promise.all(runs);
+    expect(most).toBe(2);
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.queued).toBe(0);
+    expect(limiter.abandoned).toBe(outcomes.filter((outcome) => outcome === "abandoned").length);
+    expect(outcomes.slice(0, 2)).toEqual([undefined, undefined]);
+  });
+
   test("a failing task frees its slot", async () => {
     const limiter = createHashLimiter(1, 0);
     await expect(limiter.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
