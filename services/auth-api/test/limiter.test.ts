@@ -1,7 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { HttpProblem } from "@accounts/shared";
 import { createHashLimiter } from "../src/hashing/limiter.ts";
-import { buildApp, post } from "./helpers.ts";
+import { buildApp, INTERNAL_TOKEN, post } from "./helpers.ts";
 
 /** A task that runs until `release` is called. */
 function gate() {
@@ -167,5 +167,73 @@ describe("hash queue through the app", () => {
     );
     // All eight are in before the first hash ends: one runs, two queue, five are refused.
     expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 503, 503, 503, 503, 503]);
+  });
+});
+
+describe("callers that have gone, on a real socket", () => {
+  let stop = () => {};
+  afterEach(() => stop());
+
+  /** Resolves once `condition` holds: the server notices a closed connection on its own schedule. */
+  async function until(condition: () => boolean) {
+    while (!condition()) await Bun.sleep(1);
+  }
+
+  test("a queued /token or /hashed-pw whose caller aborts or times out is never hashed; the next queued one is", async () => {
+    const { app, hasher, lines } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 3 });
+    app.listen(0);
+    stop = () => app.stop(true);
+    const call = (path: string, body: unknown, signal?: AbortSignal) =>
+      fetch(new URL(path, app.server!.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal,
+      });
+    const password = "correct horse battery";
+    const hashedPassword = await Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+
+    const slow = gate();
+    const holding = hasher.limiter.run(slow.task);
+    const leaving = new AbortController();
+    const aborted = call("/token", { userId: "u", sessionId: "s", password, hashedPassword }, leaving.signal).catch(
+      (error: Error) => error.name,
+    );
+    await until(() => hasher.limiter.queued === 1);
+    // users-api gives up on auth-api this way, with AUTH_API_TIMEOUT_MS.
+    const timedOut = call("/hashed-pw", { password }, AbortSignal.timeout(100)).catch((error: Error) => error.name);
+    await until(() => hasher.limiter.queued === 2);
+    const next = call("/hashed-pw", { password });
+    await until(() => hasher.limiter.queued === 3);
+
+    leaving.abort();
+    expect(await aborted).toBe("AbortError");
+    await until(() => hasher.limiter.queued === 2);
+    expect(await timedOut).toBe("TimeoutError");
+    await until(() => hasher.limiter.queued === 1);
+    expect(hasher.limiter.inFlight).toBe(1);
+
+    slow.release();
+    await holding;
+    const response = await next;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { hashed: string }).hashed).toStartWith("$argon2id$");
+
+    const metrics = await (await fetch(new URL("/metrics", app.server!.url))).text();
+    expect(metrics).toContain("password_hashes_abandoned_total 2");
+    expect(metrics).toContain("password_hashes_in_flight 0");
+    expect(metrics).toContain("password_hashes_queued 0");
+    // One answer each: the abandoned two ended as 499 without reaching the hasher, the next one was hashed.
+    const answered = metrics.split("\n").filter((line) => line.startsWith("http_requests_total{"));
+    expect(answered.filter((line) => !line.includes('route="/metrics"')).sort()).toEqual([
+      'http_requests_total{method="POST",route="/hashed-pw",status="200"} 1',
+      'http_requests_total{method="POST",route="/hashed-pw",status="499"} 1',
+      'http_requests_total{method="POST",route="/token",status="499"} 1',
+    ]);
+    expect(lines.filter((line) => line.status === 499)).toEqual([
+      expect.objectContaining({ level: "info", msg: "request", route: "/token" }),
+      expect.objectContaining({ level: "info", msg: "request", route: "/hashed-pw" }),
+    ]);
+    expect(lines.filter((line) => line.level === "error")).toEqual([]);
   });
 });
