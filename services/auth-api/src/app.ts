@@ -25,6 +25,11 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
     "argon2id hashes and verifies waiting for a slot",
     () => hasher.limiter.queued,
   );
+  metrics.counterReading(
+    "password_hashes_abandoned_total",
+    "argon2id hashes and verifies dropped unrun because their caller had gone",
+    () => hasher.limiter.abandoned,
+  );
 
   return createServiceApp({
     service: "auth-api",

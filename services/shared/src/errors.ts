@@ -58,14 +58,22 @@ function toProblem(
   return undefined;
 }
 
+// Neither Bun nor Elysia has a status for a request its client abandoned; nginx's 499 is the one logs and dashboards
+// know. Only the request's own abort reason counts: any other error stays an error even if the client has gone too.
+const clientLeft = (error: unknown, request: Request): ReturnType<typeof toProblem> =>
+  request.signal.aborted && error === request.signal.reason
+    ? { problem: new HttpProblem(499, "The client closed the request before it was answered").toProblem() }
+    : undefined;
+
 /**
  * Makes every error an RFC 9457 problem+json response: invalid input 422 naming each field (never echoing
  * its value), parse failures 400 (or 422 for a missing body), unknown routes 404, thrown `HttpProblem`s
- * their own status, anything unexpected a generic 500 that is logged with the request id.
+ * their own status, a request failed by its own client's abort 499 (its answer reaches nobody), anything unexpected
+ * a generic 500 that is logged with the request id.
  */
 export const errorsAsProblems = ({ logger }: { logger: Logger }) =>
   new Elysia({ name: "accounts.error-problems" }).onError({ as: "global" }, ({ code, error, set, request }) => {
-    const mapped = toProblem(code, error, request);
+    const mapped = clientLeft(error, request) ?? toProblem(code, error, request);
     if (!mapped) {
       const requestId = requestIdOf(request);
       // A response that fails its schema is our bug; its error message would quote the response, so only fields are logged.

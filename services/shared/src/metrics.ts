@@ -34,6 +34,18 @@ export function createMetrics() {
       const counter = new Counter({ name, help, labelNames, registers: [registry] });
       return (labels: Record<L, string> = {} as Record<L, string>, by = 1) => counter.inc(labels, by);
     },
+    /** Registers a counter whose total `read` returns at scrape time, for a count kept where no metrics are at hand. */
+    counterReading(name: string, help: string, read: () => number) {
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    },
     /** Registers a gauge whose value `read` returns at scrape time. */
     gauge(name: string, help: string, read: () => number) {
       new Gauge({

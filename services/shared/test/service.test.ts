@@ -5,6 +5,9 @@ import { captureLogger } from "./helpers.ts";
 
 const config = { PORT: 0, LOG_LEVEL: "info" as const, BODY_LIMIT_BYTES: 2048 };
 
+const afterAbort = (signal: AbortSignal, error: () => unknown) =>
+  new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(error())));
+
 function build(readiness = {}) {
   const { logger, lines } = captureLogger();
   const metrics = createMetrics();
@@ -30,7 +33,10 @@ function build(readiness = {}) {
     .get("/boom", () => {
       throw new Error("database password is hunter2");
     })
-    .get("/request-id", ({ requestId }) => ({ requestId }));
+    .get("/request-id", ({ requestId }) => ({ requestId }))
+    // Each fails once its client has gone: with the request's own abort reason, or with an error of its own.
+    .get("/client-gone", ({ request }) => afterAbort(request.signal, () => request.signal.reason))
+    .get("/fails-as-client-goes", ({ request }) => afterAbort(request.signal, () => new Error("database is down")));
   return { app, lines, metrics };
 }
 
@@ -154,6 +160,32 @@ describe("problem+json", () => {
       requestId: "req-500",
       level: "error",
     });
+  });
+});
+
+describe("a request its client abandoned", () => {
+  const abandon = async (app: ReturnType<typeof build>["app"], path: string) => {
+    const client = new AbortController();
+    const response = app.handle(new Request(`http://localhost${path}`, { signal: client.signal }));
+    client.abort(new DOMException("The connection was closed.", "AbortError"));
+    return response;
+  };
+
+  test("failing with its own abort reason ends as 499, logged as a request line, not as an error", async () => {
+    const { app, lines } = build();
+    const response = await abandon(app, "/client-gone");
+    expect(response.status).toBe(499);
+    expect(await problemOf(response)).toMatchObject({ status: 499 });
+    await Bun.sleep(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: "request", level: "info", route: "/client-gone", status: 499 }),
+    ]);
+  });
+
+  test("failing with another error is still a logged 500", async () => {
+    const { app, lines } = build();
+    expect((await abandon(app, "/fails-as-client-goes")).status).toBe(500);
+    expect(lines.find((line) => line.msg === "unhandled error")).toMatchObject({ level: "error" });
   });
 });
 

@@ -7,7 +7,7 @@ import type { PasswordHasher } from "./service.ts";
 export const hashing = ({ hasher, internalToken }: { hasher: PasswordHasher; internalToken: string }) =>
   new Elysia({ name: "hashing" })
     .use(internalOnly(internalToken))
-    .post("/hashed-pw", async ({ body }) => ({ hashed: await hasher.hash(body.password) }), {
+    .post("/hashed-pw", async ({ body, request }) => ({ hashed: await hasher.hash(body.password, request.signal) }), {
       parse: "json",
       body: HashRequest,
       response: { 200: HashResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },

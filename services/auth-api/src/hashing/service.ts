@@ -38,16 +38,21 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
     /** Bounds concurrent hashes; its counts feed the in-flight and queued gauges. */
     limiter,
 
-    /** A fresh argon2id hash of `password` at the configured cost. */
-    hash(password: string): Promise<string> {
-      return limiter.run(() => Bun.password.hash(password, options));
+    /** A fresh argon2id hash of `password` at the configured cost; not made if `signal` aborts while it waits. */
+    hash(password: string, signal?: AbortSignal): Promise<string> {
+      return limiter.run(() => Bun.password.hash(password, options), signal);
     },
 
     /**
      * Checks `password` against `storedHash` (argon2 or bcrypt); without a stored hash it checks the dummy
-     * and fails. On success with a hash weaker than the configured cost, also returns a fresh one.
+     * and fails. On success with a hash weaker than the configured cost, also returns a fresh one. Not checked
+     * if `signal` aborts while it waits.
      */
-    check(password: string, storedHash: string | undefined): Promise<{ ok: boolean; rehashed?: string }> {
+    check(
+      password: string,
+      storedHash: string | undefined,
+      signal?: AbortSignal,
+    ): Promise<{ ok: boolean; rehashed?: string }> {
       // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
       return limiter.run(async () => {
         const hash = storedHash ?? dummyHash;
@@ -56,7 +61,7 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
         if (storedHash === undefined || !matches) return { ok: false };
         if (!needsRehash(storedHash)) return { ok: true };
         return { ok: true, rehashed: await Bun.password.hash(password, options) };
-      });
+      }, signal);
     },
   };
 }

@@ -17,8 +17,8 @@ export const tokens = ({
     .use(internalOnly(internalToken))
     .post(
       "/token",
-      async ({ body }) => {
-        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword);
+      async ({ body, request }) => {
+        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword, request.signal);
         if (!ok) throw unauthorized("Wrong email or password");
         return {
           token: await tokenService.issue(body.userId, body.sessionId),
