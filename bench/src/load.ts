@@ -149,17 +149,22 @@ export const getHealth = (baseUrl: string, connections: number, seconds: number)
 
 /**
  * POST /refresh along `refreshTokens.length` session chains (one per connection, from logins): each request takes a
- * chain's current token and its answer puts the successor back. (autocannon resets a connection's context after
- * every request of a one-request sequence, so the chains live here.)
+ * chain's current token and its answer puts the successor back, or the same token when it got none (a 503: retried,
+ * as a client would, within the reuse grace). autocannon resets a connection's context after each request of a
+ * one-request sequence, so the chains live here and the context only carries the token sent to its answer.
  */
 export function refresh(baseUrl: string, connections: number, seconds: number, refreshTokens: string[]) {
   const available = [...refreshTokens];
   let next = 0;
+  type Sent = { sent?: string };
   return runLoad(`${baseUrl}/refresh`, connections, seconds, {
     method: "POST",
-    setupRequest: (request) => ({ ...request, ...json({ refreshToken: available.shift() }, next++) }),
-    onResponse: (status, body) => {
-      if (status === 200) available.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+    setupRequest: (request, context: Sent) => {
+      context.sent = available.shift();
+      return { ...request, ...json({ refreshToken: context.sent }, next++) };
+    },
+    onResponse: (status, body, context: Sent) => {
+      available.push(status === 200 ? (JSON.parse(body) as { refreshToken: string }).refreshToken : context.sent!);
     },
   });
 }

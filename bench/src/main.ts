@@ -73,6 +73,7 @@ const fastConnections = [10, 100];
 const overloadConnections = 10 * capacity;
 // A flood from many accounts, not a few, from BENCH_CLIENTS clients.
 const floodAccounts = 300;
+const loginAccountCount = 100;
 const throttledAddresses = 4;
 const throttledConnections = 10;
 const password = "bench-password-correct-horse";
@@ -123,8 +124,9 @@ async function measure(): Promise<Measurements> {
   const throttled = await throttledLogIns(
     Array.from({ length: throttledAddresses }, (_, i) => `bench-${runId}-throttled-${i}@example.com`),
   );
-  // A few accounts, so the logins are not all for one document.
-  const loginAccounts = Array.from({ length: 8 }, (_, i) => ({
+  // Enough accounts that each gathers a few sessions over the bench, as real users' do: with 8, each gathered hundreds,
+  // and a login reads every session id its account lists (sessions/service.ts, dropExpired), so login measured that.
+  const loginAccounts = Array.from({ length: loginAccountCount }, (_, i) => ({
     email: `bench-${runId}-login-${i}@example.com`,
     password,
   }));
@@ -139,7 +141,9 @@ async function measure(): Promise<Measurements> {
   // A session chain of its own for every refresh connection, plus the warm-up's.
   const refreshTokens: string[] = [];
   for (let i = 0; i < 10 + fastConnections.reduce((sum, n) => sum + n, 0); i++)
-    refreshTokens.push(((await post("/login", loginAccounts[0], 200)) as { refreshToken: string }).refreshToken);
+    refreshTokens.push(
+      ((await post("/login", loginAccounts[i % loginAccounts.length], 200)) as { refreshToken: string }).refreshToken,
+    );
   const { userId, sessionId } = (await post("/login", loginAccounts[0], 200)) as Record<string, string>;
   const databaseWork = await databaseLimits(database.ours, {
     userId: userId!,
