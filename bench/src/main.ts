@@ -125,7 +125,7 @@ async function measure(): Promise<Measurements> {
     Array.from({ length: throttledAddresses }, (_, i) => `bench-${runId}-throttled-${i}@example.com`),
   );
   // Enough accounts that each gathers a few sessions over the bench, as real users' do: with 8, each gathered hundreds,
-  // and a login reads every session id its account lists (sessions/service.ts, dropExpired), so login measured that.
+  // and a login reads every session id its account lists (up to SESSIONS_PER_ACCOUNT), so login measured that.
   const loginAccounts = Array.from({ length: loginAccountCount }, (_, i) => ({
     email: `bench-${runId}-login-${i}@example.com`,
     password,

@@ -2,6 +2,7 @@
 // clock the tests move: rotation, reuse, the grace window, expiry, logout, the sessions list, password change.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
+import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
 import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
@@ -137,6 +138,22 @@ const onFerretDB = await (async () => {
   await probe.close();
   return answer;
 })();
+
+test(`a login past ${SESSIONS_PER_ACCOUNT} live sessions ends the account's oldest, and only it`, async () => {
+  const revokedBefore = await metric('sessions_revoked_total{reason="limit"}');
+  const { email, grants } = await account(SESSIONS_PER_ACCOUNT);
+  const newest = await logIn(email, "agent-new");
+  expect([await me(grants[0]!.token), (await refresh(grants[0]!.refreshToken)).status]).toEqual([401, 401]);
+  expect(await me(grants[1]!.token)).toBe(200);
+  const { body } = await call("GET", "/sessions", { token: newest.token });
+  const listed = (body as { sessions: { id: string }[] }).sessions.map(({ id }) => id);
+  const kept = [...grants.slice(1), newest].map(({ sessionId }) => sessionId);
+  expect(listed.toSorted()).toEqual(kept.toSorted());
+  const user = await db.collection("users").findOne({ email });
+  expect((user!.sessionIds as string[]).toSorted()).toEqual(kept.toSorted());
+  expect(await db.collection("sessions").countDocuments({ _id: grants[0]!.sessionId as never })).toBe(0);
+  expect(await metric('sessions_revoked_total{reason="limit"}')).toBe(revokedBefore + 1);
+}, 120_000);
 
 describe("POST /refresh", () => {
   test("rotates: new tokens for the same session; the old refresh token, past the grace window, ends the session", async () => {
@@ -367,7 +384,7 @@ test("metrics count sessions created, refreshed and revoked by reason", async ()
   const text = await (await users.app.handle(request("GET", "/metrics"))).text();
   expect(await metric("sessions_created_total")).toBeGreaterThan(20);
   expect(await metric("sessions_refreshed_total")).toBeGreaterThan(10);
-  for (const reason of ["logout", "reuse", "password_change", "deletion", "expiry"])
+  for (const reason of ["logout", "reuse", "password_change", "deletion", "expiry", "limit"])
     expect({ reason, counted: text.includes(`sessions_revoked_total{reason="${reason}"}`) }).toEqual({
       reason,
       counted: true,

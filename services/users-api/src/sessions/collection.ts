@@ -3,6 +3,13 @@ import { Schema, type Connection, type Types } from "mongoose";
 /** Rotated refresh-token hashes a session remembers, so presenting one of them again is seen as reuse. */
 export const ROTATED_HASHES_KEPT = 16;
 
+/**
+ * Live sessions an account keeps: a login past this ends the account's oldest. It bounds what a login reads (every
+ * session id its account lists) and what a client that logs in again and again, never logging out, leaves behind;
+ * a person's devices and browsers stay far below it.
+ */
+export const SESSIONS_PER_ACCOUNT = 100;
+
 export interface SessionFields {
   _id: string;
   userId: Types.ObjectId;

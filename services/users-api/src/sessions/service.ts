@@ -5,7 +5,7 @@ import type { TokenResponse } from "@accounts/shared";
 import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import type { SessionFields, SessionsCollection } from "./collection.ts";
+import { type SessionFields, SESSIONS_PER_ACCOUNT, type SessionsCollection } from "./collection.ts";
 import {
   hashToken,
   newRefreshSecret,
@@ -16,7 +16,7 @@ import {
 } from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
 
-export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry";
+export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry" | "limit";
 
 export interface SessionServiceDeps {
   sessions: SessionsCollection;
@@ -82,10 +82,11 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
   }
 
   /**
-   * Of the sessions a user document lists, drops those past either expiry. Without a TTL index (FerretDB) this
-   * is what removes them; with one (MongoDB) it removes the ids the index left behind in the user document.
+   * Of the sessions a user document listed before a login (oldest first: `$addToSet` appends), ends those past either
+   * expiry, and the oldest live ones past SESSIONS_PER_ACCOUNT with the login's new one. Without a TTL index
+   * (FerretDB) this is what removes expired ones; with one (MongoDB) it removes the ids the index left behind.
    */
-  async function dropExpired(userId: Types.ObjectId, listed: readonly string[]): Promise<void> {
+  async function trimListed(userId: Types.ObjectId, listed: readonly string[]): Promise<void> {
     if (listed.length === 0) return;
     const at = new Date(now());
     const live = await orUnavailable(
@@ -95,16 +96,21 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
     );
     const liveIds = new Set(live.map(({ _id }) => _id));
     const expired = listed.filter((id) => !liveIds.has(id));
-    if (expired.length === 0) return;
-    await orUnavailable(sessions.deleteMany({ _id: { $in: expired } }));
-    await orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: expired } }));
-    countRevoked({ reason: "expiry" }, expired.length);
+    const stillLive = listed.filter((id) => liveIds.has(id));
+    const evicted = stillLive.slice(0, Math.max(0, stillLive.length - (SESSIONS_PER_ACCOUNT - 1)));
+    const ended = [...expired, ...evicted];
+    if (ended.length === 0) return;
+    await orUnavailable(sessions.deleteMany({ _id: { $in: ended } }));
+    await orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: ended } }));
+    if (expired.length > 0) countRevoked({ reason: "expiry" }, expired.length);
+    if (evicted.length > 0) countRevoked({ reason: "limit" }, evicted.length);
   }
 
   return {
     /**
      * Records the session a login's access token (already signed with `sessionId`) belongs to and gives its
-     * first refresh token. `listed` are the session ids the user document held before: expired ones go.
+     * first refresh token. `listed` are the session ids the user document held before: expired ones go, and the
+     * oldest beyond SESSIONS_PER_ACCOUNT.
      */
     async open(
       {
@@ -139,7 +145,7 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
         throw unauthorized("Wrong email or password");
       }
       countCreated();
-      await dropExpired(userId, listed);
+      await trimListed(userId, listed);
       return grant(access, { userId: String(userId), sessionId, refreshToken, at, endsAt: endOf(session) });
     },
 

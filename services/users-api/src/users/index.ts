@@ -2,6 +2,7 @@ import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer } from "../sessions/bearer.ts";
+import { SESSIONS_PER_ACCOUNT } from "../sessions/collection.ts";
 import { DEVICE_COOKIE, deviceCookie } from "../throttling/device-token.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
@@ -58,7 +59,8 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
         detail: {
           summary: "Exchange email and password for a session: an access token and a refresh token",
           description:
-            "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified.",
+            "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified. " +
+            `An account keeps at most ${SESSIONS_PER_ACCOUNT} live sessions: a login past that ends its oldest.`,
         },
       },
     )
