@@ -1,11 +1,6 @@
 import { mongo } from "mongoose";
-import {
-  callerQuery,
-  hashToken,
-  newRefreshSecret,
-  refreshTokenOf,
-  rotationQuery,
-} from "@accounts/users-api/sessions/queries";
+import { tokenHash } from "@accounts/users-api/secret-token";
+import { callerQuery, newRefreshSecret, refreshTokenOf, rotationQuery } from "@accounts/users-api/sessions/queries";
 import { watchForeignCpu } from "./cpu.ts";
 
 /** The database's own rate for the work behind one route, with no HTTP around it. */
@@ -62,7 +57,7 @@ export async function databaseLimits(
         tokens.map((token) => ({
           _id: token.split(".")[1]!,
           userId: new mongo.ObjectId(userId),
-          refreshHash: hashToken(token),
+          refreshHash: tokenHash(token),
           generation: 0,
           createdAt: new Date(at),
           lastUsedAt: new Date(at),

@@ -3,7 +3,8 @@
 // grows with the user base.
 import { UsersConfigSchema } from "@accounts/users-api/config";
 import type { SessionFields } from "@accounts/users-api/sessions/collection";
-import { hashToken, newRefreshSecret, refreshTokenOf } from "@accounts/users-api/sessions/queries";
+import { tokenHash } from "@accounts/users-api/secret-token";
+import { newRefreshSecret, refreshTokenOf } from "@accounts/users-api/sessions/queries";
 import type { Db } from "mongodb";
 import { Types } from "mongoose";
 import type { GrowthPhase } from "./growth-report.ts";
@@ -170,7 +171,7 @@ const sessionIdleMs = Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.d
 const seededSession = (userId: Types.ObjectId, sessionId: string, ip: string, at: number): SessionFields => ({
   _id: sessionId,
   userId,
-  refreshHash: hashToken(refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret())),
+  refreshHash: tokenHash(refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret())),
   generation: 0,
   createdAt: new Date(at),
   lastUsedAt: new Date(at),

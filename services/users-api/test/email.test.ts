@@ -5,7 +5,8 @@ import type { Connection } from "mongoose";
 import { EMAIL_NOT_VERIFIED_PROBLEM, VERIFICATION_TOKEN_PROBLEM } from "../src/email-verification/service.ts";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
 import { MAIL_INTERVAL_MS } from "../src/mail/quota.ts";
-import { RESET_TOKEN_TTL_MS, sha256, VERIFICATION_TOKEN_TTL_MS } from "../src/one-time-token.ts";
+import { RESET_TOKEN_TTL_MS, VERIFICATION_TOKEN_TTL_MS } from "../src/one-time-token.ts";
+import { tokenHash } from "../src/secret-token.ts";
 import { RESET_TOKEN_PROBLEM } from "../src/password-reset/service.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
@@ -66,7 +67,7 @@ const logIn = (email: string, pw = password) => api("POST", "/login", { body: { 
 
 /** As if the mail quota's minute for `key` had passed. */
 const quotaPassed = (key: string) =>
-  db.collection("mail_quotas").updateOne({ _id: sha256(key) as never }, { $set: { expiresAt: new Date(0) } });
+  db.collection("mail_quotas").updateOne({ _id: tokenHash(key) as never }, { $set: { expiresAt: new Date(0) } });
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs;
@@ -105,9 +106,9 @@ describe("verification", () => {
       .collection("email_verification_tokens")
       .find({ userId: { $exists: true } })
       .toArray();
-    expect(stored.map(({ _id }) => _id)).toContain(sha256(token) as never);
+    expect(stored.map(({ _id }) => _id)).toContain(tokenHash(token) as never);
     expect(JSON.stringify(stored)).not.toContain(token);
-    const expiresAt = stored.find(({ _id }) => (_id as unknown) === sha256(token))!.expiresAt as Date;
+    const expiresAt = stored.find(({ _id }) => (_id as unknown) === tokenHash(token))!.expiresAt as Date;
     expect(Math.abs(expiresAt.getTime() - (Date.now() + VERIFICATION_TOKEN_TTL_MS))).toBeLessThan(10_000);
 
     const verified = await api("POST", "/email/verify", { body: { token } });
@@ -126,7 +127,7 @@ describe("verification", () => {
     const { token } = await linkFor("late@example.com", "/verify-email");
     await db
       .collection("email_verification_tokens")
-      .updateOne({ _id: sha256(token) as never }, { $set: { expiresAt: new Date(Date.now() - 1) } });
+      .updateOne({ _id: tokenHash(token) as never }, { $set: { expiresAt: new Date(Date.now() - 1) } });
     for (const attempt of [token, "x".repeat(43), "?"]) {
       const { status, body } = await api("POST", "/email/verify", { body: { token: attempt } });
       expect({ status, type: body.type }).toEqual({ status: 400, type: VERIFICATION_TOKEN_PROBLEM });
@@ -285,7 +286,7 @@ describe("password reset", () => {
     const { token } = await linkFor("expired@example.com", "/reset-password");
     await db
       .collection("password_reset_tokens")
-      .updateOne({ _id: sha256(token) as never }, { $set: { expiresAt: new Date(Date.now() - 1) } });
+      .updateOne({ _id: tokenHash(token) as never }, { $set: { expiresAt: new Date(Date.now() - 1) } });
     const stored = await db.collection("users").findOne({ email: "expired@example.com" });
     for (const attempt of [token, "not-a-token"]) {
       const { status, body } = await api("POST", "/password/reset", {

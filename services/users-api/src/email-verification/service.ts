@@ -4,11 +4,11 @@ import type { Mailer } from "../mail/service.ts";
 import type { MailQuota } from "../mail/quota.ts";
 import { verificationMail } from "../mail/templates.ts";
 import { isDatabaseUnavailable, orUnavailable } from "../mongodb.ts";
-import { newOneTimeToken, sha256, VERIFICATION_TOKEN_TTL_MS } from "../one-time-token.ts";
+import { type OneTimeTokensCollection, VERIFICATION_TOKEN_TTL_MS } from "../one-time-token.ts";
+import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { User } from "../users/schemas.ts";
 import { toUser } from "../users/service.ts";
-import type { VerificationTokensCollection } from "./collection.ts";
 
 /** Problem type of a verification link that is used, expired or unknown. */
 export const VERIFICATION_TOKEN_PROBLEM = "urn:accounts:problem:verification-token-invalid";
@@ -21,7 +21,7 @@ export const emailNotVerified = () =>
   });
 
 export interface EmailVerificationDeps {
-  tokens: VerificationTokensCollection;
+  tokens: OneTimeTokensCollection;
   users: UsersCollection;
   mailer: Mailer;
   quota: MailQuota;
@@ -42,7 +42,7 @@ export function createEmailVerificationService({
   const quotaKey = (userId: string) => `verify:${userId}`;
 
   async function issue(user: { id: string; email: string }, requestId: string) {
-    const { token, hash } = newOneTimeToken();
+    const { token, hash } = newSecretToken();
     await orUnavailable(
       tokens.create({ _id: hash, userId: user.id, expiresAt: new Date(Date.now() + VERIFICATION_TOKEN_TTL_MS) }),
     );
@@ -77,7 +77,7 @@ export function createEmailVerificationService({
     /** Marks the token's user verified; the token is used up in the same operation that finds it. */
     async verify(token: string): Promise<User> {
       const used = await orUnavailable(
-        tokens.findOneAndDelete({ _id: sha256(token), expiresAt: { $gt: new Date() } }).lean(),
+        tokens.findOneAndDelete({ _id: tokenHash(token), expiresAt: { $gt: new Date() } }).lean(),
       );
       // Not findOneAndUpdate: FerretDB cannot apply the projection mongoose adds for the hidden password field.
       const marked =

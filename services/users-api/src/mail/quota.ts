@@ -1,5 +1,5 @@
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
-import { sha256 } from "../one-time-token.ts";
+import { tokenHash } from "../secret-token.ts";
 import type { MailQuotasCollection } from "./collection.ts";
 
 /** At most one mail of a kind per account (verification) or address (reset) in this long. */
@@ -19,7 +19,7 @@ export function createMailQuota(quotas: MailQuotasCollection) {
       try {
         await orUnavailable(
           quotas.updateOne(
-            { _id: sha256(key), expiresAt: { $lte: new Date(now) } },
+            { _id: tokenHash(key), expiresAt: { $lte: new Date(now) } },
             { $set: { expiresAt: new Date(now + MAIL_INTERVAL_MS) } },
             { upsert: true },
           ),
@@ -33,7 +33,7 @@ export function createMailQuota(quotas: MailQuotasCollection) {
 
     /** Whole seconds until the key may get a mail again (at least 1), for Retry-After. */
     async secondsLeft(key: string): Promise<number> {
-      const entry = await orUnavailable(quotas.findById(sha256(key)).lean());
+      const entry = await orUnavailable(quotas.findById(tokenHash(key)).lean());
       return Math.max(1, Math.ceil(((entry?.expiresAt.getTime() ?? 0) - Date.now()) / 1000));
     },
   };

@@ -4,17 +4,17 @@ import type { MailQuota } from "../mail/quota.ts";
 import type { Mailer } from "../mail/service.ts";
 import { passwordChangedMail, passwordResetMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
-import { newOneTimeToken, RESET_TOKEN_TTL_MS, sha256 } from "../one-time-token.ts";
+import { type OneTimeTokensCollection, RESET_TOKEN_TTL_MS } from "../one-time-token.ts";
+import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import type { ResetTokensCollection } from "./collection.ts";
 import type { ResetPasswordRequest } from "./schemas.ts";
 
 /** Problem type of a reset link that is used, expired, voided by a newer one, or unknown. */
 export const RESET_TOKEN_PROBLEM = "urn:accounts:problem:reset-token-invalid";
 
 export interface PasswordResetDeps {
-  tokens: ResetTokensCollection;
+  tokens: OneTimeTokensCollection;
   users: UsersCollection;
   auth: Pick<AuthClient, "hashPassword">;
   passwordPolicy: PasswordPolicy;
@@ -41,7 +41,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     try {
       const user = await users.findOne({ email }).lean();
       if (!user) return;
-      const { token, hash } = newOneTimeToken();
+      const { token, hash } = newSecretToken();
       await tokens.deleteMany({ userId: user._id });
       await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
       mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password?token=${token}`), requestId);
@@ -68,7 +68,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
      * between two submissions of the same link.
      */
     async reset({ token, newPassword }: ResetPasswordRequest, requestId: string): Promise<void> {
-      const hash = sha256(token);
+      const hash = tokenHash(token);
       const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date() } }).lean());
       const user = pending && (await orUnavailable(users.findById(pending.userId).lean()));
       if (!user) throw invalidToken();

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { Types } from "mongoose";
+import { tokenHash } from "../secret-token.ts";
 import { ROTATED_HASHES_KEPT } from "./collection.ts";
 
 // The database queries on the hot paths, as plain driver values, so the benchmark can send exactly these
@@ -10,9 +11,6 @@ export const callerQuery = ({ userId, sessionId }: { userId: string; sessionId: 
   filter: { _id: new Types.ObjectId(userId), sessionIds: sessionId },
   projection: { email: 1, createdAt: 1, emailVerified: 1 },
 });
-
-/** SHA-256, base64url: the one form refresh tokens are stored in. */
-export const hashToken = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 /**
  * Refresh tokens are `<userId>.<sessionId>.<generation>.<secret>`: the secret is 256 random bits, the rest
@@ -56,7 +54,7 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
   const parts = parseRefreshToken(token)!;
   const secret = newRefreshSecret();
   const next = refreshTokenOf({ ...parts, generation: parts.generation + 1 }, secret);
-  const presented = hashToken(token);
+  const presented = tokenHash(token);
   const now = new Date(at);
   return {
     next,
@@ -69,7 +67,7 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
     },
     update: {
       $set: {
-        refreshHash: hashToken(next),
+        refreshHash: tokenHash(next),
         generation: parts.generation + 1,
         previousHash: presented,
         rotatedAt: now,

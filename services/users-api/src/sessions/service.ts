@@ -4,16 +4,10 @@ import type { AuthClient } from "../auth-client/client.ts";
 import type { TokenResponse } from "@accounts/shared";
 import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
+import { tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import { type SessionFields, SESSIONS_PER_ACCOUNT, type SessionsCollection } from "./collection.ts";
-import {
-  hashToken,
-  newRefreshSecret,
-  parseRefreshToken,
-  refreshTokenOf,
-  rotationQuery,
-  unsealSuccessor,
-} from "./queries.ts";
+import { newRefreshSecret, parseRefreshToken, refreshTokenOf, rotationQuery, unsealSuccessor } from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
 
 export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry" | "limit";
@@ -126,7 +120,7 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
       const session = {
         _id: sessionId,
         userId,
-        refreshHash: hashToken(refreshToken),
+        refreshHash: tokenHash(refreshToken),
         generation: 0,
         createdAt: new Date(at),
         lastUsedAt: new Date(at),
@@ -174,14 +168,14 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
         await end(sessionId, userId, "expiry");
         throw refused();
       }
-      const presented = hashToken(refreshToken);
+      const presented = tokenHash(refreshToken);
       if (presented === session.previousHash && at - session.rotatedAt!.getTime() <= graceMs) {
         // Two tabs: the token was rotated moments ago; answer with the session's current one, not a fork.
         const current = refreshTokenOf(
           { userId, sessionId, generation: session.generation },
           unsealSuccessor(refreshToken, session.sealedSuccessor!),
         );
-        if (hashToken(current) !== session.refreshHash) throw refused();
+        if (tokenHash(current) !== session.refreshHash) throw refused();
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
       }

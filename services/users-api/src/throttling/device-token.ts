@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
 import { t } from "elysia";
 
 /** The cookie browsers keep the device token in; sent back to `/login` only. */
@@ -12,11 +11,6 @@ export const DeviceToken = t.String({
   pattern: "^[A-Za-z0-9_-]{43}$",
   description: "From an earlier successful login on this device: exempts it from the delay others' failures caused",
 });
-
-export const newDeviceToken = () => randomBytes(32).toString("base64url");
-
-/** What the database stores and looks up instead of the token itself. */
-export const deviceTokenId = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 /** `Set-Cookie` for `token`, kept `maxAgeMs`: script cannot read it, it travels over HTTPS only, never cross-site. */
 export const deviceCookie = (token: string, maxAgeMs: number) =>

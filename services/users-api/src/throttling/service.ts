@@ -1,7 +1,8 @@
 import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { DeviceTokensCollection, ThrottlesCollection } from "./collection.ts";
-import { DEVICE_TOKEN_LIFETIME_MS, deviceTokenId, newDeviceToken } from "./device-token.ts";
+import { newSecretToken, tokenHash } from "../secret-token.ts";
+import { DEVICE_TOKEN_LIFETIME_MS } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
 export interface ThrottlingDeps {
@@ -117,7 +118,7 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
       const at = now();
       const rule = rules.clients.logIn;
       const window = windowOf(rule, client, at);
-      const deviceId = deviceToken && deviceTokenId(deviceToken);
+      const deviceId = deviceToken && tokenHash(deviceToken);
       const [counters, device] = await Promise.all([
         orUnavailable(throttles.find({ _id: { $in: [window.id, accountKey(email)] } }).lean()),
         deviceId ? orUnavailable(deviceTokens.findById(deviceId).lean()) : undefined,
@@ -160,12 +161,8 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
       const resets: Promise<unknown>[] = [];
       if (accountFailures) resets.push(orUnavailable(throttles.deleteOne({ _id: accountKey(email) })));
       if (!device) {
-        const deviceToken = newDeviceToken();
-        resets.push(
-          orUnavailable(
-            deviceTokens.create({ _id: deviceTokenId(deviceToken), userId, email, expiresAt: new Date(expiresAt) }),
-          ),
-        );
+        const { token: deviceToken, hash } = newSecretToken();
+        resets.push(orUnavailable(deviceTokens.create({ _id: hash, userId, email, expiresAt: new Date(expiresAt) })));
         await Promise.all(resets);
         return { deviceToken, maxAgeMs: DEVICE_TOKEN_LIFETIME_MS };
       }
