@@ -68,3 +68,25 @@ export async function ensureTtlIndex(db: Connection, collection: string, field: 
     throw error;
   }
 }
+
+interface MigrationLog {
+  info(details: object, message: string): void;
+}
+
+/**
+ * Runs `migrate` once per database: the `migrations` collection records each id applied. Safe from several
+ * replicas at once when `migrate` is idempotent (each runs it until one has recorded it).
+ */
+export async function recordMigration(
+  db: Connection,
+  id: string,
+  log: MigrationLog,
+  migrate: () => Promise<object>,
+): Promise<void> {
+  const migrations = db.collection<{ _id: string; appliedAt: Date }>("migrations");
+  if (await migrations.findOne({ _id: id })) return;
+  log.info({ migration: id, ...(await migrate()) }, "migration applied");
+  await migrations.insertOne({ _id: id, appliedAt: new Date() }).catch((error) => {
+    if (!isDuplicateKey(error)) throw error;
+  });
+}

@@ -58,6 +58,11 @@ describe.each([
   test("login answers 503", () => expectUnavailable(app, "POST", "/login", { body: credentials }));
   test("a token cannot be checked without auth-api's keys: 503", () =>
     expectUnavailable(app, "GET", "/user", { token: "eyJhbGciOiJFZERTQSIsImtpZCI6InVua25vd24ifQ.e30.c2ln" }));
+  test("a refresh token that is not genuine is refused (401) without asking auth-api for a signature", async () => {
+    const forged = `${"a".repeat(24)}.${crypto.randomUUID()}.0.${"A".repeat(43)}`;
+    const response = await app.handle(request("POST", "/refresh", { body: { refreshToken: forged } }));
+    expect(response.status).toBe(401);
+  });
   test("/ready names auth-api as down", async () => {
     const response = await app.handle(request("GET", "/ready"));
     expect(response.status).toBe(503);

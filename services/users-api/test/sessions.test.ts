@@ -1,7 +1,8 @@
 // Sessions through app.handle, with the real auth-api (in this process, on a free port), a real database and a
 // clock the tests move: rotation, reuse, the grace window, expiry, logout, the sessions list, password change.
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Connection } from "mongoose";
+import { type Connection, Types } from "mongoose";
 import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
 import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
@@ -183,6 +184,44 @@ describe("POST /refresh", () => {
     expect(await metric('sessions_revoked_total{reason="reuse"}')).toBe(reusesBefore + 1);
   });
 
+  test("a copy of the database yields no refresh token: the attack on the first sealing scheme gets 401", async () => {
+    const { grants } = await account();
+    const first = grants[0]!;
+    const rotated = await refresh(first.refreshToken);
+    expect(rotated.status).toBe(200);
+    // Everything an attacker holding the `sessions` document has: the first scheme's key was
+    // HMAC(SHA256(token), label), and SHA256(token) is the stored previousHash.
+    const stored = await db.collection("sessions").findOne({ _id: first.sessionId as never });
+    expect(Object.keys(stored!).filter((key) => /seal/i.test(key))).toEqual(["successorSeal"]);
+    const key = createHmac("sha256", Buffer.from(stored!.previousHash, "base64url"))
+      .update("refresh-token-successor")
+      .digest();
+    const sealed = Buffer.from(stored!.successorSeal, "base64url");
+    const secret = Buffer.from(sealed.map((byte, i) => byte ^ key[i]!)).toString("base64url");
+    const forged = `${first.userId}.${first.sessionId}.${stored!.generation}.${secret}`;
+    expect((await refresh(forged)).status).toBe(401);
+    // The holder of the real token still gets the current one within the grace window.
+    const again = await refresh(first.refreshToken);
+    expect(again.status).toBe(200);
+    expect(again.body.refreshToken).toBe(rotated.body.refreshToken);
+  });
+
+  test("the migration deletes seals of the first scheme: the grace window ends for tokens rotated before", async () => {
+    const { grants } = await account();
+    const first = grants[0]!;
+    const rotated = await refresh(first.refreshToken);
+    expect(rotated.status).toBe(200);
+    const sessions = db.collection("sessions");
+    const filter = { _id: first.sessionId as never };
+    await sessions.updateOne(filter, { $rename: { successorSeal: "sealedSuccessor" } });
+    await db.collection("migrations").deleteOne({ _id: "sessions.drop-unsafe-successor-seals" as never });
+    const { logger } = captureLogger("users-api");
+    await prepareSessionsCollection(db, logger);
+    expect(Object.keys((await sessions.findOne(filter))!).filter((key) => /seal/i.test(key))).toEqual([]);
+    expect((await refresh(first.refreshToken)).status).toBe(401);
+    expect((await refresh(rotated.body.refreshToken)).status).toBe(200);
+  });
+
   test("within the grace window the just-rotated token gets the session's current tokens; the chain continues", async () => {
     const { grants } = await account();
     const first = grants[0]!;
@@ -288,6 +327,29 @@ describe("POST /logout", () => {
     expect((await refresh(b.refreshToken)).status).toBe(401);
     const list = (await call("GET", "/sessions", { token: a.token })).body.sessions;
     expect(list.map(({ id }: { id: string }) => id)).toEqual([a.sessionId]);
+  });
+
+  test("others never brings back a session revoked at the same moment", async () => {
+    const { grants } = await account(2);
+    const [a, b] = grants as [Grant, Grant];
+    // A's revocation of B lands the moment logout-others first touches the sessions (after its bearer check).
+    const model = db.model("Session");
+    const original = { find: model.find, deleteMany: model.deleteMany };
+    let revoked: Promise<unknown> | undefined;
+    for (const name of ["find", "deleteMany"] as const)
+      model[name] = function (this: typeof model, ...args: never[]) {
+        Object.assign(model, original);
+        revoked = call("DELETE", `/sessions/${b.sessionId}`, { token: a.token });
+        const query = (original[name] as (...args: never[]) => { exec(): Promise<unknown> }).apply(this, args);
+        const exec = query.exec.bind(query);
+        query.exec = () => revoked!.then(exec);
+        return query;
+      } as never;
+    expect((await call("POST", "/logout", { token: b.token, body: { scope: "others" } })).status).toBe(204);
+    expect((await revoked) as { status: number }).toMatchObject({ status: 204 });
+    expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
+    const user = await db.collection("users").findOne({ _id: new Types.ObjectId(b.userId) });
+    expect(user!.sessionIds).toEqual([]);
   });
 
   test("global ends them all", async () => {

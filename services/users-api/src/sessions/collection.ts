@@ -20,7 +20,7 @@ export interface SessionFields {
   /** The hash of the token the last refresh rotated, when, and the current token sealed with a key only it gives. */
   previousHash?: string;
   rotatedAt?: Date;
-  sealedSuccessor?: string;
+  successorSeal?: string;
   /** The last ROTATED_HASHES_KEPT rotated hashes, by `g<generation mod ROTATED_HASHES_KEPT>`: a ring of fixed size. */
   rotatedHashes?: Record<string, string>;
   createdAt: Date;
@@ -41,7 +41,7 @@ const sessionSchema = new Schema<SessionFields>(
     generation: { type: Number, required: true },
     previousHash: String,
     rotatedAt: Date,
-    sealedSuccessor: String,
+    successorSeal: String,
     rotatedHashes: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true },
     lastUsedAt: { type: Date, required: true },

@@ -36,8 +36,11 @@ export const newRefreshSecret = () => randomBytes(32);
 
 // A token's successor is stored sealed (XOR) with a key derived from the token itself, which the database only
 // holds as a hash: the holder of the just-rotated token can have the current one back within the grace window
-// (two tabs), and a copy of the database opens nothing. No server-side secret is involved.
-const successorKey = (token: string) => createHmac("sha256", token).update("refresh-token-successor").digest();
+// (two tabs), and a copy of the database opens nothing. No server-side secret is involved. The token is HMAC's
+// message under a fixed label, never its key: a key longer than SHA-256's block is first replaced by its SHA-256,
+// which is the stored hash (the flaw of the first version), and SHA256(token ‖ label) could be length-extended.
+const SUCCESSOR_LABEL = "accounts/refresh-token-successor/v2";
+const successorKey = (token: string) => createHmac("sha256", SUCCESSOR_LABEL).update(token).digest();
 const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]!));
 
 export const sealSuccessor = (token: string, successorSecret: Buffer) =>
@@ -71,7 +74,7 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
         generation: parts.generation + 1,
         previousHash: presented,
         rotatedAt: now,
-        sealedSuccessor: sealSuccessor(token, secret),
+        successorSeal: sealSuccessor(token, secret),
         lastUsedAt: now,
         idleExpiresAt: new Date(at + idleSeconds * 1000),
         [`rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,

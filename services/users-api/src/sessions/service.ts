@@ -64,14 +64,20 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
     return deletedCount > 0;
   }
 
-  /** Ends every session of `userId`, or every one but `except`. */
+  /**
+   * Ends every session of `userId`, or every one but `except`: exactly those found, pulled from the user's list by
+   * id, so neither a session revoked meanwhile comes back nor one a login adds meanwhile is left half-listed.
+   */
   async function endAll(userId: string, reason: RevocationReason, except?: string): Promise<void> {
-    const { deletedCount } = await orUnavailable(
-      sessions.deleteMany(except === undefined ? { userId } : { userId, _id: { $ne: except } }),
+    const found = await orUnavailable(
+      sessions.find(except === undefined ? { userId } : { userId, _id: { $ne: except } }, { _id: 1 }).lean(),
     );
-    await orUnavailable(
-      users.updateOne({ _id: userId }, { $set: { sessionIds: except === undefined ? [] : [except] } }),
-    );
+    const ended = found.map(({ _id }) => _id);
+    if (ended.length === 0) return;
+    const [{ deletedCount }] = await Promise.all([
+      orUnavailable(sessions.deleteMany({ _id: { $in: ended } })),
+      orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: ended } })),
+    ]);
     if (deletedCount > 0) countRevoked({ reason }, deletedCount);
   }
 
@@ -144,38 +150,48 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
     },
 
     /**
-     * New tokens for a refresh token. The access token is signed first: were auth-api down after the rotation,
-     * the client's retry with its old token would, past the grace window, look like reuse and end the session.
+     * New tokens for a refresh token. The token is checked (one read) before auth-api is asked to sign, so a forged
+     * one costs no signature; the access token is signed before the rotation, because were auth-api down after
+     * it, the client's retry with its old token would, past the grace window, look like reuse and end the session.
      */
     async refresh(refreshToken: string, requestId: string): Promise<SessionGrant> {
       const parts = parseRefreshToken(refreshToken);
       if (!parts) throw refused();
       const { userId, sessionId } = parts;
-      const access = await auth.issueSessionToken({ userId, sessionId }, requestId);
+      const presented = tokenHash(refreshToken);
       const at = now();
-      const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
-      const rotated = await orUnavailable(sessions.findOneAndUpdate(rotation.filter, rotation.update).lean());
-      if (rotated) {
-        countRefreshed();
-        const idleEnd = at + config.SESSION_IDLE_SECONDS * 1000;
-        const endsAt = Math.min(rotated.absoluteExpiresAt.getTime(), idleEnd);
-        return grant(access, { userId, sessionId, refreshToken: rotation.next, at, endsAt });
+      const read = () => orUnavailable(sessions.findOne({ _id: sessionId, userId }).lean());
+      const sign = () => auth.issueSessionToken({ userId, sessionId }, requestId);
+      let session = await read();
+      let access: TokenResponse | undefined;
+      if (session?.refreshHash === presented && endOf(session) > at) {
+        access = await sign();
+        const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
+        const rotated = await orUnavailable(sessions.findOneAndUpdate(rotation.filter, rotation.update).lean());
+        if (rotated) {
+          countRefreshed();
+          const endsAt = Math.min(rotated.absoluteExpiresAt.getTime(), at + config.SESSION_IDLE_SECONDS * 1000);
+          return grant(access, { userId, sessionId, refreshToken: rotation.next, at, endsAt });
+        }
+        // A concurrent refresh of the same token rotated it first: this is the other tab, answered below.
+        session = await read();
       }
 
-      const session = await orUnavailable(sessions.findOne({ _id: sessionId, userId }).lean());
       if (!session) throw refused();
       if (endOf(session) <= at) {
         await end(sessionId, userId, "expiry");
         throw refused();
       }
-      const presented = tokenHash(refreshToken);
       if (presented === session.previousHash && at - session.rotatedAt!.getTime() <= graceMs) {
-        // Two tabs: the token was rotated moments ago; answer with the session's current one, not a fork.
+        // Two tabs: the token was rotated moments ago; answer with the session's current one, not a fork. A seal
+        // the migration deleted (prepare.ts) leaves that tab to log in again; the session goes on.
+        if (!session.successorSeal) throw refused();
         const current = refreshTokenOf(
           { userId, sessionId, generation: session.generation },
-          unsealSuccessor(refreshToken, session.sealedSuccessor!),
+          unsealSuccessor(refreshToken, session.successorSeal),
         );
         if (tokenHash(current) !== session.refreshHash) throw refused();
+        access ??= await sign();
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
       }

@@ -1,13 +1,11 @@
 import type { Connection } from "mongoose";
-import { isDuplicateKey } from "../mongodb.ts";
+import { isDuplicateKey, recordMigration } from "../mongodb.ts";
 import { normalizeEmail } from "./collection.ts";
 
 interface MigrationLog {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
 }
-
-const migrationId = "users.normalize-emails";
 
 /**
  * Brings the `users` collection to the shape the service relies on, before it takes requests:
@@ -22,17 +20,15 @@ const migrationId = "users.normalize-emails";
  * Safe to run from several replicas at once: every step is idempotent.
  */
 export async function prepareUsersCollection(db: Connection, log: MigrationLog): Promise<void> {
-  const migrations = db.collection<{ _id: string; appliedAt: Date }>("migrations");
-  if (!(await migrations.findOne({ _id: migrationId }))) {
-    const result = await normalizeLegacyEmails(db);
-    if (result.conflicts.length > 0)
+  await recordMigration(db, "users.normalize-emails", log, async () => {
+    const { normalized, conflicts } = await normalizeLegacyEmails(db);
+    if (conflicts.length > 0)
       log.warn(
-        { migration: migrationId, movedToUsersConflicts: result.conflicts },
+        { migration: "users.normalize-emails", movedToUsersConflicts: conflicts },
         "users whose address collided with an older account after normalizing were moved to users_conflicts",
       );
-    log.info({ migration: migrationId, normalized: result.normalized }, "migration applied");
-    await migrations.insertOne({ _id: migrationId, appliedAt: new Date() }).catch(ignoreDuplicateKey);
-  }
+    return { normalized };
+  });
   await db.collection("users").createIndex({ email: 1 }, { unique: true, name: "email_1" });
 }
 
