@@ -99,6 +99,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     auth: authClient,
     passwordPolicy,
     endAllSessions: sessionService.endAllOnPasswordReset,
+    replaceDeviceTokens: throttling.passwordReplaced,
     mailer,
     quota,
     publicUrl: config.PUBLIC_URL,
@@ -139,7 +140,14 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     .use(sessions({ service: sessionService, authenticate, throttling, client }))
     .use(
       password({
-        service: createPasswordService({ users, auth: authClient, sessions: sessionService, passwordPolicy, mailer }),
+        service: createPasswordService({
+          users,
+          auth: authClient,
+          sessions: sessionService,
+          throttling,
+          passwordPolicy,
+          mailer,
+        }),
         authenticate,
       }),
     )

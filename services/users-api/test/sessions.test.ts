@@ -422,7 +422,8 @@ describe("PUT /user/password", () => {
       token: a.token,
       body: { currentPassword: password, newPassword },
     });
-    expect(changed.status).toBe(204);
+    expect(changed.status).toBe(200);
+    expect(changed.body).toEqual({ deviceToken: expect.stringMatching(/^[\w-]{43}$/) });
     expect([await me(a.token), await me(b.token), await me(c.token)]).toEqual([200, 401, 401]);
     expect((await refresh(b.refreshToken)).status).toBe(401);
     expect((await refresh(a.refreshToken)).status).toBe(200);

@@ -1,3 +1,4 @@
+import { DeviceTokenGrant } from "../src/throttling/device-token.ts";
 // users-api through app.handle, with the real auth-api (in this process, on a free port) and a real
 // database: the seed's scenarios and the flaws it had.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -363,7 +364,7 @@ describe("around the routes", () => {
         path: "/password/reset",
         method: "post",
         body: ResetPasswordRequest,
-        success: ["204", undefined],
+        success: ["200", DeviceTokenGrant],
         problems: [400, 413, 415, 422, 503],
         bearer: false,
       },
@@ -404,8 +405,8 @@ describe("around the routes", () => {
         path: "/user/password",
         method: "put",
         body: PasswordChange,
-        success: ["204", undefined],
-        problems: [400, 401, 403, 409, 413, 415, 422, 503],
+        success: ["200", DeviceTokenGrant],
+        problems: [400, 401, 403, 409, 413, 415, 422, 429, 503],
         bearer: true,
       },
     ];

@@ -1,7 +1,8 @@
 import { problemResponses, requestContext } from "@accounts/shared";
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
+import { DeviceTokenGrant, deviceCookie } from "../throttling/device-token.ts";
 import type { Throttling } from "../throttling/service.ts";
 import { normalizeBodyEmail } from "../users/index.ts";
 import { ForgotPasswordRequest, ResetPasswordRequest } from "./schemas.ts";
@@ -42,16 +43,18 @@ export const passwordReset = ({
     )
     .post(
       "/password/reset",
-      async ({ body, requestId, status }) => {
-        await service.reset(body, requestId);
-        return status(204, undefined);
+      async ({ body, requestId, set }) => {
+        const { deviceToken, maxAgeMs } = await service.reset(body, requestId);
+        set.headers["set-cookie"] = deviceCookie(deviceToken, maxAgeMs);
+        return { deviceToken };
       },
       {
         parse: "json",
         body: ResetPasswordRequest,
-        response: { 204: t.Void(), ...problemResponses(400, 413, 415, 422, 503) },
+        response: { 200: DeviceTokenGrant, ...problemResponses(400, 413, 415, 422, 503) },
         detail: {
-          summary: "Set a new password with the token from the reset email's link; ends every session",
+          summary:
+            "Set a new password with the token from the reset email's link; ends every session and device token, and the account's login wait",
           description:
             "400 (type urn:accounts:problem:reset-token-invalid): the token is used, expired, voided by a newer one or unknown. 422 names newPassword when it breaks sign-up's rules.",
         },

@@ -7,6 +7,7 @@ import { orUnavailable } from "../mongodb.ts";
 import { type OneTimeTokensCollection, RESET_TOKEN_TTL_MS } from "../one-time-token.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
+import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { ResetPasswordRequest } from "./schemas.ts";
 
@@ -20,6 +21,8 @@ export interface PasswordResetDeps {
   passwordPolicy: PasswordPolicy;
   /** Ends every session of the user, once the new password is stored. */
   endAllSessions: (userId: string) => Promise<void>;
+  /** Ends the account's device tokens and failure count; answers a new device token for the one who reset. */
+  replaceDeviceTokens: Throttling["passwordReplaced"];
   mailer: Mailer;
   quota: MailQuota;
   publicUrl: string;
@@ -34,7 +37,8 @@ const invalidToken = () =>
   });
 
 export function createPasswordResetService(deps: PasswordResetDeps) {
-  const { tokens, users, auth, passwordPolicy, endAllSessions, mailer, quota, publicUrl, logger } = deps;
+  const { tokens, users, auth, passwordPolicy, endAllSessions, replaceDeviceTokens, mailer, quota, publicUrl, logger } =
+    deps;
 
   /** A new link for the address's account, if it has one, voiding older links; runs after the answer. */
   async function issue(email: string, requestId: string) {
@@ -62,12 +66,13 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     },
 
     /**
-     * Sets the new password (sign-up's rules), ends every session, marks the address verified (the link proved the
-     * user reads it), and sends a notice. The token is used up only once the password passed the policy and was
+     * Sets the new password (sign-up's rules), ends every session and device token, forgets the account's failed
+     * logins (the link proved control of the mailbox, so a stranger's guesses no longer hold the owner back), marks
+     * the address verified (the link proved the user reads it), sends a notice, and answers a new device token. The token is used up only once the password passed the policy and was
      * hashed, so a refused password or an auth-api outage leaves the link working; its deletion is the one decision
      * between two submissions of the same link.
      */
-    async reset({ token, newPassword }: ResetPasswordRequest, requestId: string): Promise<void> {
+    async reset({ token, newPassword }: ResetPasswordRequest, requestId: string) {
       const hash = tokenHash(token);
       const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date() } }).lean());
       const user = pending && (await orUnavailable(users.findById(pending.userId).lean()));
@@ -79,9 +84,13 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
       await orUnavailable(
         users.updateOne({ _id: user._id }, { $set: { passwordHash, emailVerified: true } }, { translateAliases: true }),
       );
-      await orUnavailable(tokens.deleteMany({ userId: user._id }));
-      await endAllSessions(String(user._id));
+      const [device] = await Promise.all([
+        replaceDeviceTokens(String(user._id), user.email),
+        orUnavailable(tokens.deleteMany({ userId: user._id })),
+        endAllSessions(String(user._id)),
+      ]);
       mailer.send(passwordChangedMail(user.email), requestId);
+      return device;
     },
   };
 }

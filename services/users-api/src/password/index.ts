@@ -1,24 +1,29 @@
 import { problemResponses } from "@accounts/shared";
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { bearer, type Authenticate } from "../sessions/bearer.ts";
+import { DeviceTokenGrant, deviceCookie } from "../throttling/device-token.ts";
 import { PasswordChange } from "./schemas.ts";
 import type { PasswordService } from "./service.ts";
 
 export const password = ({ service, authenticate }: { service: PasswordService; authenticate: Authenticate }) =>
   new Elysia({ name: "password", detail: { tags: ["users"] } }).use(bearer(authenticate)).put(
     "/user/password",
-    async ({ caller, body, requestId, status }) => {
-      await service.change(caller, body, requestId);
-      return status(204, undefined);
+    async ({ caller, user, body, requestId, set }) => {
+      const { deviceToken, maxAgeMs } = await service.change(caller, user.email, body, requestId);
+      set.headers["set-cookie"] = deviceCookie(deviceToken, maxAgeMs);
+      return { deviceToken };
     },
     {
       bearer: true,
       parse: "json",
       body: PasswordChange,
-      response: { 204: t.Void(), ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+      response: { 200: DeviceTokenGrant, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503) },
       detail: {
-        summary: "Change the token's user's password; every other session of theirs ends",
-        description: "403 when currentPassword is wrong (nothing changes); newPassword follows sign-up's rules.",
+        summary: "Change the token's user's password; every other session and every device token of theirs ends",
+        description:
+          "403 when currentPassword is wrong (nothing changes); it counts like a failed login, so after five the " +
+          "account's doubling wait answers 429 before any password is checked. newPassword follows sign-up's rules. " +
+          "The answer carries this device's new device token.",
         security: [{ bearer: [] }],
       },
     },

@@ -6,6 +6,7 @@ import { orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
+import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { PasswordChange } from "./schemas.ts";
 
@@ -15,23 +16,30 @@ export const createPasswordService = ({
   users,
   auth,
   sessions,
+  throttling,
   passwordPolicy,
   mailer,
 }: {
   users: UsersCollection;
   auth: AuthClient;
   sessions: SessionService;
+  throttling: Throttling;
   passwordPolicy: PasswordPolicy;
   mailer: Mailer;
 }) => ({
   /**
-   * Replaces the caller's password when `currentPassword` is right, ends every other session of theirs, and tells
-   * the address (a notice without any link or token).
+   * Replaces the caller's password when `currentPassword` is right, ends every other session and every device
+   * token of theirs, tells the address (a notice without any link or token), and answers this device's new token.
+   * A wrong `currentPassword` counts like a failed login, under the same wait: a stolen token is no oracle.
    */
-  async change(caller: Caller, { currentPassword, newPassword }: PasswordChange, requestId: string): Promise<void> {
-    const found = await orUnavailable(users.findById(caller.userId).select("+password"));
+  async change(caller: Caller, email: string, { currentPassword, newPassword }: PasswordChange, requestId: string) {
+    auth.refuseWhileBusy();
+    passwordPolicy.check(newPassword, email, "newPassword");
+    const [pass, found] = await Promise.all([
+      throttling.admitPasswordCheck(email),
+      orUnavailable(users.findById(caller.userId).select("+password")),
+    ]);
     if (!found) throw unauthorized("Missing, invalid or expired bearer token");
-    passwordPolicy.check(newPassword, found.email, "newPassword");
     // auth-api's one password check is the login's; the token it signs for the session is not used.
     const verified = await auth.issueToken(
       {
@@ -43,7 +51,10 @@ export const createPasswordService = ({
       requestId,
     );
     if (!verified) throw forbidden("currentPassword is not this account's password");
-    const passwordHash = await auth.hashPassword(newPassword, requestId);
+    const [passwordHash] = await Promise.all([
+      auth.hashPassword(newPassword, requestId),
+      throttling.forgetFailures(pass),
+    ]);
     // Conditional on the hash just checked and on this session still being live, so neither a concurrent
     // change nor a logout in between is overwritten.
     const { matchedCount } = await orUnavailable(
@@ -54,7 +65,11 @@ export const createPasswordService = ({
       ),
     );
     if (matchedCount === 0) throw conflict("The password or this session changed meanwhile; nothing was changed");
-    await sessions.endOthers(caller);
+    const [device] = await Promise.all([
+      throttling.passwordReplaced(caller.userId, found.email),
+      sessions.endOthers(caller),
+    ]);
     mailer.send(passwordChangedMail(found.email), requestId);
+    return device;
   },
 });

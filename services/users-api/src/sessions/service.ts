@@ -109,8 +109,11 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
   return {
     /**
      * Records the session a login's access token (already signed with `sessionId`) belongs to and gives its
-     * first refresh token. `listed` are the session ids the user document held before: expired ones go, and the
-     * oldest beyond SESSIONS_PER_ACCOUNT.
+     * first refresh token. The session counts only while the account's stored password is still `verifiedHash`,
+     * the one the login checked: a change or reset that landed meanwhile (it ends every session) refuses it with
+     * 401, and it is removed. `alongside` are the login's other writes, which land before that decision.
+     * `listed` are the session ids the user document held before: expired ones go, and the oldest beyond
+     * SESSIONS_PER_ACCOUNT.
      */
     async open(
       {
@@ -118,7 +121,16 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
         sessionId,
         listed,
         client,
-      }: { userId: Types.ObjectId; sessionId: string; listed: readonly string[]; client: Client },
+        verifiedHash,
+        alongside,
+      }: {
+        userId: Types.ObjectId;
+        sessionId: string;
+        listed: readonly string[];
+        client: Client;
+        verifiedHash: string;
+        alongside: Promise<unknown>;
+      },
       access: TokenResponse,
     ): Promise<SessionGrant> {
       const at = now();
@@ -135,12 +147,17 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
         userAgent: client.userAgent,
         ip: client.ip,
       };
-      await orUnavailable(sessions.create(session));
+      // Stored before it is listed: whatever ends the account's sessions after the listing finds it.
+      await Promise.all([orUnavailable(sessions.create(session)), alongside]);
       const { matchedCount } = await orUnavailable(
-        users.updateOne({ _id: userId }, { $addToSet: { sessionIds: sessionId } }),
+        users.updateOne(
+          { _id: userId, passwordHash: verifiedHash },
+          { $addToSet: { sessionIds: sessionId } },
+          { translateAliases: true },
+        ),
       );
       if (matchedCount === 0) {
-        // The account was deleted while it logged in.
+        // The account was deleted, or its password changed, while it logged in.
         await orUnavailable(sessions.deleteOne({ _id: sessionId }));
         throw unauthorized("Wrong email or password");
       }

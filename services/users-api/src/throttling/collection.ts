@@ -34,6 +34,8 @@ const deviceTokenSchema = new Schema(
     email: { type: String, required: true },
     failures: { type: Number, default: 0 },
     lastFailureAt: Date,
+    /** Past DEVICE_TOKENS_PER_ACCOUNT, the oldest go; tokens from before this field sort as oldest. */
+    createdAt: Date,
     expiresAt: { type: Date, required: true },
   },
   { collection: "device_tokens", versionKey: false },

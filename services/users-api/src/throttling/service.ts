@@ -2,7 +2,7 @@ import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { DeviceTokensCollection, ThrottlesCollection } from "./collection.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
-import { DEVICE_TOKEN_LIFETIME_MS } from "./device-token.ts";
+import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
 export interface ThrottlingDeps {
@@ -15,12 +15,12 @@ export interface ThrottlingDeps {
   onThrottled: (rule: string) => void;
 }
 
-/** A login let through, and what its outcome must update. */
-export interface LogInPass {
+/** A password check let through: the attempt is already counted as a failure until it is known to succeed. */
+export interface Admission {
   email: string;
-  /** The presented device token, when it is genuine and this account's: its own count applies. */
+  /** The presented device token, when it is genuine and this account's: its count was the one reserved. */
   device?: { token: string; id: string; failures: number; expiresAt: number };
-  /** Whether the account's count has failures to reset on success. */
+  /** Whether the account's count holds failures to forget on success. */
   accountFailures: boolean;
 }
 
@@ -81,25 +81,72 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
       ? Math.max(0, count!.lastFailureAt!.getTime() + delayAfter(count!.failures!, failureRule) - at)
       : 0;
 
-  /** One more failure on a count; a forgotten count starts again at one. */
-  async function addFailure(
-    collection: ThrottlesCollection | DeviceTokensCollection,
+  /**
+   * Counts the admitted attempt as one more failure (a success forgets it later), in one conditional write, so of
+   * concurrent attempts no more get through than the count allows: within the free failures, an `$inc` that
+   * matches only below their number (concurrent attempts share them, never exceed them); past them, or on a
+   * forgotten count (it starts again at one), a write conditional on the count as read, which one attempt wins.
+   * `failures` is the count the attempt leaves, whether it won or another did.
+   */
+  async function reserve(
+    collection: ThrottlesCollection,
     id: string,
+    read: FailureCount | undefined,
     at: number,
-    extra: object,
-  ) {
-    const model = collection as ThrottlesCollection;
+    extra: { expiresAt?: Date },
+  ): Promise<{ won: boolean; failures: number }> {
     const lastFailureAt = new Date(at);
+    const counted = alive(read, at) ? read!.failures! : 0;
+    if (!read || (counted === (read.failures ?? 0) && counted < failureRule.freeFailures)) {
+      const increment = () =>
+        collection.updateOne(
+          { _id: id, failures: { $lt: failureRule.freeFailures } },
+          { $inc: { failures: 1 }, $max: { lastFailureAt, ...extra } },
+          // A count not read yet (no document) is made here; a device token's always exists.
+          { upsert: !read },
+        );
+      // Two first attempts may both insert; the loser's retry counts on the winner's document.
+      const result = await orUnavailable(
+        increment().catch((error) => (isDuplicateKey(error) ? increment() : Promise.reject(error))),
+      ).catch((error) => (isDuplicateKey(error) ? { matchedCount: 0, upsertedCount: 0 } : Promise.reject(error)));
+      return {
+        won: result.matchedCount + result.upsertedCount === 1,
+        failures: Math.min(counted + 1, failureRule.freeFailures),
+      };
+    }
+    const failures = counted + 1;
     const { matchedCount } = await orUnavailable(
-      model.updateOne(
-        { _id: id, lastFailureAt: { $gt: new Date(at - remembersForMs) } },
-        { $inc: { failures: 1 }, $max: { lastFailureAt, ...extra } },
+      collection.updateOne(
+        { _id: id, failures: read.failures ?? null, lastFailureAt: read.lastFailureAt ?? null },
+        { $set: { failures, lastFailureAt, ...extra } },
       ),
     );
-    if (matchedCount === 0)
-      await orUnavailable(
-        model.updateOne({ _id: id }, { $set: { failures: 1, lastFailureAt }, $max: extra }, { upsert: true }),
-      );
+    return { won: matchedCount === 1, failures };
+  }
+
+  /** A new device token for the account; past DEVICE_TOKENS_PER_ACCOUNT its oldest end. */
+  async function issueDeviceToken(userId: string, email: string, at: number) {
+    const { token: deviceToken, hash } = newSecretToken();
+    const [older] = await Promise.all([
+      orUnavailable(
+        deviceTokens
+          .find({ userId }, { _id: 1 })
+          .sort({ createdAt: -1 })
+          .skip(DEVICE_TOKENS_PER_ACCOUNT - 1)
+          .lean(),
+      ),
+      orUnavailable(
+        deviceTokens.create({
+          _id: hash,
+          userId,
+          email,
+          createdAt: new Date(at),
+          expiresAt: new Date(at + DEVICE_TOKEN_LIFETIME_MS),
+        }),
+      ),
+    ]);
+    if (older.length > 0) await orUnavailable(deviceTokens.deleteMany({ _id: { $in: older.map(({ _id }) => _id) } }));
+    return { deviceToken, maxAgeMs: DEVICE_TOKEN_LIFETIME_MS };
   }
 
   return {
@@ -110,71 +157,104 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
     },
 
     /**
-     * Lets a login attempt through, or refuses it with 429 before any password is looked at: the client's
-     * window is full, or the count that applies (the device token's, when a genuine one of this account is
-     * presented, else the account's) still has a wait to run. The refusal costs one read.
+     * Lets one password check through (a login, a password change), or refuses it with 429 before any password is
+     * looked at: the client's window is full (when `client` is given), or the count that applies (the device
+     * token's, when a genuine one of this account is presented, else the account's) still has a wait to run, or
+     * another attempt took the end of that wait first. One read decides a refusal; one conditional write per count
+     * reserves the attempt, so of concurrent attempts after a wait exactly one goes ahead.
      */
-    async admitLogIn(email: string, client: string, deviceToken: string | undefined): Promise<LogInPass> {
+    async admitPasswordCheck(
+      email: string,
+      { client, deviceToken }: { client?: string; deviceToken?: string } = {},
+    ): Promise<Admission> {
       const at = now();
       const rule = rules.clients.logIn;
-      const window = windowOf(rule, client, at);
+      const window = client === undefined ? undefined : windowOf(rule, client, at);
       const deviceId = deviceToken && tokenHash(deviceToken);
+      const ids = window ? [window.id, accountKey(email)] : [accountKey(email)];
       const [counters, device] = await Promise.all([
-        orUnavailable(throttles.find({ _id: { $in: [window.id, accountKey(email)] } }).lean()),
+        orUnavailable(throttles.find({ _id: { $in: ids } }).lean()),
         deviceId ? orUnavailable(deviceTokens.findById(deviceId).lean()) : undefined,
       ]);
-      if ((counters.find(({ _id }) => _id === window.id)?.count ?? 0) >= rule.limit)
+      if (window && (counters.find(({ _id }) => _id === window.id)?.count ?? 0) >= rule.limit)
         throw tooMany(rule.name, window.endsAt - at);
       const account = counters.find(({ _id }) => _id === accountKey(email));
       const genuine = device && device.email === email && device.expiresAt.getTime() > at ? device : undefined;
+      const ruleName = genuine ? "login-device" : "login-account";
       const wait = waitLeft(genuine ?? account, at);
-      if (wait > 0) throw tooMany(genuine ? "login-device" : "login-account", wait);
-      // Counted only once let through, so refusals cost no write; `count` still refuses past the limit
-      // when concurrent attempts all read a window one short of full.
-      await count(rule, window);
+      if (wait > 0) throw tooMany(ruleName, wait);
+      const [reserved] = await Promise.all([
+        genuine
+          ? reserve(deviceTokens as unknown as ThrottlesCollection, genuine._id, genuine, at, {})
+          : reserve(throttles, accountKey(email), account, at, { expiresAt: new Date(at + remembersForMs) }),
+        // Counted only once let through, so refusals cost no write; `count` still refuses past the limit
+        // when concurrent attempts all read a window one short of full.
+        window && count(rule, window),
+      ]);
+      if (!reserved.won) throw tooMany(ruleName, Math.max(1_000, delayAfter(reserved.failures, failureRule)));
       return {
         email,
         device: genuine && {
           token: deviceToken!,
           id: genuine._id,
-          failures: genuine.failures ?? 0,
+          failures: reserved.failures,
           expiresAt: genuine.expiresAt.getTime(),
         },
-        accountFailures: alive(account, at),
+        accountFailures: genuine ? alive(account, at) : true,
       };
     },
 
-    /** A wrong password (or no such account): one more failure for the device token, else for the account. */
-    async logInFailed({ email, device }: LogInPass): Promise<void> {
-      const at = now();
-      if (device) await addFailure(deviceTokens, device.id, at, {});
-      else await addFailure(throttles, accountKey(email), at, { expiresAt: new Date(at + remembersForMs) });
+    /** A right password: the admitted attempt was no failure, nor were those before it. */
+    async forgetFailures({ email, device, accountFailures }: Admission): Promise<void> {
+      await Promise.all([
+        accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
+        device && orUnavailable(deviceTokens.updateOne({ _id: device.id }, { $set: { failures: 0 } })),
+      ]);
     },
 
     /**
-     * A successful login: resets the account's count and the device's, and answers the device token to keep:
-     * the one presented if genuine (its lifetime renewed once half of it has passed), else a new one.
+     * A successful login: forgets the failures and answers the device token to keep: the one presented if genuine
+     * (its lifetime renewed once half of it has passed), else a new one.
      */
-    async logInSucceeded({ email, device, accountFailures }: LogInPass, userId: string) {
+    async logInSucceeded(pass: Admission, userId: string) {
+      const { email, device } = pass;
       const at = now();
-      const expiresAt = at + DEVICE_TOKEN_LIFETIME_MS;
-      const resets: Promise<unknown>[] = [];
-      if (accountFailures) resets.push(orUnavailable(throttles.deleteOne({ _id: accountKey(email) })));
       if (!device) {
-        const { token: deviceToken, hash } = newSecretToken();
-        resets.push(orUnavailable(deviceTokens.create({ _id: hash, userId, email, expiresAt: new Date(expiresAt) })));
-        await Promise.all(resets);
-        return { deviceToken, maxAgeMs: DEVICE_TOKEN_LIFETIME_MS };
+        const [created] = await Promise.all([
+          issueDeviceToken(userId, email, at),
+          pass.accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
+        ]);
+        return created;
       }
-      const renew = device.failures > 0 || device.expiresAt - at < DEVICE_TOKEN_LIFETIME_MS / 2;
-      if (renew)
-        resets.push(
-          orUnavailable(
-            deviceTokens.updateOne({ _id: device.id }, { $set: { failures: 0, expiresAt: new Date(expiresAt) } }),
+      const renew = device.expiresAt - at < DEVICE_TOKEN_LIFETIME_MS / 2;
+      await Promise.all([
+        orUnavailable(
+          deviceTokens.updateOne(
+            { _id: device.id },
+            { $set: { failures: 0, ...(renew && { expiresAt: new Date(at + DEVICE_TOKEN_LIFETIME_MS) }) } },
           ),
-        );
-      await Promise.all(resets);
+        ),
+        pass.accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
+      ]);
       return { deviceToken: device.token, maxAgeMs: renew ? DEVICE_TOKEN_LIFETIME_MS : device.expiresAt - at };
+    },
+
+    /**
+     * The account's password was changed or reset: every device token it earned ends (each was a pass around the
+     * account's wait, earned with the old password), its failures are forgotten, and the device that did it gets
+     * a new token.
+     */
+    async passwordReplaced(userId: string, email: string) {
+      await Promise.all([
+        orUnavailable(deviceTokens.deleteMany({ userId })),
+        orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
+      ]);
+      return issueDeviceToken(userId, email, now());
+    },
+
+    /** Ends one device token. */
+    async endDeviceToken(token: string): Promise<void> {
+      await orUnavailable(deviceTokens.deleteOne({ _id: tokenHash(token) }));
     },
 
     /** A deleted account's device tokens go with it. */

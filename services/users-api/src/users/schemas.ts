@@ -1,7 +1,7 @@
 import { LoginPassword, NewPassword } from "@accounts/shared";
 import { type Static, t } from "elysia";
 import { SessionGrant } from "../sessions/schemas.ts";
-import { DeviceToken } from "../throttling/device-token.ts";
+import { DeviceToken, DeviceTokenGrant } from "../throttling/device-token.ts";
 
 // Addresses are normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
 export const SignUpRequest = t.Object({
@@ -31,14 +31,7 @@ export type User = Static<typeof User>;
 
 export const UserResponse = t.Object({ user: User });
 
-export const LogInResponse = t.Composite([
-  SessionGrant,
-  t.Object({
-    deviceToken: t.String({
-      description: "Send it with later logins from this device (also set as an HttpOnly cookie for browsers)",
-    }),
-  }),
-]);
+export const LogInResponse = t.Composite([SessionGrant, DeviceTokenGrant]);
 export type LogInResponse = Static<typeof LogInResponse>;
 
 export const DeleteUserRequest = t.Optional(

@@ -72,7 +72,7 @@ export function createUsersService({
       deviceToken: string | undefined,
     ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
       auth.refuseWhileBusy();
-      const pass = await throttling.admitLogIn(email, client.ip, deviceToken);
+      const pass = await throttling.admitPasswordCheck(email, { client: client.ip, deviceToken });
       // The only query that selects the hash (the schema has `select: false` on it).
       const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessionIds"));
       // An unknown address still costs one verification (auth-api checks a dummy hash when
@@ -84,27 +84,42 @@ export function createUsersService({
         { userId, sessionId, password, hashedPassword: found?.passwordHash },
         requestId,
       );
-      if (!found || !grant) {
-        await throttling.logInFailed(pass);
-        throw unauthorized("Wrong email or password");
-      }
-      if (grant.rehashed)
-        // Conditional on the old hash, so a concurrent login's upgrade is not overwritten.
-        await orUnavailable(
+      // The admission counted the attempt as a failure already.
+      if (!found || !grant) throw unauthorized("Wrong email or password");
+      let verifiedHash = found.passwordHash;
+      if (grant.rehashed) {
+        // Conditional on the old hash, so a concurrent change or upgrade is not overwritten.
+        const { matchedCount } = await orUnavailable(
           users.updateOne(
-            { _id: found._id, passwordHash: found.passwordHash },
+            { _id: found._id, passwordHash: verifiedHash },
             { $set: { passwordHash: grant.rehashed } },
             { translateAliases: true },
           ),
         );
+        if (matchedCount === 1) verifiedHash = grant.rehashed;
+      }
       // Only after the password proved right: a wrong one still gets the ordinary 401.
-      if (requireVerifiedEmail && found.emailVerified !== true) throw emailNotVerified();
-      const session = await sessions.open(
-        { userId: found._id, sessionId, listed: found.sessionIds ?? [], client },
-        grant,
-      );
-      const device = await throttling.logInSucceeded(pass, userId);
-      return { ...session, deviceToken: device.deviceToken, deviceCookieMaxAgeMs: device.maxAgeMs };
+      if (requireVerifiedEmail && found.emailVerified !== true) {
+        await throttling.forgetFailures(pass);
+        throw emailNotVerified();
+      }
+      const device = throttling.logInSucceeded(pass, userId);
+      const session = await sessions
+        .open(
+          { userId: found._id, sessionId, listed: found.sessionIds ?? [], client, verifiedHash, alongside: device },
+          grant,
+        )
+        .catch(async (error) => {
+          // No session (a change or reset of the password won the race, say): nor a device token made for it.
+          if (!pass.device)
+            await device.then(
+              ({ deviceToken }) => throttling.endDeviceToken(deviceToken),
+              () => {},
+            );
+          throw error;
+        });
+      const { deviceToken: kept, maxAgeMs } = await device;
+      return { ...session, deviceToken: kept, deviceCookieMaxAgeMs: maxAgeMs };
     },
 
     /** The user a token was issued to, if the token is genuine, that user still exists and its session is live. */
