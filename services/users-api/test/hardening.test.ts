@@ -26,6 +26,8 @@ let app: ReturnType<typeof buildUsersApp>["app"];
 const authCalls: string[] = [];
 /** While set, calls to auth-api's /token wait for `release()`; `arrived` resolves when one is waiting. */
 let hold: { arrived: () => void; released: Promise<void> } | undefined;
+/** While true, auth-api's /token answers 500, as a failing auth-api would. */
+let failing = false;
 
 let now = Date.now();
 const MINUTE = 60_000;
@@ -45,6 +47,7 @@ beforeAll(async () => {
       const url = new URL(incoming.url);
       authCalls.push(url.pathname);
       const body = await incoming.arrayBuffer();
+      if (failing && url.pathname === "/token") return new Response("failing", { status: 500 });
       if (hold && url.pathname === "/token") {
         const { arrived, released } = hold;
         arrived();
@@ -205,6 +208,17 @@ describe("a login in flight", () => {
     // Nor did it leave a device token behind: only the one the reset gave.
     expect(await db.collection("device_tokens").countDocuments({ userId: String(user!._id) })).toBe(1);
   });
+});
+
+test("an attempt auth-api could not check is no failure: after an outage the owner is not held back", async () => {
+  const email = await signUp();
+  failing = true;
+  try {
+    for (let attempt = 1; attempt <= 7; attempt++) expect((await logIn(email, password)).status).toBe(503);
+  } finally {
+    failing = false;
+  }
+  expect((await logIn(email, password)).status).toBe(200);
 });
 
 describe("device tokens", () => {

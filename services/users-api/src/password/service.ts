@@ -39,17 +39,25 @@ export const createPasswordService = ({
       throttling.admitPasswordCheck(email),
       orUnavailable(users.findById(caller.userId).select("+password")),
     ]);
-    if (!found) throw unauthorized("Missing, invalid or expired bearer token");
+    if (!found) {
+      await pass.release();
+      throw unauthorized("Missing, invalid or expired bearer token");
+    }
     // auth-api's one password check is the login's; the token it signs for the session is not used.
-    const verified = await auth.issueToken(
-      {
-        userId: caller.userId,
-        password: currentPassword,
-        hashedPassword: found.passwordHash,
-        sessionId: caller.sessionId,
-      },
-      requestId,
-    );
+    const verified = await auth
+      .issueToken(
+        {
+          userId: caller.userId,
+          password: currentPassword,
+          hashedPassword: found.passwordHash,
+          sessionId: caller.sessionId,
+        },
+        requestId,
+      )
+      .catch(async (error) => {
+        await pass.release();
+        throw error;
+      });
     if (!verified) throw forbidden("currentPassword is not this account's password");
     const [passwordHash] = await Promise.all([
       auth.hashPassword(newPassword, requestId),

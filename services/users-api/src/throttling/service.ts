@@ -22,6 +22,8 @@ export interface Admission {
   device?: { token: string; id: string; failures: number; expiresAt: number };
   /** Whether the account's count holds failures to forget on success. */
   accountFailures: boolean;
+  /** Takes the attempt back when no password was checked after all (auth-api unavailable): it was no failure. */
+  release: () => Promise<void>;
 }
 
 interface FailureCount {
@@ -86,7 +88,7 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
    * concurrent attempts no more get through than the count allows: within the free failures, an `$inc` that
    * matches only below their number (concurrent attempts share them, never exceed them); past them, or on a
    * forgotten count (it starts again at one), a write conditional on the count as read, which one attempt wins.
-   * `failures` is the count the attempt leaves, whether it won or another did.
+   * `failures` is the count the attempt leaves, whether it won or another did; `release` takes it back.
    */
   async function reserve(
     collection: ThrottlesCollection,
@@ -94,7 +96,7 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
     read: FailureCount | undefined,
     at: number,
     extra: { expiresAt?: Date },
-  ): Promise<{ won: boolean; failures: number }> {
+  ): Promise<{ won: boolean; failures: number; release: () => Promise<void> }> {
     const lastFailureAt = new Date(at);
     const counted = alive(read, at) ? read!.failures! : 0;
     if (!read || (counted === (read.failures ?? 0) && counted < failureRule.freeFailures)) {
@@ -112,6 +114,9 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
       return {
         won: result.matchedCount + result.upsertedCount === 1,
         failures: Math.min(counted + 1, failureRule.freeFailures),
+        release: async () => {
+          await orUnavailable(collection.updateOne({ _id: id, failures: { $gt: 0 } }, { $inc: { failures: -1 } }));
+        },
       };
     }
     const failures = counted + 1;
@@ -121,7 +126,19 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
         { $set: { failures, lastFailureAt, ...extra } },
       ),
     );
-    return { won: matchedCount === 1, failures };
+    return {
+      won: matchedCount === 1,
+      failures,
+      // Back to the count as read, unless another attempt has moved it on since.
+      release: async () => {
+        await orUnavailable(
+          collection.updateOne(
+            { _id: id, failures, lastFailureAt },
+            { $set: { failures: read.failures ?? 0, lastFailureAt: read.lastFailureAt ?? null } },
+          ),
+        );
+      },
+    };
   }
 
   /** A new device token for the account; past DEVICE_TOKENS_PER_ACCOUNT its oldest end. */
@@ -201,6 +218,7 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
           expiresAt: genuine.expiresAt.getTime(),
         },
         accountFailures: genuine ? alive(account, at) : true,
+        release: reserved.release,
       };
     },
 

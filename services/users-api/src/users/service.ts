@@ -80,10 +80,12 @@ export function createUsersService({
       const userId = String(found?._id ?? new Types.ObjectId());
       // The session's id is chosen now so that auth-api signs it into the access token (`sid`).
       const sessionId = crypto.randomUUID();
-      const grant = await auth.issueToken(
-        { userId, sessionId, password, hashedPassword: found?.passwordHash },
-        requestId,
-      );
+      const grant = await auth
+        .issueToken({ userId, sessionId, password, hashedPassword: found?.passwordHash }, requestId)
+        .catch(async (error) => {
+          await pass.release();
+          throw error;
+        });
       // The admission counted the attempt as a failure already.
       if (!found || !grant) throw unauthorized("Wrong email or password");
       let verifiedHash = found.passwordHash;
