@@ -167,4 +167,27 @@ describe("pages", () => {
     const style = await users.app.handle(new Request("http://users.test/pages/app.css"));
     expect(style.headers.get("content-type")).toBe("text/css; charset=utf-8");
   });
+
+  test("the document says the token is in the fragment; the query's token is only the old links' and deprecated", async () => {
+    const document = (await (await users.app.handle(new Request("http://users.test/swagger/json"))).json()) as {
+      paths: Record<string, { get: { description: string; parameters: object[] } }>;
+    };
+    for (const path of ["/verify-email", "/reset-password"]) {
+      const { description, parameters } = document.paths[path]!.get;
+      expect(description).toContain("`#token=…`");
+      expect(parameters).toEqual([
+        {
+          in: "query",
+          name: "token",
+          required: false,
+          schema: {
+            type: "string",
+            deprecated: true,
+            description:
+              "Only in links mailed before the token moved to the fragment (#token=), which no request carries",
+          },
+        },
+      ]);
+    }
+  });
 });
