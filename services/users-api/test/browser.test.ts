@@ -99,7 +99,7 @@ else
       expect(verification.link).toBe(`${base}/verify-email#token=${verification.token}`);
       await page.goto(verification.link);
       // The script takes the token out of the address bar (history, screenshots, a copied address).
-      expect(await page.evaluate(() => location.href)).toBe(`${base}/verify-email`);
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
       await page.getByRole("button", { name: "Confirm my email address" }).click();
       await page.getByRole("status").getByText("your email address is confirmed").waitFor();
 
@@ -107,7 +107,7 @@ else
       const reset = linkIn(await mailbox.next(email), "/reset-password");
       expect(reset.link).toBe(`${base}/reset-password#token=${reset.token}`);
       await page.goto(reset.link);
-      expect(await page.evaluate(() => location.href)).toBe(`${base}/reset-password`);
+      expect(await page.evaluate("location.href")).toBe(`${base}/reset-password`);
       await page.getByLabel("New password").fill(newPassword);
       await page.getByLabel("The same password again").fill(newPassword);
       await page.getByRole("button", { name: "Set the new password" }).click();
@@ -133,7 +133,7 @@ else
       const { token } = linkIn(await mailbox.next(email), "/verify-email");
       const page = await browser.newPage();
       await page.goto(`${base}/verify-email?token=${token}`);
-      expect(await page.evaluate(() => location.href)).toBe(`${base}/verify-email`);
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
       await page.getByRole("button", { name: "Confirm my email address" }).click();
       await page.getByRole("status").getByText("your email address is confirmed").waitFor();
     }, 30_000);
@@ -147,7 +147,7 @@ else
       await page.goto(linkIn(await mailbox.next(first), "/verify-email").link);
       // Same path, another fragment: the browser does not load the page again, so the script hears hashchange.
       await page.goto(linkIn(await mailbox.next(second), "/verify-email").link);
-      expect(await page.evaluate(() => location.href)).toBe(`${base}/verify-email`);
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
       await page.getByRole("button", { name: "Confirm my email address" }).click();
       await page.getByRole("status").getByText("your email address is confirmed").waitFor();
       const verified = async (email: string) => {
