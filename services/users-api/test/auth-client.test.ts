@@ -4,20 +4,18 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { AuthUnavailableError, createAuthClient } from "../src/auth-client/client.ts";
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
+import { createLogger, type Logger, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
 import { captureLogger } from "@accounts/shared/testing";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 afterEach(() => server?.stop(true));
 
-const clientFor = (url: string, timeoutMs = 200, clock?: () => number) =>
-  createAuthClient({
-    url,
-    internalToken: "internal-token-for-tests-0123456789",
-    timeoutMs,
-    logger: captureLogger("users-api").logger,
-    clock,
-  });
+const clientFor = (
+  url: string,
+  timeoutMs = 200,
+  clock?: () => number,
+  logger: Logger = captureLogger("users-api").logger,
+) => createAuthClient({ url, internalToken: "internal-token-for-tests-0123456789", timeoutMs, logger, clock });
 
 describe("auth client", () => {
   test("a slow auth-api ends in AuthUnavailableError after the timeout, not a hang", async () => {
@@ -101,6 +99,21 @@ async function signingKey(kid: string) {
   return { jwk, sign };
 }
 
+/** A logger, and a promise of the next line it writes with message `msg`: an event to wait for, not a sleep. */
+function watchedLogger() {
+  let waiting: { msg: string; resolve: () => void } | undefined;
+  const logger = createLogger(
+    { level: "debug", service: "users-api" },
+    {
+      write: (line: string) => {
+        if (waiting && (JSON.parse(line) as { msg?: string }).msg === waiting.msg) waiting.resolve();
+      },
+    },
+  );
+  const next = (msg: string) => new Promise<void>((resolve) => (waiting = { msg, resolve }));
+  return { logger, next };
+}
+
 /** A stand-in auth-api that serves `keys` as its JWKS, or 503 while `failing`, and counts the fetches. */
 function jwksServer(keys: JWK[]) {
   const state = { keys, failing: false, fetches: 0 };
@@ -126,17 +139,18 @@ describe("the JWKS cache", () => {
   test("past its age, a reload that fails keeps the last keys in use: tokens still verify, no 503", async () => {
     const key = await signingKey("k1");
     const { url, state, nextFetch } = jwksServer([key.jwk]);
+    const { logger, next } = watchedLogger();
     let now = start;
-    const client = clientFor(url, 200, () => now);
+    const client = clientFor(url, 200, () => now, logger);
     const token = await key.sign(now);
     expect(await client.verifyAccessToken(token, "req-1")).toEqual(caller);
     expect(state.fetches).toBe(1);
 
     state.failing = true;
     now += 600_000;
-    const reload = nextFetch();
+    const reloadFailed = next("auth-api keys not fetched");
     expect(await client.verifyAccessToken(token, "req-2")).toEqual(caller);
-    await reload;
+    await reloadFailed;
     expect(await client.verifyAccessToken(token, "req-3")).toEqual(caller);
     expect(state.fetches).toBe(2);
     // Retried, at most once a second, until it loads; then the keys are fresh again and nothing is fetched.
