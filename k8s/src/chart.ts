@@ -90,9 +90,10 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
       LOG_LEVEL: config.logLevel,
       AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
       AUTH_API_TIMEOUT_MS: String(config.usersApi.authApiTimeoutMs),
-      // The ALB (target type ip) connects from the VPC's addresses and names the client in X-Forwarded-For: trusting
-      // exactly that range lets users-api throttle per real client, and nobody outside it can pick their own bucket.
-      TRUSTED_PROXIES: config.vpcCidr,
+      // The ALB (target type ip) connects from its subnets' addresses and names the client in X-Forwarded-For:
+      // trusting exactly those ranges lets users-api throttle per real client, and nobody else in the VPC or outside
+      // it can pick their own bucket.
+      TRUSTED_PROXIES: config.albSubnetCidrs.join(","),
       // The links in emails open this service's own pages, at the Ingress's host.
       PUBLIC_URL: `https://${config.host}`,
       MAIL_FROM: config.mail.from,

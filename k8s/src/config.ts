@@ -120,8 +120,15 @@ export interface EnvironmentConfig {
   host: string;
   /** ACM certificate for `host`, used by the ALB's HTTPS listener. */
   certificateArn: string;
-  /** The ALB reaches pods from the VPC's addresses (target type ip), so users-api admits this range. */
+  /** The VPC's range: every ALB subnet must lie inside it, and be narrower than it. */
   vpcCidr: string;
+  /**
+   * The subnets the internet-facing ALB lives in (its public subnets, one per zone). It reaches pods from its own
+   * addresses there (target type ip), so users-api admits only these ranges (NetworkPolicy) and believes
+   * X-Forwarded-For only from them (TRUSTED_PROXIES): any other pod or host in the VPC could otherwise name itself
+   * a client and choose its throttling bucket.
+   */
+  albSubnetCidrs: string[];
   /**
    * Outgoing mail: the sender users-api writes (MAIL_FROM), and where its SMTP server is, for the NetworkPolicy (on
    * ports 587 and 465). The SMTP URL itself is a Secret (`secrets.smtp`).
@@ -146,6 +153,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     host: "accounts.dev.example.com",
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     vpcCidr: "10.0.0.0/16",
+    albSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
     // Providers such as SES or Postmark publish no fixed address range, so egress is limited by port only.
     mail: { from: "Accounts <no-reply@accounts.dev.example.com>", egressCidrs: ["0.0.0.0/0"] },
     usersApi: {
@@ -180,6 +188,7 @@ export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "im
     host: "accounts.example.com",
     certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
     vpcCidr: "10.0.0.0/16",
+    albSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
     mail: { from: "Accounts <no-reply@accounts.example.com>", egressCidrs: ["0.0.0.0/0"] },
     usersApi: {
       replicas: { min: 3, max: 10 },
@@ -212,6 +221,18 @@ export function imageReference(config: EnvironmentConfig, repository: string): s
   return `${config.imageRegistry}/${repository}${separator}${config.imageTag}`;
 }
 
+/** An IPv4 CIDR in canonical form (no host bits set) as its first address and prefix length; undefined otherwise. */
+function parseIpv4Cidr(cidr: string): { base: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((octet) => octet > 255) || prefix > 32) return undefined;
+  const base = octets.reduce((address, octet) => address * 256 + octet, 0);
+  const size = 2 ** (32 - prefix);
+  return base % size === 0 ? { base, prefix } : undefined;
+}
+
 /** Fails at synth time, naming the field, rather than producing manifests a cluster would run badly. */
 export function validateConfig(config: EnvironmentConfig): void {
   const fail = (field: string, reason: string): never => {
@@ -229,6 +250,15 @@ export function validateConfig(config: EnvironmentConfig): void {
     if (workload.replicas.max < workload.replicas.min) fail(`${name}.replicas.max`, "must be at least replicas.min");
     if (workload.cpu.limitMillis < workload.cpu.requestMillis)
       fail(`${name}.cpu.limitMillis`, "must be at least the request");
+  }
+  // The ALB's subnets, not the VPC or anything wider: the range users-api trusts is the range that can forge clients.
+  const vpc = parseIpv4Cidr(config.vpcCidr) ?? fail("vpcCidr", `is not an IPv4 CIDR: ${config.vpcCidr}`);
+  if (config.albSubnetCidrs.length === 0) fail("albSubnetCidrs", "must name the ALB's subnets");
+  for (const cidr of config.albSubnetCidrs) {
+    const subnet = parseIpv4Cidr(cidr) ?? fail("albSubnetCidrs", `has ${JSON.stringify(cidr)}, not an IPv4 CIDR`);
+    const inside = Math.floor(subnet.base / 2 ** (32 - vpc.prefix)) === Math.floor(vpc.base / 2 ** (32 - vpc.prefix));
+    if (subnet.prefix <= vpc.prefix || !inside)
+      fail("albSubnetCidrs", `has ${cidr}, which is not a subnet narrower than the VPC ${config.vpcCidr}`);
   }
   // The services refuse hashing weaker than OWASP's minimum, so synth refuses it too.
   const { hashing: cost } = config.authApi;

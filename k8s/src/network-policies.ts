@@ -28,10 +28,11 @@ export class NetworkPolicies extends Construct {
       namespaces: kplus.Namespaces.select(this, "kube-system", { names: ["kube-system"] }),
     });
     const users = policy("users-api", usersApi);
-    // The ALB sends to pod IPs (target type ip) from its addresses inside the VPC.
-    users.addIngressRule(kplus.NetworkPolicyIpBlock.ipv4(this, "vpc", config.vpcCidr), [
-      kplus.NetworkPolicyPort.tcp(ports.usersApi),
-    ]);
+    // The ALB sends to pod IPs (target type ip) from its addresses in its own subnets; nothing else in the VPC may.
+    for (const [index, cidr] of config.albSubnetCidrs.entries())
+      users.addIngressRule(kplus.NetworkPolicyIpBlock.ipv4(this, `alb-${index}`, cidr), [
+        kplus.NetworkPolicyPort.tcp(ports.usersApi),
+      ]);
     users.addEgressRule(dns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
     users.addEgressRule(authApi, [kplus.NetworkPolicyPort.tcp(ports.authApi)]);
     const mongodbPort = [kplus.NetworkPolicyPort.tcp(ports.mongodb)];

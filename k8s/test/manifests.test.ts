@@ -141,8 +141,12 @@ describe.each(environments)("%s manifests", (environment) => {
       expect(configMapOf(name).PORT).toBe(String(name === workloadNames.usersApi ? ports.usersApi : ports.authApi));
     }
     expect(configMapOf(workloadNames.usersApi).AUTH_API_URL).toBe(`http://${workloadNames.authApi}.${namespace}.svc`);
-    // The ALB connects from the VPC: users-api trusts X-Forwarded-For from that range and from nowhere else.
-    expect(configMapOf(workloadNames.usersApi).TRUSTED_PROXIES).toBe(config.vpcCidr);
+    // The ALB connects from its own subnets: users-api trusts X-Forwarded-For from those and from nowhere else, not
+    // from the whole VPC (where any pod or host could name itself a client and pick its throttling bucket).
+    const trusted = configMapOf(workloadNames.usersApi).TRUSTED_PROXIES!.split(",");
+    expect(trusted).toEqual(config.albSubnetCidrs);
+    expect(trusted.length).toBeGreaterThan(0);
+    expect(trusted).not.toContain(config.vpcCidr);
     // The links in emails open users-api's own pages behind the Ingress.
     expect(configMapOf(workloadNames.usersApi).PUBLIC_URL).toBe(`https://${config.host}`);
     expect(configMapOf(workloadNames.usersApi).MAIL_FROM).toBe(config.mail.from);
@@ -319,6 +323,18 @@ describe.each(environments)("%s manifests", (environment) => {
     expect(() => synthManifests(environment, { imageTag: "" })).toThrow(/imageTag/);
   });
 
+  test("ALB subnets that are not narrower ranges inside the VPC (the VPC itself, one outside it, none) are refused at synth time", () => {
+    for (const albSubnetCidrs of [
+      [],
+      [config.vpcCidr],
+      ["0.0.0.0/0"],
+      ["192.168.0.0/24"],
+      ["10.0.0.0"],
+      ["10.0.0.1/24"],
+    ])
+      expect(() => synthManifests(environment, { imageTag, albSubnetCidrs })).toThrow(/albSubnetCidrs/);
+  });
+
   test("hashing weaker than the OWASP minimum, or fewer than 2 replicas, is refused at synth time", () => {
     const weak = { ...config.authApi, hashing: { ...config.authApi.hashing, memoryKiB: 1024 } };
     expect(() => synthManifests(environment, { imageTag, authApi: weak })).toThrow(/authApi.hashing.memoryKiB/);
@@ -356,10 +372,15 @@ describe.each(environments)("%s manifests", (environment) => {
       }
     });
 
-    test("users-api accepts traffic only from the VPC (the ALB), on its port", () => {
-      expect(policyFor(workloadNames.usersApi).ingress).toEqual([
-        { from: [{ ipBlock: { cidr: config.vpcCidr } }], ports: [{ port: ports.usersApi, protocol: "TCP" }] },
-      ]);
+    test("users-api accepts traffic only from the ALB's subnets, never the whole VPC, on its port", () => {
+      const { ingress } = policyFor(workloadNames.usersApi);
+      expect(ingress).toEqual(
+        config.albSubnetCidrs.map((cidr) => ({
+          from: [{ ipBlock: { cidr } }],
+          ports: [{ port: ports.usersApi, protocol: "TCP" }],
+        })),
+      );
+      expect(JSON.stringify(ingress)).not.toContain(`"${config.vpcCidr}"`);
     });
 
     test("auth-api accepts traffic only from users-api pods, and sends none", () => {

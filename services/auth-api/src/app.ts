@@ -13,11 +13,13 @@ export interface AuthAppDeps {
   keys: SigningKeys;
   hasher: PasswordHasher;
   logger: Logger;
+  /** Milliseconds since the epoch, for the tokens' iat and exp; tests pass the clock users-api judges them by. */
+  clock?: () => number;
 }
 
 /** The auth-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
-  const tokenService = createTokenService(keys, config.JWT_TTL_SECONDS);
+export function createApp({ config, keys, hasher, logger, clock = Date.now }: AuthAppDeps) {
+  const tokenService = createTokenService(keys, config.JWT_TTL_SECONDS, clock);
   const metrics = createMetrics();
   metrics.gauge("password_hashes_in_flight", "argon2id hashes and verifies running now", () => hasher.limiter.inFlight);
   metrics.gauge(
@@ -63,7 +65,7 @@ export function createApp({ config, keys, hasher, logger }: AuthAppDeps) {
  * auth-api composed from its config: keys loaded, hasher made (with its dummy hash), app built. The entry
  * point and the tests of both services build it this way; `keys` and `hasher` come along for tests to inspect.
  */
-export async function buildAuthApi(config: AuthConfig, logger: Logger) {
+export async function buildAuthApi(config: AuthConfig, logger: Logger, clock?: () => number) {
   const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
-  return { app: createApp({ config, keys, hasher, logger }), keys, hasher };
+  return { app: createApp({ config, keys, hasher, logger, clock }), keys, hasher };
 }

@@ -4,6 +4,34 @@ import { createApp } from "../src/app.ts";
 import { generateSigningKey } from "../src/keys/generate.ts";
 import { buildApp, INTERNAL_TOKEN } from "./helpers.ts";
 
+describe("unknown paths and methods", () => {
+  test("a path nothing serves is 404 problem+json for any method; a served one asked otherwise is 405 with Allow", async () => {
+    const { app } = await buildApp();
+    for (const method of ["GET", "POST", "PUT", "DELETE"]) {
+      const response = await app.handle(new Request("http://localhost/nonexistent", { method }));
+      expect({ method, status: response.status, allow: response.headers.get("allow") }).toEqual({
+        method,
+        status: 404,
+        allow: null,
+      });
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({ status: 404, detail: "No such route" });
+    }
+    for (const [method, path, allow] of [
+      ["GET", "/token", "POST"],
+      ["POST", "/.well-known/jwks.json", "GET, HEAD"],
+    ] as const) {
+      const response = await app.handle(new Request(`http://localhost${path}`, { method }));
+      expect({ method, path, status: response.status, allow: response.headers.get("allow") }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow,
+      });
+    }
+  });
+});
+
 describe("auth-api operations routes", () => {
   test("health, readiness, metrics, JWKS and docs need no credential", async () => {
     const { app } = await buildApp();

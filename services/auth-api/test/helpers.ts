@@ -24,11 +24,11 @@ export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<A
   ...overrides,
 });
 
-/** An auth-api app at a cheap hash cost, with its log lines collected. */
-export async function buildApp(overrides: Partial<AuthConfig> = {}) {
+/** An auth-api app at a cheap hash cost, with its log lines collected; `clock` dates its tokens. */
+export async function buildApp(overrides: Partial<AuthConfig> = {}, clock?: () => number) {
   const config = await testConfig(overrides);
   const { logger, lines } = captureLogger("auth-api");
-  return { ...(await buildAuthApi(config, logger)), config, lines };
+  return { ...(await buildAuthApi(config, logger, clock)), config, lines };
 }
 
 /** A JSON POST to `path`, with the internal credential unless `token` says otherwise. */

@@ -17,14 +17,17 @@ const matcherOf = (pattern: string) =>
       .join("")}$`,
   );
 
-/** The methods some route serves at `path`, HEAD included wherever GET is (Elysia answers HEAD for GET routes). */
+/**
+ * The methods some route serves at `path`, HEAD included wherever GET is (Elysia answers HEAD for GET routes); none
+ * for a path only OPTIONS routes match. Those are CORS preflights, which the CORS plugin routes on every path (`/` and
+ * `/*`): they answer for any path, so they say nothing about which paths exist, and a path that only they match is
+ * one nothing serves (404). Where another route serves the path, OPTIONS is listed with the rest.
+ */
 export function allowedMethods(routes: readonly Route[], path: string): string[] {
-  const methods = new Set<string>();
-  for (const route of routes) {
-    if (!matcherOf(route.path).test(path)) continue;
-    methods.add(route.method.toUpperCase());
-    if (route.method.toUpperCase() === "GET") methods.add("HEAD");
-  }
+  const matching = routes.filter((route) => matcherOf(route.path).test(path));
+  const methods = new Set(matching.map((route) => route.method.toUpperCase()));
+  if ([...methods].every((method) => method === "OPTIONS")) return [];
+  if (methods.has("GET")) methods.add("HEAD");
   return [...methods].sort();
 }
 

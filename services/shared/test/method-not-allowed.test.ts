@@ -59,3 +59,16 @@ test("route patterns: a parameter is one segment, a wildcard the rest, other cha
   expect(allowedMethods(routes, "/.well-known/jwks.json")).toEqual(["GET", "HEAD"]);
   expect(allowedMethods(routes, "/.well-known/jwksXjson")).toEqual([]);
 });
+
+test("CORS preflight routes (OPTIONS on / and /*) make no path served; where another route serves it, OPTIONS is listed", () => {
+  const routes = [
+    { method: "OPTIONS", path: "/" },
+    { method: "OPTIONS", path: "/*" },
+    { method: "GET", path: "/a/:id" },
+    { method: "POST", path: "/b" },
+  ];
+  expect(allowedMethods(routes, "/nonexistent")).toEqual([]);
+  expect(allowedMethods(routes, "/")).toEqual([]);
+  expect(allowedMethods(routes, "/a/1")).toEqual(["GET", "HEAD", "OPTIONS"]);
+  expect(allowedMethods(routes, "/b")).toEqual(["OPTIONS", "POST"]);
+});

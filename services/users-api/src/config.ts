@@ -15,7 +15,7 @@ export const UsersConfigSchema = Type.Object({
   TRUSTED_PROXIES: Type.String({
     default: "",
     pattern: "^[\\s0-9A-Fa-f.:/,]*$",
-    description: "Peers whose X-Forwarded-For is believed, as CIDRs (e.g. the VPC's); empty: none",
+    description: "Peers whose X-Forwarded-For is believed, as CIDRs (e.g. the load balancer's subnets); empty: none",
   }),
   LOGINS_PER_CLIENT_PER_MINUTE: limit(20, "Login attempts per client"),
   SIGNUPS_PER_CLIENT_PER_HOUR: limit(10, "Sign-ups per client"),

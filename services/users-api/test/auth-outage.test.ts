@@ -93,9 +93,10 @@ test("/ready gives up on a hanging auth-api at its own deadline, well before AUT
 });
 
 test("tokens keep working while auth-api is down once its keys are cached; a new key is fetched when it returns", async () => {
-  const authApi = await startAuthApi();
+  let now = Date.now();
+  const authApi = await startAuthApi(0, {}, () => now);
   const port = new URL(authApi.url).port;
-  const { app } = buildUsersApp(db, authApi.url, { timeoutMs });
+  const { app } = buildUsersApp(db, authApi.url, { timeoutMs, clock: () => now });
   expect((await app.handle(request("POST", "/signup", { body: credentials }))).status).toBe(201);
   const { token } = (await (await app.handle(request("POST", "/login", { body: credentials }))).json()) as {
     token: string;
@@ -105,17 +106,27 @@ test("tokens keep working while auth-api is down once its keys are cached; a new
   await authApi.stop();
   expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
   await expectUnavailable(app, "POST", "/signup", { body: { ...credentials, email: "grace@example.com" } });
+  // Past the keys' cache age (10 minutes), within the token's 15 (11 minutes on): the reload fails, the keys fetched before
+  // stay in use, and the token is judged by the same clock.
+  now += 660_000;
+  expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
+  expect((await app.handle(request("GET", "/user", { token }))).status).toBe(200);
+  // A kid never seen cannot be checked while auth-api is down: 503, as for keys never fetched.
+  const [header, payload, signature] = token.split(".");
+  const otherKid = Buffer.from(JSON.stringify({ alg: "EdDSA", kid: "not-fetched-yet" })).toString("base64url");
+  expect(header).not.toBe(otherKid);
+  await expectUnavailable(app, "GET", "/user", { token: `${otherKid}.${payload}.${signature}` });
 
   // Back on the same port, signing with a new key (as after a rotation): its unknown kid makes
   // users-api fetch the JWKS again.
-  const again = await startAuthApi(Number(port));
+  const again = await startAuthApi(Number(port), {}, () => now);
   try {
     const grace = { ...credentials, email: "grace@example.com" };
     expect((await app.handle(request("POST", "/signup", { body: grace }))).status).toBe(201);
     const { token: newToken } = (await (await app.handle(request("POST", "/login", { body: grace }))).json()) as {
       token: string;
     };
-    await Bun.sleep(1_100); // users-api refetches the JWKS at most once a second
+    now += 1_000; // users-api fetches the JWKS at most once a second
     expect((await app.handle(request("GET", "/user", { token: newToken }))).status).toBe(200);
   } finally {
     await again.stop();

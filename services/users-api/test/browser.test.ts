@@ -31,6 +31,8 @@ else
     let browser: Browser;
     let base: string;
     let stopUsers: () => unknown;
+    // Every URL users-api received, as an access log in front of it (the load balancer's) would record it.
+    const received: string[] = [];
 
     const api = async (method: string, path: string, body?: object) => {
       const response = await fetch(`${base}${path}`, requestInit(method, { body }));
@@ -48,6 +50,7 @@ else
       const port = freePort();
       base = `http://127.0.0.1:${port}`;
       const { app } = buildUsersApp(db, authApi.url, { env: { SMTP_URL: mailbox.url, PUBLIC_URL: base } });
+      app.onRequest(({ request }) => void received.push(request.url));
       app.listen(port);
       stopUsers = () => app.stop(true);
       // launch() gives the browser a fresh profile in a temporary folder, deleted when it closes.
@@ -91,15 +94,20 @@ else
           problems.push(`${response.status()} ${response.url()}`);
       });
 
-      await page.goto(linkIn(await mailbox.next(email), "/verify-email").link);
-      // The script takes the token out of the address bar.
-      expect(page.url()).toBe(`${base}/verify-email`);
+      // The token rides in the fragment, which the browser never sends: no request, so no access log, carries it.
+      const verification = linkIn(await mailbox.next(email), "/verify-email");
+      expect(verification.link).toBe(`${base}/verify-email#token=${verification.token}`);
+      await page.goto(verification.link);
+      // The script takes the token out of the address bar (history, screenshots, a copied address).
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
       await page.getByRole("button", { name: "Confirm my email address" }).click();
       await page.getByRole("status").getByText("your email address is confirmed").waitFor();
 
       expect((await api("POST", "/password/forgot", { email })).status).toBe(202);
-      await page.goto(linkIn(await mailbox.next(email), "/reset-password").link);
-      expect(page.url()).toBe(`${base}/reset-password`);
+      const reset = linkIn(await mailbox.next(email), "/reset-password");
+      expect(reset.link).toBe(`${base}/reset-password#token=${reset.token}`);
+      await page.goto(reset.link);
+      expect(await page.evaluate("location.href")).toBe(`${base}/reset-password`);
       await page.getByLabel("New password").fill(newPassword);
       await page.getByLabel("The same password again").fill(newPassword);
       await page.getByRole("button", { name: "Set the new password" }).click();
@@ -112,6 +120,42 @@ else
       expect(((await me.json()) as { user: object }).user).toMatchObject({ email, emailVerified: true });
       // No CSP violation, script error or failed request along the way.
       expect(problems).toEqual([]);
+      const leaked = received.filter((url) => url.includes(verification.token) || url.includes(reset.token));
+      expect({ leaked, pagesLoaded: received.filter((url) => /verify-email|reset-password/.test(url)) }).toEqual({
+        leaked: [],
+        pagesLoaded: [`${base}/verify-email`, `${base}/reset-password`],
+      });
+    }, 30_000);
+
+    test("a link sent before the fragment (?token=) still opens, and its token leaves the address bar too", async () => {
+      const email = "query-link@example.com";
+      expect((await api("POST", "/signup", { email, password: "correct horse battery" })).status).toBe(201);
+      const { token } = linkIn(await mailbox.next(email), "/verify-email");
+      const page = await browser.newPage();
+      await page.goto(`${base}/verify-email?token=${token}`);
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
+      await page.getByRole("button", { name: "Confirm my email address" }).click();
+      await page.getByRole("status").getByText("your email address is confirmed").waitFor();
+    }, 30_000);
+
+    test("a second link opened in the same tab, which only changes the fragment, is read too", async () => {
+      const first = "same-tab-1@example.com";
+      const second = "same-tab-2@example.com";
+      for (const email of [first, second])
+        expect((await api("POST", "/signup", { email, password: "correct horse battery" })).status).toBe(201);
+      const page = await browser.newPage();
+      await page.goto(linkIn(await mailbox.next(first), "/verify-email").link);
+      // Same path, another fragment: the browser does not load the page again, so the script hears hashchange.
+      await page.goto(linkIn(await mailbox.next(second), "/verify-email").link);
+      expect(await page.evaluate("location.href")).toBe(`${base}/verify-email`);
+      await page.getByRole("button", { name: "Confirm my email address" }).click();
+      await page.getByRole("status").getByText("your email address is confirmed").waitFor();
+      const verified = async (email: string) => {
+        const login = await api("POST", "/login", { email, password: "correct horse battery" });
+        const me = await fetch(`${base}/user`, requestInit("GET", { token: login.body?.token }));
+        return ((await me.json()) as { user: { emailVerified: boolean } }).user.emailVerified;
+      };
+      expect({ first: await verified(first), second: await verified(second) }).toEqual({ first: false, second: true });
     }, 30_000);
 
     test("a used link shows why in the page", async () => {

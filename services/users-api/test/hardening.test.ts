@@ -39,7 +39,7 @@ beforeAll(async () => {
   await prepareSessionsCollection(db, logger);
   await prepareThrottlingCollections(db, logger);
   await prepareExpiringCollections(db, logger);
-  authApi = await startAuthApi();
+  authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   proxy = Bun.serve({
     port: 0,

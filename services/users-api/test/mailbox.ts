@@ -74,9 +74,9 @@ export type Mailbox = Awaited<ReturnType<typeof startMailbox>>;
 const recipients = (mail: ParsedMail) =>
   [mail.to ?? []].flat().flatMap((address) => address.value.map(({ address }) => address ?? ""));
 
-/** The link to `path` in both parts of `mail` (they must agree), and its token. */
+/** The link to `path` in both parts of `mail` (they must agree), and its token (in the fragment: `#token=…`). */
 export function linkIn(mail: ParsedMail, path: string): { link: string; token: string } {
-  const pattern = new RegExp(`https?://[^\\s"<>]+${path}\\?token=([\\w-]+)`);
+  const pattern = new RegExp(`https?://[^\\s"<>#?]+${path}#token=([\\w-]+)`);
   const text = pattern.exec(mail.text ?? "");
   const html = pattern.exec(typeof mail.html === "string" ? mail.html : "");
   if (!text || !html || text[0] !== html[0]) throw new Error(`no matching ${path} link in both parts of the mail`);

@@ -143,6 +143,47 @@ describe("CORS", () => {
   });
 });
 
+describe("unknown paths", () => {
+  // The CORS plugin's preflight route (OPTIONS on every path) must not make every path look served.
+  test("a path nothing serves is 404 problem+json, for any method, without Allow", async () => {
+    for (const method of ["GET", "POST", "PUT", "DELETE", "PATCH"])
+      for (const path of ["/nonexistent", "/user/nonexistent", "/"]) {
+        const response = await users.app.handle(new Request(`http://users.test${path}`, { method }));
+        expect({ method, path, status: response.status, allow: response.headers.get("allow") }).toEqual({
+          method,
+          path,
+          status: 404,
+          allow: null,
+        });
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+        expect(await response.json()).toEqual({
+          type: "about:blank",
+          title: "Not Found",
+          status: 404,
+          detail: "No such route",
+        });
+      }
+  });
+
+  test("a served path asked with another method is 405, Allow naming what is served (the preflight's OPTIONS too)", async () => {
+    for (const [method, path, allow] of [
+      ["POST", "/user", "DELETE, GET, HEAD, OPTIONS"],
+      ["GET", "/login", "OPTIONS, POST"],
+      ["PUT", "/sessions/some-id", "DELETE, OPTIONS"],
+      ["POST", "/verify-email", "GET, HEAD, OPTIONS"],
+    ] as const) {
+      const response = await users.app.handle(new Request(`http://users.test${path}`, { method }));
+      expect({ method, path, status: response.status, allow: response.headers.get("allow") }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow,
+      });
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+  });
+});
+
 describe("pages", () => {
   test("the link pages are HTML with a strict CSP, no inline script or style and no third-party asset", async () => {
     for (const path of ["/verify-email?token=abc", "/reset-password?token=abc"]) {
@@ -166,5 +207,28 @@ describe("pages", () => {
     expect(await script.text()).toContain('post("/password/reset"');
     const style = await users.app.handle(new Request("http://users.test/pages/app.css"));
     expect(style.headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+
+  test("the document says the token is in the fragment; the query's token is only the old links' and deprecated", async () => {
+    const document = (await (await users.app.handle(new Request("http://users.test/swagger/json"))).json()) as {
+      paths: Record<string, { get: { description: string; parameters: object[] } }>;
+    };
+    for (const path of ["/verify-email", "/reset-password"]) {
+      const { description, parameters } = document.paths[path]!.get;
+      expect(description).toContain("`#token=…`");
+      expect(parameters).toEqual([
+        {
+          in: "query",
+          name: "token",
+          required: false,
+          schema: {
+            type: "string",
+            deprecated: true,
+            description:
+              "Only in links mailed before the token moved to the fragment (#token=), which no request carries",
+          },
+        },
+      ]);
+    }
   });
 });

@@ -70,7 +70,7 @@ beforeAll(async () => {
   const { logger } = captureLogger("users-api");
   await prepareUsersCollection(db, logger);
   await prepareSessionsCollection(db, logger);
-  authApi = await startAuthApi();
+  authApi = await startAuthApi(0, {}, () => clock);
   users = buildUsersApp(db, authApi.url, { env, clock: () => clock });
 });
 afterAll(async () => {

@@ -10,14 +10,16 @@ import { startMailbox } from "./mailbox.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
-/** The real auth-api, in this process on a free port, hashing at a test-only low cost unless `overrides` say otherwise. */
-export async function startAuthApi(port = 0, overrides: Partial<AuthConfig> = {}) {
+/**
+ * The real auth-api, in this process on a free port, hashing at a test-only low cost unless `overrides` say otherwise.
+ * A suite that moves users-api's clock passes it as `clock` too, so tokens are dated by the time that judges them.
+ */
+export async function startAuthApi(port = 0, overrides: Partial<AuthConfig> = {}, clock?: () => number) {
   // A queue long enough for the suites' bursts of concurrent sign-ups.
-  const { app, config, lines } = await buildAuthApp({
-    INTERNAL_TOKEN: internalToken,
-    HASH_QUEUE_LIMIT: 64,
-    ...overrides,
-  });
+  const { app, config, lines } = await buildAuthApp(
+    { INTERNAL_TOKEN: internalToken, HASH_QUEUE_LIMIT: 64, ...overrides },
+    clock,
+  );
   app.listen(port);
   const privateJwk = JSON.parse(config.JWT_SIGNING_KEY) as JWK;
   return { url: app.server!.url.href, lines, privateJwk, stop: () => app.stop(true) };
@@ -55,7 +57,7 @@ export function buildUsersApp(
     ...env,
   });
   const { logger, lines } = captureLogger("users-api");
-  const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger });
+  const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger, clock });
   return { app: createApp({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
 }
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   db.set("debug", (collection: string, method: string) => {
     if (recording) operations.push(`${collection}.${method}`);
   });
-  authApi = await startAuthApi();
+  authApi = await startAuthApi(0, {}, clock);
   proxy = Bun.serve({
     port: 0,
     fetch(incoming) {

@@ -7,7 +7,7 @@ import type { SigningKeys } from "../keys/load.ts";
  * signing and verifying, which cannot work with an asymmetric key pair (elysia-jwt issues #21, #122),
  * and it has no notion of several published keys with a `kid` for rotation.
  */
-export function createTokenService(keys: SigningKeys, ttlSeconds: number) {
+export function createTokenService(keys: SigningKeys, ttlSeconds: number, clock: () => number) {
   const verificationKeys = createLocalJWKSet({ keys: keys.publicJwks });
   return {
     ttlSeconds,
@@ -17,13 +17,14 @@ export function createTokenService(keys: SigningKeys, ttlSeconds: number) {
      * signing key's kid in the header.
      */
     issue(userId: string, sessionId: string): Promise<string> {
+      const issuedAt = Math.floor(clock() / 1000);
       return new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: keys.kid })
         .setSubject(userId)
         .setIssuer(TOKEN_ISSUER)
         .setAudience(TOKEN_AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlSeconds)
         .setJti(crypto.randomUUID())
         .sign(keys.privateKey);
     },
@@ -31,7 +32,7 @@ export function createTokenService(keys: SigningKeys, ttlSeconds: number) {
     /** Whether `token` is one of ours and valid now, by the rules users-api applies (TOKEN_VERIFY_OPTIONS). */
     async verifies(token: string): Promise<boolean> {
       try {
-        await jwtVerify(token, verificationKeys, TOKEN_VERIFY_OPTIONS);
+        await jwtVerify(token, verificationKeys, { ...TOKEN_VERIFY_OPTIONS, currentDate: new Date(clock()) });
         return true;
       } catch (error) {
         if (error instanceof errors.JOSEError) return false;

@@ -10,14 +10,17 @@ import {
 } from "@accounts/shared";
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
-import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { errors, jwtVerify } from "jose";
 import type { Caller } from "../sessions/schemas.ts";
+import { createAuthKeys, KeysUnavailableError } from "./jwks.ts";
 
 export interface AuthClientOptions {
   url: string;
   internalToken: string;
   timeoutMs: number;
   logger: Logger;
+  /** Milliseconds since the epoch: when a token expires and when cached keys are old; tests pass one they can move on. */
+  clock?: () => number;
 }
 
 /** auth-api did not answer in time, refused us, or answered nonsense: our caller gets 503. */
@@ -36,14 +39,8 @@ export type AuthClient = ReturnType<typeof createAuthClient>;
  * users-api's side of the auth-api contract. Bun's fetch keeps connections alive and pools them
  * per origin by default, so calls reuse sockets; every call is bounded by `timeoutMs`.
  */
-export function createAuthClient({ url, internalToken, timeoutMs, logger }: AuthClientOptions) {
-  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", url), {
-    timeoutDuration: timeoutMs,
-    // After a key rotation, tokens with the new kid are refused until the JWKS is fetched again;
-    // jose's default 30 s between such refetches is long for that, one per second still bounds
-    // what tokens with made-up kids can make us fetch.
-    cooldownDuration: 1_000,
-  });
+export function createAuthClient({ url, internalToken, timeoutMs, logger, clock = Date.now }: AuthClientOptions) {
+  const keys = createAuthKeys({ url: new URL("/.well-known/jwks.json", url), timeoutMs, logger, clock });
 
   // Until when auth-api said (503 with Retry-After: its hash queue is full) that it takes no more hashing.
   let busyUntil = 0;
@@ -141,19 +138,19 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger }: Auth
     /**
      * The user and session ids of a token auth-api signed for us, `undefined` for any token that is not one (bad
      * signature, `alg: none`, expired or without an expiry, other issuer or audience, and tokens from before
-     * sessions, which have no `sid`: TOKEN_VERIFY_OPTIONS). Verified here, not by auth-api: keys come from
-     * auth-api's JWKS, cached and fetched again when a token names an unknown `kid` (key rotation), so this keeps
-     * working while auth-api is down.
+     * sessions, which have no `sid`: TOKEN_VERIFY_OPTIONS), expiry judged by `clock`. Verified here, not by
+     * auth-api: keys come from auth-api's JWKS, cached (jwks.ts), so this keeps working while auth-api is down. A
+     * token whose kid no fetched key has, while the keys cannot be fetched, cannot be checked: 503, not 401, as it
+     * may be signed with a key auth-api rotated to, and its client should retry rather than log in again.
      */
     async verifyAccessToken(token: string, requestId: string): Promise<Caller | undefined> {
       try {
-        const { payload } = await jwtVerify(token, jwks, TOKEN_VERIFY_OPTIONS);
+        const { payload } = await jwtVerify(token, keys, { ...TOKEN_VERIFY_OPTIONS, currentDate: new Date(clock()) });
         const { sub, sid } = payload;
         return typeof sub === "string" && typeof sid === "string" ? { userId: sub, sessionId: sid } : undefined;
       } catch (error) {
-        if (error instanceof errors.JWKSTimeout) throw unavailable(requestId, "keys timeout");
-        // jose's own errors describe the token; anything else (refused connection, a JWKS that
-        // did not load) means we could not check it.
+        if (error instanceof KeysUnavailableError) throw unavailable(requestId, error.reason);
+        // jose's own errors describe the token; anything else means we could not check it.
         if (error instanceof errors.JOSEError && error.code !== "ERR_JOSE_GENERIC") return undefined;
         throw unavailable(requestId, "keys unavailable");
       }

@@ -46,7 +46,7 @@ export function createEmailVerificationService({
     await orUnavailable(
       tokens.create({ _id: hash, userId: user.id, expiresAt: new Date(Date.now() + VERIFICATION_TOKEN_TTL_MS) }),
     );
-    mailer.send(verificationMail(user.email, `${publicUrl}/verify-email?token=${token}`), requestId);
+    mailer.send(verificationMail(user.email, `${publicUrl}/verify-email#token=${token}`), requestId);
   }
 
   return {

@@ -1,7 +1,13 @@
 // The script of the verify-email and reset-password pages (served from /pages/app.js: the pages' CSP allows no
-// inline script). It takes the token from the address bar, removes it from there (history, screenshots), and
-// calls the JSON API of the origin that served the page.
-const token = new URLSearchParams(location.search).get("token") ?? "";
+// inline script). The links carry the token in the fragment (#token=…), which a browser never sends, so no access log
+// between the reader and us records it. First thing, the script takes it from there and removes it from the address
+// bar (history, screenshots, a copied address); then it calls the JSON API of the origin that served the page.
+// Links mailed before the fragment carry it in the query (?token=…): they still work, and leave the address bar the
+// same way, until the last of them expires (a day after the release that moved the token: verification links last
+// 24 hours); then the query goes from here.
+const tokenIn = (url) =>
+  new URLSearchParams(url.hash.slice(1)).get("token") ?? new URLSearchParams(url.search).get("token") ?? "";
+let token = tokenIn(location);
 history.replaceState(null, "", location.pathname);
 
 const status = document.getElementById("status");
@@ -36,6 +42,15 @@ function handle(form, submit) {
 }
 
 if (!token) show("This link has no token: open the link from the email again", true);
+
+// A second link opened in the same tab changes only the fragment: the page stays, so take its token here.
+addEventListener("hashchange", () => {
+  const next = tokenIn(location);
+  history.replaceState(null, "", location.pathname);
+  if (!next) return;
+  token = next;
+  show("", false);
+});
 
 handle(document.getElementById("verify-email"), async (form) => {
   const failure = await post("/email/verify", { token });

@@ -1,5 +1,5 @@
-// The two pages the links in emails open. Static HTML: the token stays in the address bar and the script reads it
-// from there, so nothing the request carries is ever written into a page.
+// The two pages the links in emails open. Static HTML: the token is in the link's fragment, which the request never
+// carries; the script reads it from the address bar, so nothing a request carries is ever written into a page.
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en">

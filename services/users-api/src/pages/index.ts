@@ -9,7 +9,7 @@ const CONTENT_SECURITY_POLICY =
 const headers = (contentType: string) => ({
   "content-type": contentType,
   "content-security-policy": CONTENT_SECURITY_POLICY,
-  // The pages' address holds a token until the script removes it: never send it on as a Referer.
+  // The pages' address holds a token (in the fragment) until the script removes it: never send it on as a Referer.
   "referrer-policy": "no-referrer",
   "x-content-type-options": "nosniff",
   "cache-control": "no-store",
@@ -23,8 +23,22 @@ const [script, style] = await Promise.all([
 const page = (html: string) => () => new Response(html, { headers: headers("text/html; charset=utf-8") });
 const asset = (body: string, contentType: string) => () => new Response(body, { headers: headers(contentType) });
 
+// Links mailed before the token moved to the fragment carry it in the query; the page reads and removes it from either.
+const legacyTokenQuery = t.Object({
+  token: t.Optional(
+    t.String({
+      deprecated: true,
+      description: "Only in links mailed before the token moved to the fragment (#token=), which no request carries",
+    }),
+  ),
+});
+
 const htmlDoc = (summary: string) => ({
   summary,
+  description:
+    "The link in the email is this page's address with the token in its fragment (`#token=…`): the browser never " +
+    "sends a fragment, so the token reaches no server or access log; the page's script reads it and removes it from " +
+    "the address bar before anything else.",
   responses: {
     200: { description: "An HTML page", content: { "text/html": { schema: { type: "string" as const } } } },
   },
@@ -33,11 +47,11 @@ const htmlDoc = (summary: string) => ({
 /** The pages the links in emails open, so they work without a front end of the team's own (see PUBLIC_URL). */
 export const pages = new Elysia({ name: "pages", detail: { tags: ["pages"] } })
   .get("/verify-email", page(verifyEmailPage), {
-    query: t.Object({ token: t.Optional(t.String()) }),
+    query: legacyTokenQuery,
     detail: htmlDoc("The page a verification link opens: a button that confirms the address (POST /email/verify)"),
   })
   .get("/reset-password", page(resetPasswordPage), {
-    query: t.Object({ token: t.Optional(t.String()) }),
+    query: legacyTokenQuery,
     detail: htmlDoc("The page a reset link opens: a form that sets the new password (POST /password/reset)"),
   })
   .get("/pages/app.js", asset(script, "text/javascript; charset=utf-8"), {

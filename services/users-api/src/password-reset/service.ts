@@ -48,7 +48,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
       const { token, hash } = newSecretToken();
       await tokens.deleteMany({ userId: user._id });
       await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
-      mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password?token=${token}`), requestId);
+      mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password#token=${token}`), requestId);
     } catch {
       // Only a database failure gets here; its error could quote the token's hash.
       logger.error({ requestId, kind: "password-reset" }, "reset link not created: database error");
