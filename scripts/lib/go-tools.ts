@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -32,15 +32,20 @@ export async function ensureGoTools(module: string): Promise<string> {
   mkdirSync(partial, { recursive: true });
   console.error(`building tools/${module} (${packages.join(", ")}): first run only, this takes a few minutes`);
   const started = performance.now();
-  const build = Bun.spawn(["go", "build", "-trimpath", "-o", `${partial}/`, ...packages], {
-    cwd: moduleDir,
-    env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  if ((await build.exited) !== 0) {
+  const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" };
+  const sources = `${partial}-sources`;
+  try {
+    const modFile = await patchedModFile(moduleDir, sources, env);
+    const build = Bun.spawn(
+      ["go", "build", "-trimpath", ...(modFile ? [`-modfile=${modFile}`] : []), "-o", `${partial}/`, ...packages],
+      { cwd: moduleDir, env, stdout: "inherit", stderr: "inherit" },
+    );
+    if ((await build.exited) !== 0) throw new Error(`go build in tools/${module} failed`);
+  } catch (error) {
     rmSync(partial, { recursive: true, force: true });
-    throw new Error(`go build in tools/${module} failed`);
+    throw error;
+  } finally {
+    rmSync(sources, { recursive: true, force: true });
   }
   // A rename is atomic: a concurrent or interrupted build never leaves a half-written folder behind.
   try {
@@ -51,6 +56,39 @@ export async function ensureGoTools(module: string): Promise<string> {
   }
   console.error(`built tools/${module} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return binDir;
+}
+
+/**
+ * A fix we carry in a dependency: `tools/<module>/<module path, "+" for "/">.patch` (say, `github.com+FerretDB+FerretDB.patch`)
+ * is applied with `patch -p1` to a copy of that module's source, as the Go module proxy serves the version go.mod
+ * pins, and the build replaces the module with the copy through a go.mod of its own (`-modfile`), so tools/ keeps
+ * only the patch and go.sum still checks everything else. Answers that go.mod, or nothing without a patch.
+ */
+async function patchedModFile(moduleDir: string, sources: string, env: Record<string, string | undefined>) {
+  const patches = readdirSync(moduleDir).filter((file) => file.endsWith(".patch"));
+  if (patches.length === 0) return undefined;
+  const run = async (command: string[], cwd = moduleDir) => {
+    const child = Bun.spawn(command, { cwd, env, stdout: "pipe", stderr: "inherit" });
+    const output = await new Response(child.stdout).text();
+    if ((await child.exited) !== 0) throw new Error(`${command.join(" ")} failed`);
+    return output;
+  };
+  const replaces: string[] = [];
+  for (const file of patches) {
+    const modulePath = file.slice(0, -".patch".length).replaceAll("+", "/");
+    const { Dir } = JSON.parse(await run(["go", "mod", "download", "-json", modulePath])) as { Dir: string };
+    const copy = join(sources, file.slice(0, -".patch".length));
+    mkdirSync(sources, { recursive: true });
+    cpSync(Dir, copy, { recursive: true });
+    // The module cache is read-only.
+    await run(["chmod", "-R", "u+w", copy]);
+    await run(["patch", "-p1", "--forward", "--input", join(moduleDir, file)], copy);
+    replaces.push(`replace ${modulePath} => ${copy}`);
+  }
+  const modFile = join(sources, "go.mod");
+  writeFileSync(modFile, `${readFileSync(join(moduleDir, "go.mod"), "utf8")}\n${replaces.join("\n")}\n`);
+  cpSync(join(moduleDir, "go.sum"), join(sources, "go.sum"));
+  return modFile;
 }
 
 /** Every module under tools/, for building them all before a test run rather than under a test's timeout. */

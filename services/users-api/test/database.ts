@@ -20,7 +20,7 @@ export async function dropTestDatabase(db: Connection): Promise<void> {
 
 /**
  * Whether `db` is FerretDB, which answers buildInfo with its own version beside the MongoDB one it emulates. Tests
- * of what FerretDB 1.24 does not do (indexes serving queries, TTL, atomic updates of one document under concurrency)
+ * of what FerretDB 1.24 does not do (indexes serving queries, TTL)
  * run on MongoDB only: CI's mongo:7 job.
  */
 export const isFerretDB = async (db: Connection): Promise<boolean> =>
