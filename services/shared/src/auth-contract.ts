@@ -62,6 +62,14 @@ export const TokenRequest = t.Object({
       description: "Stored hash; omit when no such user exists (answers 401 in equal time)",
     }),
   ),
+  timingFloorHash: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 512,
+      description:
+        "A stored hash of the costliest kind present (seed-era bcrypt): a 401 lasts at least as long as a check against it",
+    }),
+  ),
 });
 export type TokenRequest = Static<typeof TokenRequest>;
 

@@ -34,6 +34,24 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
     return Number(match[1]) < cost.memoryKiB || Number(match[2]) < cost.timeCost;
   };
 
+  // How long a wrong password takes against the floor hash users-api names, measured once (it names one at a time).
+  let floor: { hash: string; ms: Promise<number> } | undefined;
+  const durationOf = (hash: string, signal?: AbortSignal) => {
+    if (floor?.hash !== hash) {
+      const ms = limiter.run(async () => {
+        const started = performance.now();
+        await Bun.password.verify(randomBytes(16).toString("base64url"), hash).catch(() => false);
+        return performance.now() - started;
+      }, signal);
+      floor = { hash, ms };
+      // A measurement that was refused (queue full, caller gone) is made again by the next check.
+      ms.catch(() => {
+        if (floor?.ms === ms) floor = undefined;
+      });
+    }
+    return floor.ms;
+  };
+
   return {
     /** Bounds concurrent hashes; its counts feed the in-flight and queued gauges. */
     limiter,
@@ -46,22 +64,32 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
     /**
      * Checks `password` against `storedHash` (argon2 or bcrypt); without a stored hash it checks the dummy
      * and fails. On success with a hash weaker than the configured cost, also returns a fresh one. Not checked
-     * if `signal` aborts while it waits.
+     * if `signal` aborts while it waits. A failed check lasts at least as long as one against `timingFloorHash`
+     * (the costliest kind of hash stored, which users-api names while seed-era bcrypt hashes remain), by waiting,
+     * not hashing: a wrong password for an unknown address, an argon2id account and a bcrypt one look alike.
      */
-    check(
+    async check(
       password: string,
       storedHash: string | undefined,
       signal?: AbortSignal,
+      timingFloorHash?: string,
     ): Promise<{ ok: boolean; rehashed?: string }> {
       // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
-      return limiter.run(async () => {
+      const { ok, rehashed, verifyMs } = await limiter.run(async () => {
         const hash = storedHash ?? dummyHash;
+        const started = performance.now();
         // A malformed stored hash makes verify throw; it simply does not match.
         const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
-        if (storedHash === undefined || !matches) return { ok: false };
-        if (!needsRehash(storedHash)) return { ok: true };
-        return { ok: true, rehashed: await Bun.password.hash(password, options) };
+        const verifyMs = performance.now() - started;
+        if (storedHash === undefined || !matches) return { ok: false, verifyMs };
+        if (!needsRehash(storedHash)) return { ok: true, verifyMs };
+        return { ok: true, rehashed: await Bun.password.hash(password, options), verifyMs };
       }, signal);
+      if (!ok && timingFloorHash !== undefined) {
+        const left = (await durationOf(timingFloorHash, signal)) - verifyMs;
+        if (left > 0) await Bun.sleep(left);
+      }
+      return rehashed === undefined ? { ok } : { ok, rehashed };
     },
   };
 }

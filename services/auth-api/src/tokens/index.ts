@@ -18,7 +18,12 @@ export const tokens = ({
     .post(
       "/token",
       async ({ body, request }) => {
-        const { ok, rehashed } = await hasher.check(body.password, body.hashedPassword, request.signal);
+        const { ok, rehashed } = await hasher.check(
+          body.password,
+          body.hashedPassword,
+          request.signal,
+          body.timingFloorHash,
+        );
         if (!ok) throw unauthorized("Wrong email or password");
         return {
           token: await tokenService.issue(body.userId, body.sessionId),

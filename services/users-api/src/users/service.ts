@@ -12,6 +12,9 @@ import type { Throttling } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 
+/** The seed's hashes: bcrypt, `$2a$<cost>$…` (or `$2b$`, `$2y$`). */
+const LEGACY_HASH = /^\$2[aby]\$\d\d\$/;
+
 type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean };
 
 // Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
@@ -42,6 +45,30 @@ export function createUsersService({
   /** REQUIRE_VERIFIED_EMAIL. */
   requireVerifiedEmail: boolean;
 }) {
+  /**
+   * The costliest hash stored, while seed-era bcrypt hashes (slower to check than our argon2id) remain: auth-api makes
+   * every wrong password last as long as a check against it, so timing tells no kind of account, nor an unknown
+   * address, from another. Found once, in the background from the start (a login rehashes its bcrypt hash, so they
+   * only ever go; the floor lasts until the next start); a failed look-up is tried again by the next login.
+   */
+  const findTimingFloor = async () => {
+    let costliest: { cost: number; hash: string } | undefined;
+    for await (const { password } of users.find({ password: LEGACY_HASH }).select("+password").lean().cursor()) {
+      const cost = Number(password.slice(4, 6));
+      if (!costliest || cost > costliest.cost) costliest = { cost, hash: password };
+    }
+    return costliest?.hash;
+  };
+  let timingFloor: Promise<string | undefined> | undefined;
+  const timingFloorHash = () => {
+    timingFloor ??= findTimingFloor().catch(() => {
+      timingFloor = undefined;
+      return undefined;
+    });
+    return timingFloor;
+  };
+  void timingFloorHash();
+
   return {
     /** `client.ip` is the caller's address (see client-address), the bucket its sign-ups are counted in. */
     async signUp({ email, password }: SignUpRequest, requestId: string, client: Client): Promise<User> {
@@ -81,7 +108,16 @@ export function createUsersService({
       // The session's id is chosen now so that auth-api signs it into the access token (`sid`).
       const sessionId = crypto.randomUUID();
       const grant = await auth
-        .issueToken({ userId, sessionId, password, hashedPassword: found?.passwordHash }, requestId)
+        .issueToken(
+          {
+            userId,
+            sessionId,
+            password,
+            hashedPassword: found?.passwordHash,
+            timingFloorHash: await timingFloorHash(),
+          },
+          requestId,
+        )
         .catch(async (error) => {
           await pass.release();
           throw error;

@@ -1,0 +1,73 @@
+// Login timing tells no kind of account from another: a wrong password for an unknown address, an argon2id account and
+// a seed-era bcrypt account (slower to check) take as long, through the real users-api app and the real auth-api at
+// its default hashing cost, with a bcrypt hash at the cost the seed's Express services used.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Connection } from "mongoose";
+import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { captureLogger } from "@accounts/shared/testing";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { buildUsersApp, request, startAuthApi } from "./support.ts";
+
+const SAMPLES = 15;
+const seedPassword = "seed-era password";
+
+let db: Connection;
+let authApi: Awaited<ReturnType<typeof startAuthApi>>;
+let app: ReturnType<typeof buildUsersApp>["app"];
+
+beforeAll(async () => {
+  db = await connectTestDatabase("users_login_timing");
+  const { logger } = captureLogger("users-api");
+  await prepareUsersCollection(db, logger);
+  await prepareSessionsCollection(db, logger);
+  await prepareThrottlingCollections(db, logger);
+  // The seed hashed with bcrypt at cost 12 ($2a$, as its library wrote).
+  const seedHash = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 12 })).replace(
+    /^\$2b\$/,
+    "$2a$",
+  );
+  await db.collection("users").insertOne({ email: "seed@example.com", password: seedHash });
+  // The default cost (argon2id m=19456 KiB, t=2), not the suites' cheap one: the point is how long a check takes.
+  authApi = await startAuthApi(0, { HASH_MEMORY_KIB: 19456, HASH_TIME_COST: 2 });
+  app = buildUsersApp(db, authApi.url, {
+    env: { LOGIN_FAILURES_BEFORE_DELAY: "1000", LOGINS_PER_CLIENT_PER_MINUTE: "100000" },
+  }).app;
+  const signUp = request("POST", "/signup", { body: { email: "ada@example.com", password: "correct horse battery" } });
+  expect((await app.handle(signUp)).status).toBe(201);
+});
+afterAll(async () => {
+  await authApi.stop();
+  await dropTestDatabase(db);
+});
+
+async function wrongPasswordMs(email: string) {
+  const started = performance.now();
+  const response = await app.handle(request("POST", "/login", { body: { email, password: "not the password" } }));
+  expect(response.status).toBe(401);
+  return performance.now() - started;
+}
+
+const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+test("a wrong password takes as long for an unknown address, an argon2id account and a seed-era bcrypt one", async () => {
+  const kinds = { unknown: "nobody@example.com", argon2id: "ada@example.com", bcrypt: "seed@example.com" };
+  const samples: Record<string, number[]> = { unknown: [], argon2id: [], bcrypt: [] };
+  // Unrecorded first round: auth-api measures the floor on its first check, and connections warm up.
+  for (const email of Object.values(kinds)) await wrongPasswordMs(email);
+  for (let round = 0; round < SAMPLES; round++)
+    for (const [kind, email] of Object.entries(kinds)) samples[kind]!.push(await wrongPasswordMs(email));
+  const medians = Object.fromEntries(Object.entries(samples).map(([kind, ms]) => [kind, median(ms)]));
+  console.log(
+    `wrong-password medians: ${Object.entries(medians)
+      .map(([kind, ms]) => `${kind} ${ms.toFixed(1)} ms`)
+      .join(", ")}`,
+  );
+  const values = Object.values(medians);
+  expect(Math.max(...values) / Math.min(...values)).toBeLessThan(1.3);
+  // A right seed-era password still logs in, and its hash becomes argon2id.
+  const login = await app.handle(request("POST", "/login", { body: { email: kinds.bcrypt, password: seedPassword } }));
+  expect(login.status).toBe(200);
+  expect((await db.collection("users").findOne({ email: kinds.bcrypt }))?.password).toStartWith("$argon2id$");
+}, 60_000);
