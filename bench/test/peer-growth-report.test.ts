@@ -94,6 +94,6 @@ describe("growth", () => {
     expect(renderGrowthSection(growthPhase())).not.toContain("FerretDB");
     const ferret = renderGrowthSection(growthPhase({ isFerretDB: true, server: "FerretDB" }));
     expect(ferret).toContain("| GET /user | 100 | 1008 / 3700 | 1100 | 92% |");
-    expect(ferret).toContain("so on FerretDB the database, not our code, sets the slope");
+    expect(ferret).toContain("So on FerretDB the database, not our code, sets login's slope");
   });
 });
