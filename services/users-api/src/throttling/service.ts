@@ -147,7 +147,8 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
     const [older] = await Promise.all([
       orUnavailable(
         deviceTokens
-          .find({ userId }, { _id: 1 })
+          // Not the new one, whether or not its insert lands first.
+          .find({ userId, _id: { $ne: hash } }, { _id: 1 })
           .sort({ createdAt: -1 })
           .skip(DEVICE_TOKENS_PER_ACCOUNT - 1)
           .lean(),
