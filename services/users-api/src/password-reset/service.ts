@@ -68,9 +68,10 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     /**
      * Sets the new password (sign-up's rules), ends every session and device token, forgets the account's failed
      * logins (the link proved control of the mailbox, so a stranger's guesses no longer hold the owner back), marks
-     * the address verified (the link proved the user reads it), sends a notice, and answers a new device token. The token is used up only once the password passed the policy and was
-     * hashed, so a refused password or an auth-api outage leaves the link working; its deletion is the one decision
-     * between two submissions of the same link.
+     * the address verified (the link proved the user reads it), sends a notice, and answers a new device token.
+     * The token is used up only once the password passed the policy and was hashed, so a refused password or an
+     * auth-api outage leaves the link working; its deletion is the one decision between two submissions of the
+     * same link.
      */
     async reset({ token, newPassword }: ResetPasswordRequest, requestId: string) {
       const hash = tokenHash(token);
