@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MIN_HASH_COST } from "@accounts/shared/limits";
 import { buildApp, post } from "./helpers.ts";
 
 describe("POST /hashed-pw", () => {
@@ -65,4 +66,47 @@ describe("POST /hashed-pw", () => {
     expect(logged).not.toContain("correct horse battery");
     expect(logged).not.toContain(hashed);
   });
+});
+
+describe("POST /token timing", () => {
+  const SAMPLES = 15;
+  const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+  test("a wrong password against an argon2id hash from before a cost raise takes as long as an unknown address", async () => {
+    // Raised from the minimum cost to twice its passes: hashes made before the raise verify in about half the time.
+    const { app } = await buildApp({
+      HASH_MEMORY_KIB: MIN_HASH_COST.memoryKiB,
+      HASH_TIME_COST: 2 * MIN_HASH_COST.timeCost,
+    });
+    const hashOf = async (timeCost: number) =>
+      Bun.password.hash("correct horse battery", {
+        algorithm: "argon2id",
+        memoryCost: MIN_HASH_COST.memoryKiB,
+        timeCost,
+      });
+    const kinds = {
+      unknown: undefined,
+      configured: await hashOf(2 * MIN_HASH_COST.timeCost),
+      beforeRaise: await hashOf(MIN_HASH_COST.timeCost),
+    };
+    const wrongPasswordMs = async (hashedPassword: string | undefined) => {
+      const started = performance.now();
+      const response = await app.handle(
+        post("/token", { userId: "user-1", sessionId: "session-1", password: "wrong horse battery", hashedPassword }),
+      );
+      expect(response.status).toBe(401);
+      return performance.now() - started;
+    };
+    const samples: Record<string, number[]> = { unknown: [], configured: [], beforeRaise: [] };
+    for (let round = 0; round < SAMPLES; round++)
+      for (const [kind, hash] of Object.entries(kinds)) samples[kind]?.push(await wrongPasswordMs(hash));
+    const medians = Object.fromEntries(Object.entries(samples).map(([kind, ms]) => [kind, median(ms)]));
+    console.log(
+      `wrong-password medians: ${Object.entries(medians)
+        .map(([kind, ms]) => `${kind} ${ms.toFixed(1)} ms`)
+        .join(", ")}`,
+    );
+    const values = Object.values(medians);
+    expect(Math.max(...values) / Math.min(...values)).toBeLessThan(1.3);
+  }, 20_000);
 });

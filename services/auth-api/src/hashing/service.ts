@@ -17,6 +17,21 @@ const BCRYPT = /^\$2[aby]\$/;
 const bcryptInput = (password: string, hash: string) =>
   BCRYPT.test(hash) ? Buffer.from(password).subarray(0, 72) : password;
 
+/** How many recent checks at the configured cost tell what one costs now. */
+const RECENT_CHECKS = 15;
+/** Pairs of checks, the floor hash's and the dummy's in turn, that cost the floor against the configured cost. */
+const FLOOR_PAIRS = 3;
+
+const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const randomPassword = () => randomBytes(16).toString("base64url");
+
+/** One verify and how long it took. A malformed stored hash makes verify throw; it simply does not match. */
+async function timedVerify(password: string, hash: string) {
+  const started = performance.now();
+  const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
+  return { matches, ms: performance.now() - started };
+}
+
 /**
  * Password hashing with argon2id through Bun.password (async: it runs on Bun's thread pool), every hash
  * and verify bounded by `limiter`. Makes its dummy hash at the configured cost first: verified against when
@@ -33,23 +48,45 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
     if (!match) return true;
     return Number(match[1]) < cost.memoryKiB || Number(match[2]) < cost.timeCost;
   };
+  const atConfiguredCost = (hash: string) => {
+    const match = ARGON2ID.exec(hash);
+    return match !== null && Number(match[1]) === cost.memoryKiB && Number(match[2]) === cost.timeCost;
+  };
 
-  // How long a wrong password takes against the floor hash users-api names, measured once (it names one at a time).
-  let floor: { hash: string; ms: Promise<number> } | undefined;
-  const durationOf = (hash: string, signal?: AbortSignal) => {
+  // What a check at the configured cost takes now, from the latest ones (the dummy's for unknown addresses, accounts'
+  // own), so the waits below follow the machine's load, not one moment's; a few made now to begin with. The second
+  // highest, not the median: it rises within two checks when the machine gets busier (a wait too short would tell the
+  // costlier kind apart; one too long only delays a 401), and one stray slow check does not move it.
+  const recentMs: number[] = [];
+  const recordCheck = (ms: number) => {
+    recentMs.push(ms);
+    if (recentMs.length > RECENT_CHECKS) recentMs.shift();
+  };
+  for (let i = 0; i < 3; i++) recordCheck((await timedVerify(randomPassword(), dummyHash)).ms);
+
+  // How many times a configured check the floor hash users-api names costs (it names one at a time), measured once
+  // in pairs made back to back: a busy moment slows both of a pair alike, so the ratio holds when one timing would not.
+  let floor: { hash: string; ratio: Promise<number> } | undefined;
+  const floorRatio = (hash: string, signal?: AbortSignal) => {
     if (floor?.hash !== hash) {
-      const ms = limiter.run(async () => {
-        const started = performance.now();
-        await Bun.password.verify(randomBytes(16).toString("base64url"), hash).catch(() => false);
-        return performance.now() - started;
+      const ratio = limiter.run(async () => {
+        const floorMs: number[] = [];
+        const configuredMs: number[] = [];
+        for (let i = 0; i < FLOOR_PAIRS; i++) {
+          floorMs.push((await timedVerify(randomPassword(), hash)).ms);
+          const configured = (await timedVerify(randomPassword(), dummyHash)).ms;
+          configuredMs.push(configured);
+          recordCheck(configured);
+        }
+        return median(floorMs) / median(configuredMs);
       }, signal);
-      floor = { hash, ms };
+      floor = { hash, ratio };
       // A measurement that was refused (queue full, caller gone) is made again by the next check.
-      ms.catch(() => {
-        if (floor?.ms === ms) floor = undefined;
+      ratio.catch(() => {
+        if (floor?.ratio === ratio) floor = undefined;
       });
     }
-    return floor.ms;
+    return floor.ratio;
   };
 
   return {
@@ -64,9 +101,10 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
     /**
      * Checks `password` against `storedHash` (argon2 or bcrypt); without a stored hash it checks the dummy
      * and fails. On success with a hash weaker than the configured cost, also returns a fresh one. Not checked
-     * if `signal` aborts while it waits. A failed check lasts at least as long as one against `timingFloorHash`
-     * (the costliest kind of hash stored, which users-api names while seed-era bcrypt hashes remain), by waiting,
-     * not hashing: a wrong password for an unknown address, an argon2id account and a bcrypt one look alike.
+     * if `signal` aborts while it waits. A failed check lasts as long as the costliest kind of hash stored takes
+     * now, by waiting, not hashing: `timingFloorHash` (which users-api names while seed-era bcrypt hashes remain)
+     * if given, else a check at the configured cost (the dummy's), which an argon2 hash from before a cost raise
+     * would undercut. So a wrong password for an unknown address and for any kind of account look alike.
      */
     async check(
       password: string,
@@ -77,16 +115,19 @@ export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter)
       // One limiter slot covers verify and rehash, so a verified login is never refused halfway for a full queue.
       const { ok, rehashed, verifyMs } = await limiter.run(async () => {
         const hash = storedHash ?? dummyHash;
-        const started = performance.now();
-        // A malformed stored hash makes verify throw; it simply does not match.
-        const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
-        const verifyMs = performance.now() - started;
+        const { matches, ms: verifyMs } = await timedVerify(password, hash);
+        if (atConfiguredCost(hash)) recordCheck(verifyMs);
         if (storedHash === undefined || !matches) return { ok: false, verifyMs };
         if (!needsRehash(storedHash)) return { ok: true, verifyMs };
         return { ok: true, rehashed: await Bun.password.hash(password, options), verifyMs };
       }, signal);
-      if (!ok && timingFloorHash !== undefined) {
-        const left = (await durationOf(timingFloorHash, signal)) - verifyMs;
+      if (!ok) {
+        const configuredMs = recentMs.toSorted((a, b) => a - b).at(-2) as number;
+        const lasting =
+          timingFloorHash === undefined
+            ? configuredMs
+            : configuredMs * Math.max(1, await floorRatio(timingFloorHash, signal));
+        const left = lasting - verifyMs;
         if (left > 0) await Bun.sleep(left);
       }
       return rehashed === undefined ? { ok } : { ok, rehashed };
