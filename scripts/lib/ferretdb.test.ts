@@ -124,9 +124,11 @@ describe("results are the same with the patch's WHERE clauses as without", () =>
       expect(counts[0]).toBe(withWhere!.length);
     });
 
-    test(`${name} is ${pushdown ? "" : "not "}pushed down`, async () => {
+    test(`${name} is ${pushdown ? "" : "not "}pushed down, and not without the WHERE clauses`, async () => {
       const explained = await pushed.command({ explain: { find: "read", filter } });
       expect(explained.filterPushdown).toBe(pushdown);
+      // And never on the server it is compared with.
+      expect((await filtered.command({ explain: { find: "read", filter } })).filterPushdown).toBe(false);
     });
   }
 
