@@ -7,6 +7,10 @@ import { BSON, Double, Int32, Long, MongoClient, ObjectId, type Db, type Documen
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
 
 const { EJSON } = BSON;
+/** Any document: an `_id` of any type (ObjectIds and strings here). */
+interface Stored extends Document {
+  _id?: ObjectId | string;
+}
 const servers: LocalDatabase[] = [];
 const clients: MongoClient[] = [];
 let pushed: Db;
@@ -50,7 +54,7 @@ const documents: Document[] = [
 ];
 
 // Each filter, and whether the patched backend pushes it down (checked, so that this test keeps covering pushdown).
-const filters: [Filter<Document>, boolean][] = [
+const filters: [Filter<Stored>, boolean][] = [
   [{ _id: oid(1) }, true],
   [{ _id: "s1" }, true],
   [{ _id: oid(1).toHexString() }, true],
@@ -93,7 +97,7 @@ const filters: [Filter<Document>, boolean][] = [
 ];
 
 async function fill(db: Db, name: string) {
-  const collection = db.collection(name);
+  const collection = db.collection<Stored>(name);
   await collection.createIndex({ email: 1 }, { unique: true, name: "email_1" });
   await collection.createIndex({ userId: 1 }, { name: "userId_1" });
   await collection.createIndex({ tags: 1 }, { name: "tags_1" });
@@ -116,10 +120,12 @@ describe("results are the same with the patch's WHERE clauses as without", () =>
     const name = EJSON.stringify(filter);
     test(`find and count ${name}`, async () => {
       const [withWhere, withoutWhere] = await Promise.all(
-        [pushed, filtered].map((db) => db.collection("read").find(filter, { promoteValues: false }).toArray()),
+        [pushed, filtered].map((db) => db.collection<Stored>("read").find(filter, { promoteValues: false }).toArray()),
       );
       expect(canonical(withWhere!)).toEqual(canonical(withoutWhere!));
-      const counts = await Promise.all([pushed, filtered].map((db) => db.collection("read").countDocuments(filter)));
+      const counts = await Promise.all(
+        [pushed, filtered].map((db) => db.collection<Stored>("read").countDocuments(filter)),
+      );
       expect(counts[0]).toBe(counts[1]!);
       expect(counts[0]).toBe(withWhere!.length);
     });
@@ -137,7 +143,7 @@ describe("results are the same with the patch's WHERE clauses as without", () =>
     const both = <T>(run: (collection: typeof withWhere) => Promise<T>) =>
       Promise.all([run(withWhere), run(withoutWhere)]);
     // updateOne and deleteOne act on any one match, which need not be the same on both: only where there is one.
-    const atMostOne = async (filter: Filter<Document>) => (await withoutWhere.countDocuments(filter)) <= 1;
+    const atMostOne = async (filter: Filter<Stored>) => (await withoutWhere.countDocuments(filter)) <= 1;
     for (const [index, [filter]] of filters.entries()) {
       if (await atMostOne(filter)) {
         const [one, other] = await both((collection) => collection.updateOne(filter, { $inc: { [`hit${index}`]: 1 } }));
@@ -169,7 +175,7 @@ describe("results are the same with the patch's WHERE clauses as without", () =>
 
 describe("users-api's request-path look-ups are searches of an index", () => {
   // The filters of users-api's queries, on collections indexed as users-api indexes them.
-  const lookups: [string, string, Filter<Document>][] = [
+  const lookups: [string, string, Filter<Stored>][] = [
     ["login: the user by email", "users", { email: "someone@example.com" }],
     ["the user by id", "users", { _id: u1 }],
     ["every bearer request: the user and its session", "users", { _id: u1, sessionIds: crypto.randomUUID() }],
@@ -189,13 +195,13 @@ describe("users-api's request-path look-ups are searches of an index", () => {
   ];
 
   beforeAll(async () => {
-    await pushed.collection("users").createIndex({ email: 1 }, { unique: true, name: "email_1" });
-    await pushed.collection("sessions").createIndex({ userId: 1 }, { name: "userId_1" });
-    await pushed.collection("device_tokens").createIndex({ userId: 1 }, { name: "userId_1" });
-    await pushed.collection("throttles").insertOne({ _id: "a" as never, count: 1 });
+    await pushed.collection<Stored>("users").createIndex({ email: 1 }, { unique: true, name: "email_1" });
+    await pushed.collection<Stored>("sessions").createIndex({ userId: 1 }, { name: "userId_1" });
+    await pushed.collection<Stored>("device_tokens").createIndex({ userId: 1 }, { name: "userId_1" });
+    await pushed.collection<Stored>("throttles").insertOne({ _id: "a", count: 1 });
     // A few documents each, so the planner has a table to choose a plan for; an array at an indexed field too.
     for (const name of ["users", "sessions", "device_tokens"])
-      await pushed.collection(name).insertMany(
+      await pushed.collection<Stored>(name).insertMany(
         Array.from({ length: 20 }, (_, i) => ({
           email: `${name}-${i}@example.com`,
           userId: i === 0 ? [u2, u3] : oid(i),
