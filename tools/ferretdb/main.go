@@ -23,6 +23,7 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on")
 	data := flag.String("data", "", "directory for the SQLite files (required)")
+	disablePushdown := flag.Bool("disable-pushdown", false, "filter every document in the handler, with no WHERE clause (to compare results with)")
 	flag.Parse()
 	if *data == "" {
 		log.Fatal("-data is required")
@@ -32,10 +33,11 @@ func main() {
 	defer stop()
 
 	db, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *data + "/",
+		Listener:        ferretdb.ListenerConfig{TCP: *listen},
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Handler:         "sqlite",
+		SQLiteURL:       "file:" + *data + "/",
+		DisablePushdown: *disablePushdown,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -40,6 +40,18 @@ test("20 concurrent upserts of one _id make one document counted 20 times", asyn
   expect(await collection().find({ _id: "upsert" }).toArray()).toEqual([{ _id: "upsert", n: 20 }]);
 });
 
+test("20 concurrent findOneAndUpdate upserts of one _id make one document, each seeing the count before its own", async () => {
+  const results = await times(20, () =>
+    collection().findOneAndUpdate(
+      { _id: "find-upsert" },
+      { $inc: { n: 1 } },
+      { upsert: true, returnDocument: "before" },
+    ),
+  );
+  expect(results.map((found) => found?.n ?? 0).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  expect(await collection().find({ _id: "find-upsert" }).toArray()).toEqual([{ _id: "find-upsert", n: 20 }]);
+});
+
 test("of 20 concurrent deleteOne of one document, exactly one deletes it", async () => {
   await collection().insertOne({ _id: "delete" });
   const results = await times(20, () => collection().deleteOne({ _id: "delete" }));
