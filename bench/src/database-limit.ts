@@ -1,6 +1,5 @@
 import { mongo } from "mongoose";
-import { tokenHash } from "@accounts/users-api/secret-token";
-import { callerQuery, newRefreshSecret, refreshTokenOf, rotationQuery } from "@accounts/users-api/sessions/queries";
+import { callerQuery, newSession, rotationQuery, sessionPath } from "@accounts/users-api/sessions/queries";
 import { watchForeignCpu } from "./cpu.ts";
 
 /** The database's own rate for the work behind one route, with no HTTP around it. */
@@ -40,7 +39,6 @@ export async function databaseLimits(
   const client = await mongo.MongoClient.connect(uri, { maxPoolSize: 200 });
   const db = client.db();
   const users = db.collection("users");
-  const sessions = db.collection<{ _id: string }>("sessions");
   const check = callerQuery({ userId, sessionId });
   return {
     caller: (connections: number, seconds: number): Promise<DatabaseLimitRun> =>
@@ -50,29 +48,28 @@ export async function databaseLimits(
       }),
     async rotation(connections: number, seconds: number): Promise<DatabaseLimitRun> {
       const at = Date.now();
-      const tokens = Array.from({ length: connections }, () =>
-        refreshTokenOf({ userId, sessionId: crypto.randomUUID(), generation: 0 }, newRefreshSecret()),
+      const opened = Array.from({ length: connections }, () =>
+        newSession(
+          { userId, sessionId: crypto.randomUUID(), userAgent: "bench", ip: "bench" },
+          { at, maxAgeSeconds: 3600, idleSeconds: 3600 },
+        ),
       );
-      await sessions.insertMany(
-        tokens.map((token) => ({
-          _id: token.split(".")[1]!,
-          userId: new mongo.ObjectId(userId),
-          refreshHash: tokenHash(token),
-          generation: 0,
-          createdAt: new Date(at),
-          lastUsedAt: new Date(at),
-          absoluteExpiresAt: new Date(at + 3600_000),
-          idleExpiresAt: new Date(at + 3600_000),
-          userAgent: "bench",
-          ip: null,
-        })),
+      const tokens = opened.map(({ refreshToken }) => refreshToken);
+      const paths = tokens.map((token) => sessionPath(token.split(".")[1]!));
+      await users.updateOne(
+        { _id: new mongo.ObjectId(userId) },
+        { $set: Object.fromEntries(opened.map(({ session }, worker) => [paths[worker]!, session])) },
       );
       const run = await loop(connections, seconds, async (worker) => {
         const rotation = rotationQuery(tokens[worker]!, Date.now(), idleSeconds);
-        if (!(await sessions.findOneAndUpdate(rotation.filter, rotation.update))) throw new Error("rotation lost");
+        if ((await users.updateOne(rotation.filter, rotation.update)).modifiedCount !== 1)
+          throw new Error("rotation lost");
         tokens[worker] = rotation.next;
       });
-      await sessions.deleteMany({ _id: { $in: tokens.map((token) => token.split(".")[1]!) } });
+      await users.updateOne(
+        { _id: new mongo.ObjectId(userId) },
+        { $unset: Object.fromEntries(paths.map((path) => [path, 1])) },
+      );
       return run;
     },
     close: () => client.close(),

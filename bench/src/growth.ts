@@ -2,10 +2,8 @@
 // N accounts with a few sessions each are inserted in bulk (not through the API), so the report can tell whether cost
 // grows with the user base.
 import { UsersConfigSchema } from "@accounts/users-api/config";
-import type { SessionFields } from "@accounts/users-api/sessions/collection";
-import { tokenHash } from "@accounts/users-api/secret-token";
-import { newRefreshSecret, refreshTokenOf } from "@accounts/users-api/sessions/queries";
-import type { Db } from "mongodb";
+import { newSession } from "@accounts/users-api/sessions/queries";
+import type { Collection, Db } from "mongodb";
 import { Types } from "mongoose";
 import type { GrowthPhase } from "./growth-report.ts";
 import { forwardedFor, getUser, type LoadResult, logIn, refresh } from "./load.ts";
@@ -53,7 +51,7 @@ export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
       observeProcesses(ours.pids, () => step(`${name} (${label})`, run));
     return {
       documents: await users.countDocuments(),
-      sessions: await db.collection("sessions").countDocuments(),
+      sessions: await countSessions(users),
       logIn: await observe(`POST /login, ${plan.loginConnections} connections`, () =>
         logIn(ours.url, plan.loginConnections, seconds, loginUsers),
       ),
@@ -116,8 +114,7 @@ export interface SeedPlan {
 
 /**
  * Inserts `count` users in users-api's document shape (users/collection.ts: `email`, the hash as `password`,
- * `createdAt`, the live sessions' ids in `sessionIds`) with insertMany, and each one's sessions as a login stores
- * them (sessions/service.ts `open`). One real argon2id hash at our default cost serves them all: hashing each would
+ * `createdAt`) with insertMany, each with its sessions as a login stores them (sessions/queries.ts `newSession`). One real argon2id hash at our default cost serves them all: hashing each would
  * take count × 65 ms of CPU and measure nothing the lookups care about.
  */
 export async function seedAccounts(
@@ -127,59 +124,58 @@ export async function seedAccounts(
   const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...hashOptions });
   const emailOf = (i: number) => `${emailPrefix}${i}@example.com`;
   const users = db.collection("users");
-  const sessions = db.collection<SessionFields>("sessions");
   const batches: Types.ObjectId[][] = [];
   for (let start = 0; start < count; start += batchSize) {
     const at = Date.now();
-    const accounts = Array.from({ length: Math.min(batchSize, count - start) }, () => ({
-      _id: new Types.ObjectId(),
-      sessionIds: Array.from({ length: sessionsPerAccount }, () => crypto.randomUUID()),
-    }));
+    const ids = Array.from({ length: Math.min(batchSize, count - start) }, () => new Types.ObjectId());
     await users.insertMany(
-      accounts.map(({ _id, sessionIds }, i) => ({
+      ids.map((_id, i) => ({
         _id,
         email: emailOf(start + i),
         password: passwordHash,
         createdAt: new Date(at),
-        // A user who never logged in has no `sessionIds` at all.
-        ...(sessionIds.length > 0 && { sessionIds }),
+        // A user who never logged in has no `sessions` at all.
+        ...(sessionsPerAccount > 0 && {
+          sessions: seededSessions(sessionsPerAccount, _id, forwardedFor(start + i), at),
+        }),
       })),
       { ordered: false },
     );
-    const seededSessions = accounts.flatMap(({ _id, sessionIds }, i) =>
-      sessionIds.map((sessionId) => seededSession(_id, sessionId, forwardedFor(start + i), at)),
-    );
-    if (seededSessions.length > 0) await sessions.insertMany(seededSessions, { ordered: false });
-    batches.push(accounts.map(({ _id }) => _id));
+    batches.push(ids);
   }
   return {
     emailOf,
-    /** Deletes the seeded accounts and every session of theirs, seeded or opened by a login since. */
+    /** Deletes the seeded accounts, with every session of theirs, seeded or opened by a login since. */
     async remove() {
-      for (const ids of batches) {
-        await users.deleteMany({ _id: { $in: ids } });
-        await sessions.deleteMany({ userId: { $in: ids } });
-      }
+      for (const ids of batches) await users.deleteMany({ _id: { $in: ids } });
     },
   };
 }
 
-const sessionMaxAgeMs = Number(UsersConfigSchema.properties.SESSION_MAX_AGE_SECONDS.default) * 1000;
-const sessionIdleMs = Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default) * 1000;
+/** Sessions the users' documents hold. */
+async function countSessions(users: Collection) {
+  let count = 0;
+  for await (const { sessions } of users.find({}, { projection: { sessions: 1 } }))
+    count += Object.keys(sessions ?? {}).length;
+  return count;
+}
 
-/** A session as a login at `at` from `ip` opens it; its refresh token is thrown away, only its hash is stored. */
-const seededSession = (userId: Types.ObjectId, sessionId: string, ip: string, at: number): SessionFields => ({
-  _id: sessionId,
-  userId,
-  refreshHash: tokenHash(refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret())),
-  generation: 0,
-  createdAt: new Date(at),
-  lastUsedAt: new Date(at),
-  absoluteExpiresAt: new Date(at + sessionMaxAgeMs),
-  idleExpiresAt: new Date(at + sessionIdleMs),
-  userAgent: null,
-  ip,
-});
+const sessionLifetimes = {
+  maxAgeSeconds: Number(UsersConfigSchema.properties.SESSION_MAX_AGE_SECONDS.default),
+  idleSeconds: Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default),
+};
+
+/** `count` sessions as logins at `at` from `ip` open them; their refresh tokens are thrown away. */
+const seededSessions = (count: number, userId: Types.ObjectId, ip: string, at: number) =>
+  Object.fromEntries(
+    Array.from({ length: count }, () => {
+      const sessionId = crypto.randomUUID();
+      return [
+        sessionId,
+        newSession({ userId: String(userId), sessionId, userAgent: null, ip }, { at, ...sessionLifetimes }).session,
+      ];
+    }),
+  );
 
 /** Logs in once as `client`, waiting out 503s (the previous run's requests may still fill the hash queue) as Retry-After says. */
 async function logInOnce(

@@ -17,12 +17,11 @@ import { createPasswordPolicy } from "./password-policy/service.ts";
 import { resetTokensCollection } from "./password-reset/collection.ts";
 import { passwordReset } from "./password-reset/index.ts";
 import { createPasswordResetService } from "./password-reset/service.ts";
-import { deviceTokensCollection, throttlesCollection } from "./throttling/collection.ts";
+import { throttlesCollection } from "./throttling/collection.ts";
 import { throttlingRules } from "./throttling/rules.ts";
 import { createThrottling } from "./throttling/service.ts";
 import { password } from "./password/index.ts";
 import { createPasswordService } from "./password/service.ts";
-import { sessionsCollection } from "./sessions/collection.ts";
 import { sessions } from "./sessions/index.ts";
 import { createSessionService } from "./sessions/service.ts";
 import { usersCollection } from "./users/collection.ts";
@@ -33,7 +32,7 @@ import { createUsersService } from "./users/service.ts";
 export interface UsersAppDeps {
   /**
    * A mongoose connection whose collections `prepareUsersCollection`, `prepareThrottlingCollections`,
-   * `prepareSessionsCollection` and `prepareExpiringCollections` have prepared.
+   * `prepareSessions` and `prepareExpiringCollections` have prepared.
    */
   db: Connection;
   authClient: AuthClient;
@@ -60,14 +59,12 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
   const throttled = metrics.counter("throttled_attempts_total", "Attempts refused with 429, by rule", ["rule"]);
   const throttling = createThrottling({
     throttles: throttlesCollection(db),
-    deviceTokens: deviceTokensCollection(db),
     rules: throttlingRules(config),
     now: clock,
     onThrottled: (rule) => throttled({ rule }),
   });
   const users = usersCollection(db);
   const sessionService = createSessionService({
-    sessions: sessionsCollection(db),
     users,
     auth: authClient,
     config,

@@ -6,7 +6,7 @@ import { loadUsersConfig } from "./config.ts";
 import { prepareExpiringCollections } from "./expiring-collections.ts";
 import { mongodbOptions } from "./mongodb.ts";
 import { prepareThrottlingCollections } from "./throttling/collection.ts";
-import { prepareSessionsCollection } from "./sessions/prepare.ts";
+import { prepareSessions } from "./sessions/prepare.ts";
 import { prepareUsersCollection } from "./users/prepare.ts";
 
 await runService(async () => {
@@ -15,7 +15,7 @@ await runService(async () => {
   const db = await mongoose.createConnection(config.MONGODB_URI, mongodbOptions).asPromise();
   await prepareUsersCollection(db, logger);
   await prepareThrottlingCollections(db, logger);
-  await prepareSessionsCollection(db, logger);
+  await prepareSessions(db, logger);
   await prepareExpiringCollections(db, logger);
   const authClient = createAuthClient({
     url: config.AUTH_API_URL,

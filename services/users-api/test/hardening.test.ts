@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
 import { DEVICE_TOKENS_PER_ACCOUNT } from "../src/throttling/device-token.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
@@ -26,7 +26,7 @@ let app: ReturnType<typeof buildUsersApp>["app"];
 const authCalls: string[] = [];
 /** While set, calls to auth-api's /token wait for `release()`; `arrived` resolves when one is waiting. */
 let hold: { arrived: () => void; released: Promise<void> } | undefined;
-/** While true, auth-api's /token answers 500, as a failing auth-api would. */
+/** While true, auth-api's /token and /token/refresh answer 500, as a failing auth-api would. */
 let failing = false;
 
 let now = Date.now();
@@ -36,7 +36,7 @@ beforeAll(async () => {
   db = await connectTestDatabase("users_hardening");
   const { logger } = captureLogger("users-api");
   await prepareUsersCollection(db, logger);
-  await prepareSessionsCollection(db, logger);
+  await prepareSessions(db, logger);
   await prepareThrottlingCollections(db, logger);
   await prepareExpiringCollections(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
@@ -47,7 +47,7 @@ beforeAll(async () => {
       const url = new URL(incoming.url);
       authCalls.push(url.pathname);
       const body = await incoming.arrayBuffer();
-      if (failing && url.pathname === "/token") return new Response("failing", { status: 500 });
+      if (failing && url.pathname.startsWith("/token")) return new Response("failing", { status: 500 });
       if (hold && url.pathname === "/token") {
         const { arrived, released } = hold;
         arrived();
@@ -90,6 +90,11 @@ async function signUp() {
   await mailbox.next(email);
   return email;
 }
+
+/** The account's device tokens as stored, by hash. */
+const deviceTokens = async (email: string) =>
+  (await db.collection<{ _id: string; devices?: object }>("throttles").findOne({ _id: `login-account:${email}` }))
+    ?.devices ?? {};
 
 const logIn = (email: string, secret: string, deviceToken?: string) =>
   call("POST", "/login", { body: { email, password: secret, ...(deviceToken && { deviceToken }) } });
@@ -189,10 +194,9 @@ describe("a login in flight", () => {
     const late = await login;
     expect(late.status).toBe(401);
     const user = await db.collection("users").findOne({ email });
-    expect(user!.sessionIds ?? []).toEqual([]);
-    expect(await db.collection("sessions").countDocuments({ userId: user!._id })).toBe(0);
+    expect(user!.sessions ?? {}).toEqual({});
     // Nor did it leave a device token behind: only the one the reset gave.
-    expect(await db.collection("device_tokens").countDocuments({ userId: String(user!._id) })).toBe(1);
+    expect(Object.keys(await deviceTokens(email))).toHaveLength(1);
   });
 });
 
@@ -205,6 +209,21 @@ test("an attempt auth-api could not check is no failure: after an outage the own
     failing = false;
   }
   expect((await logIn(email, password)).status).toBe(200);
+});
+
+test("a refresh auth-api could not sign leaves the session as it was: the same token works afterwards, past the grace window too", async () => {
+  const email = await signUp();
+  const { refreshToken } = (await logIn(email, password)).body;
+  failing = true;
+  try {
+    expect((await call("POST", "/refresh", { body: { refreshToken } })).status).toBe(503);
+  } finally {
+    failing = false;
+  }
+  now += 11 * 60_000;
+  const retried = await call("POST", "/refresh", { body: { refreshToken } });
+  expect(retried.status).toBe(200);
+  expect((await call("POST", "/refresh", { body: { refreshToken: retried.body.refreshToken } })).status).toBe(200);
 });
 
 describe("device tokens", () => {
@@ -238,10 +257,7 @@ describe("device tokens", () => {
       now += 1;
       issued.push((await logIn(email, password)).body.deviceToken);
     }
-    const user = await db.collection("users").findOne({ email });
-    expect(await db.collection("device_tokens").countDocuments({ userId: String(user!._id) })).toBe(
-      DEVICE_TOKENS_PER_ACCOUNT,
-    );
+    expect(Object.keys(await deviceTokens(email))).toHaveLength(DEVICE_TOKENS_PER_ACCOUNT);
     for (let failure = 1; failure <= 5; failure++) expect((await logIn(email, wrong)).status).toBe(401);
     expect((await logIn(email, password, issued[0])).status).toBe(429);
     expect((await logIn(email, password, issued[1])).status).toBe(200);

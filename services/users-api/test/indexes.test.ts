@@ -6,7 +6,7 @@ import { Types, type Connection } from "mongoose";
 import { verificationTokensCollectionName } from "../src/email-verification/collection.ts";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
 import { resetTokensCollectionName } from "../src/password-reset/collection.ts";
-import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
 import { callerQuery, rotationQuery } from "../src/sessions/queries.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { userFilters } from "../src/users/collection.ts";
@@ -25,10 +25,14 @@ const someSession = crypto.randomUUID();
 const someRefreshToken = `${someUser}.${someSession}.0.${"A".repeat(43)}`;
 
 // Each filter comes from the builder the service itself queries with, where the service has one; the throttle
-// counters and the one-time tokens are looked up by `_id` (a hash), as their services do.
+// counters and the one-time tokens are looked up by `_id`, as their services do.
 const requestPathQueries: RequestPathQuery[] = [
   { name: "login: the user by email", collection: "users", filter: userFilters.byEmail("someone@example.com") },
-  { name: "DELETE /user: the user by id", collection: "users", filter: userFilters.byId(new Types.ObjectId()) },
+  {
+    name: "the user by id (GET /sessions, logout, DELETE /user, a refresh's fallback read)",
+    collection: "users",
+    filter: userFilters.byId(new Types.ObjectId()),
+  },
   {
     name: "every bearer request: the user and its session in one read",
     collection: "users",
@@ -36,24 +40,13 @@ const requestPathQueries: RequestPathQuery[] = [
   },
   {
     name: "POST /refresh: the rotation's conditional update",
-    collection: "sessions",
+    collection: "users",
     filter: rotationQuery(someRefreshToken, Date.now(), 60).filter,
   },
   {
-    name: "GET /sessions: the user's live sessions",
-    collection: "sessions",
-    filter: {
-      userId: new Types.ObjectId(),
-      absoluteExpiresAt: { $gt: new Date() },
-      idleExpiresAt: { $gt: new Date() },
-    },
-  },
-  { name: "throttle counters", collection: "throttles", filter: { _id: { $in: ["a", "b"] } } },
-  { name: "device tokens", collection: "device_tokens", filter: { _id: "hash" } },
-  {
-    name: "the device-token cap: the user's other tokens",
-    collection: "device_tokens",
-    filter: { userId: new Types.ObjectId(), _id: { $ne: "hash" } },
+    name: "a login's throttling: the client's window and the account's count, with its device tokens",
+    collection: "throttles",
+    filter: { _id: { $in: ["a", "b"] } },
   },
   {
     name: "a reset voids the user's older links",
@@ -80,7 +73,7 @@ if (ferretDB)
 beforeAll(async () => {
   const { logger } = captureLogger();
   await prepareUsersCollection(db, logger);
-  await prepareSessionsCollection(db, logger);
+  await prepareSessions(db, logger);
   await prepareThrottlingCollections(db, logger);
   await prepareExpiringCollections(db, logger);
   // A few documents, so the planner has a collection to choose a plan for.

@@ -3,7 +3,7 @@
 // its default hashing cost, with a bcrypt hash at the cost the seed's Express services used.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
@@ -21,7 +21,7 @@ beforeAll(async () => {
   db = await connectTestDatabase("users_login_timing");
   const { logger } = captureLogger("users-api");
   await prepareUsersCollection(db, logger);
-  await prepareSessionsCollection(db, logger);
+  await prepareSessions(db, logger);
   await prepareThrottlingCollections(db, logger);
   // The seed hashed with bcrypt at cost 12 ($2a$, as its library wrote).
   const seedHash = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 12 })).replace(

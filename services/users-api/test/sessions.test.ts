@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
 import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
-import { prepareSessionsCollection } from "../src/sessions/prepare.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
@@ -60,6 +60,13 @@ async function account(sessions = 1) {
   return { email, grants };
 }
 
+/** The sessions a user's document holds, by id. */
+const storedSessions = async (userId: string) =>
+  ((await db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.sessions ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
+
 const metric = async (name: string) => {
   const text = await (await users.app.handle(request("GET", "/metrics"))).text();
   return Number(new RegExp(`^${name.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
@@ -69,7 +76,7 @@ beforeAll(async () => {
   db = await connectTestDatabase("users_sessions");
   const { logger } = captureLogger("users-api");
   await prepareUsersCollection(db, logger);
-  await prepareSessionsCollection(db, logger);
+  await prepareSessions(db, logger);
   authApi = await startAuthApi(0, {}, () => clock);
   users = buildUsersApp(db, authApi.url, { env, clock: () => clock });
 });
@@ -97,7 +104,7 @@ describe("login", () => {
     expect(claims.exp - claims.iat).toBe(900);
     // 256 random bits after the locator.
     expect(Buffer.from(grant.refreshToken.split(".").at(-1)!, "base64url").length).toBe(32);
-    const stored = JSON.stringify(await db.collection("sessions").find({}).toArray());
+    const stored = JSON.stringify(await db.collection("users").find({}).toArray());
     expect(stored).not.toContain(grant.refreshToken);
     expect(stored).not.toContain(grant.refreshToken.split(".").at(-1)!);
   });
@@ -143,9 +150,7 @@ test(`a login past ${SESSIONS_PER_ACCOUNT} live sessions ends the account's olde
   const listed = (body as { sessions: { id: string }[] }).sessions.map(({ id }) => id);
   const kept = [...grants.slice(1), newest].map(({ sessionId }) => sessionId);
   expect(listed.toSorted()).toEqual(kept.toSorted());
-  const user = await db.collection("users").findOne({ email });
-  expect((user!.sessionIds as string[]).toSorted()).toEqual(kept.toSorted());
-  expect(await db.collection("sessions").countDocuments({ _id: grants[0]!.sessionId as never })).toBe(0);
+  expect(Object.keys(await storedSessions(newest.userId)).toSorted()).toEqual(kept.toSorted());
   expect(await metric('sessions_revoked_total{reason="limit"}')).toBe(revokedBefore + 1);
 }, 120_000);
 
@@ -173,7 +178,7 @@ describe("POST /refresh", () => {
     expect((await refresh(second.refreshToken)).status).toBe(401);
     expect(await me(second.token)).toBe(401);
     expect(await me(first.token)).toBe(401);
-    expect(await db.collection("sessions").countDocuments({ _id: first.sessionId as never })).toBe(0);
+    expect((await storedSessions(first.userId))[first.sessionId]).toBeUndefined();
     expect(await metric('sessions_revoked_total{reason="reuse"}')).toBe(reusesBefore + 1);
   });
 
@@ -182,14 +187,14 @@ describe("POST /refresh", () => {
     const first = grants[0]!;
     const rotated = await refresh(first.refreshToken);
     expect(rotated.status).toBe(200);
-    // Everything an attacker holding the `sessions` document has: the first scheme's key was
+    // Everything an attacker holding the stored session has: the first scheme's key was
     // HMAC(SHA256(token), label), and SHA256(token) is the stored previousHash.
-    const stored = await db.collection("sessions").findOne({ _id: first.sessionId as never });
+    const stored = (await storedSessions(first.userId))[first.sessionId] as Record<string, string | number>;
     expect(Object.keys(stored!).filter((key) => /seal/i.test(key))).toEqual(["successorSeal"]);
-    const key = createHmac("sha256", Buffer.from(stored!.previousHash, "base64url"))
+    const key = createHmac("sha256", Buffer.from(String(stored.previousHash), "base64url"))
       .update("refresh-token-successor")
       .digest();
-    const sealed = Buffer.from(stored!.successorSeal, "base64url");
+    const sealed = Buffer.from(String(stored.successorSeal), "base64url");
     const secret = Buffer.from(sealed.map((byte, i) => byte ^ key[i]!)).toString("base64url");
     const forged = `${first.userId}.${first.sessionId}.${stored!.generation}.${secret}`;
     expect((await refresh(forged)).status).toBe(401);
@@ -199,18 +204,34 @@ describe("POST /refresh", () => {
     expect(again.body.refreshToken).toBe(rotated.body.refreshToken);
   });
 
-  test("the migration deletes seals of the first scheme: the grace window ends for tokens rotated before", async () => {
+  test("the move into users' documents keeps listed sessions, not seals of the first scheme: the grace window ends for tokens rotated before", async () => {
     const { grants } = await account();
     const first = grants[0]!;
     const rotated = await refresh(first.refreshToken);
     expect(rotated.status).toBe(200);
-    const sessions = db.collection("sessions");
-    const filter = { _id: first.sessionId as never };
-    await sessions.updateOne(filter, { $rename: { successorSeal: "sealedSuccessor" } });
-    await db.collection("migrations").deleteOne({ _id: "sessions.drop-unsafe-successor-seals" as never });
-    const { logger } = captureLogger("users-api");
-    await prepareSessionsCollection(db, logger);
-    expect(Object.keys((await sessions.findOne(filter))!).filter((key) => /seal/i.test(key))).toEqual([]);
+    // Back to the first layout: a `sessions` collection, the ids listed in `users.sessionIds`, the seal of the first
+    // scheme; and an unlisted session, which was already ended.
+    const userId = new Types.ObjectId(first.userId);
+    const { successorSeal, ...session } = (await storedSessions(first.userId))[first.sessionId]!;
+    const ended = crypto.randomUUID();
+    await db
+      .collection("users")
+      .updateOne({ _id: userId }, { $unset: { sessions: 1 }, $set: { sessionIds: [first.sessionId] } });
+    await db.collection<{ _id: string } & Record<string, unknown>>("sessions").insertMany([
+      { _id: first.sessionId, userId, ...session, sealedSuccessor: successorSeal },
+      { _id: ended, userId, ...session },
+    ]);
+    await db.collection("migrations").deleteOne({ _id: "sessions.in-users" as never });
+    const { logger, lines } = captureLogger("users-api");
+    await prepareSessions(db, logger);
+    expect(lines.find(({ migration }) => migration === "sessions.in-users")).toMatchObject({ moved: 1 });
+    const user = await db.collection("users").findOne({ _id: userId });
+    expect({ listed: user!.sessionIds, sessions: Object.keys(user!.sessions) }).toEqual({
+      listed: undefined,
+      sessions: [first.sessionId],
+    });
+    expect(Object.keys(user!.sessions[first.sessionId]).filter((key) => /seal/i.test(key))).toEqual([]);
+    expect(await db.db!.listCollections({ name: "sessions" }).toArray()).toEqual([]);
     expect((await refresh(first.refreshToken)).status).toBe(401);
     expect((await refresh(rotated.body.refreshToken)).status).toBe(200);
   });
@@ -238,13 +259,9 @@ describe("POST /refresh", () => {
     expect(results.map(({ status }) => status)).toEqual(Array(20).fill(200));
     const refreshTokens = new Set(results.map(({ body }) => body.refreshToken));
     expect(refreshTokens.size).toBe(1);
-    const stored = await db
-      .collection("sessions")
-      .find({ userId: { $exists: true } })
-      .toArray();
-    const mine = stored.filter((session) => String(session.userId) === first.userId);
-    expect(mine.map(({ _id, generation }) => ({ _id, generation }))).toEqual([
-      { _id: first.sessionId as never, generation: 1 },
+    const stored = Object.entries(await storedSessions(first.userId));
+    expect(stored.map(([id, { generation }]) => ({ id, generation }))).toEqual([
+      { id: first.sessionId, generation: 1 },
     ]);
     // The one chain goes on.
     const [current] = refreshTokens;
@@ -320,24 +337,22 @@ describe("POST /logout", () => {
   test("others never brings back a session revoked at the same moment", async () => {
     const { grants } = await account(2);
     const [a, b] = grants as [Grant, Grant];
-    // A's revocation of B lands the moment logout-others first touches the sessions (after its bearer check).
-    const model = db.model("Session");
-    const original = { find: model.find, deleteMany: model.deleteMany };
+    // A's revocation of B lands the moment logout-others first writes (after its bearer check and its read).
+    const model = db.model("User");
+    const original = model.updateOne;
     let revoked: Promise<unknown> | undefined;
-    for (const name of ["find", "deleteMany"] as const)
-      model[name] = function (this: typeof model, ...args: never[]) {
-        Object.assign(model, original);
-        revoked = call("DELETE", `/sessions/${b.sessionId}`, { token: a.token });
-        const query = (original[name] as (...args: never[]) => { exec(): Promise<unknown> }).apply(this, args);
-        const exec = query.exec.bind(query);
-        query.exec = () => revoked!.then(exec);
-        return query;
-      } as never;
+    model.updateOne = function (this: typeof model, ...args: never[]) {
+      model.updateOne = original;
+      revoked = call("DELETE", `/sessions/${b.sessionId}`, { token: a.token });
+      const query = (original as (...args: never[]) => { exec(): Promise<unknown> }).apply(this, args);
+      const exec = query.exec.bind(query);
+      query.exec = () => revoked!.then(exec);
+      return query;
+    } as never;
     expect((await call("POST", "/logout", { token: b.token, body: { scope: "others" } })).status).toBe(204);
     expect((await revoked) as { status: number }).toMatchObject({ status: 204 });
     expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
-    const user = await db.collection("users").findOne({ _id: new Types.ObjectId(b.userId) });
-    expect(user!.sessionIds).toEqual([]);
+    expect(await storedSessions(b.userId)).toEqual({});
   });
 
   test("global ends them all", async () => {
@@ -346,9 +361,7 @@ describe("POST /logout", () => {
     expect((await call("POST", "/logout", { token: b.token, body: { scope: "global" } })).status).toBe(204);
     expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
     expect((await refresh(a.refreshToken)).status).toBe(401);
-    expect(
-      await db.collection("sessions").countDocuments({ _id: { $in: [a.sessionId, b.sessionId] as never[] } }),
-    ).toBe(0);
+    expect(await storedSessions(a.userId)).toEqual({});
   });
 
   test("an unknown scope is 422 and ends nothing", async () => {
@@ -426,9 +439,7 @@ test("deleting the account ends every session", async () => {
   expect((await call("DELETE", "/user", { token: a.token })).status).toBe(204);
   expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
   expect([(await refresh(a.refreshToken)).status, (await refresh(b.refreshToken)).status]).toEqual([401, 401]);
-  expect(await db.collection("sessions").countDocuments({ _id: { $in: [a.sessionId, b.sessionId] as never[] } })).toBe(
-    0,
-  );
+  expect(await db.collection("users").countDocuments({ _id: new Types.ObjectId(a.userId) })).toBe(0);
 });
 
 test("metrics count sessions created, refreshed and revoked by reason", async () => {

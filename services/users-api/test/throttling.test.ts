@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { loadUsersConfig } from "../src/config.ts";
+import { newSecretToken } from "../src/secret-token.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
@@ -122,8 +123,8 @@ describe("rules and collections", () => {
     expect(delayAfter(1_000_000, rule)).toBe(900_000);
   });
 
-  test("TTL indexes delete expired counters and device tokens where the database has them (FerretDB 1.24 has none)", async () => {
-    for (const name of ["throttles", "device_tokens"]) {
+  test("a TTL index deletes expired counters and device tokens where the database has them (FerretDB 1.24 has none)", async () => {
+    for (const name of ["throttles"]) {
       // On FerretDB `throttles` has no index at all, so it is not even created before its first write.
       const indexes = await db
         .collection(name)
@@ -246,11 +247,11 @@ describe("device tokens", () => {
     expect(otherDeviceToken).not.toBe(deviceToken);
     // Only the hash is stored.
     const stored = await db
-      .collection("device_tokens")
-      .find({ email: { $in: [victim, other] } })
+      .collection<{ _id: string; devices: object }>("throttles")
+      .find({ _id: { $in: [`login-account:${victim}`, `login-account:${other}`] } })
       .toArray();
     expect(JSON.stringify(stored)).not.toContain(deviceToken);
-    expect(stored.length).toBe(2);
+    expect(stored.map(({ devices }) => Object.keys(devices).length)).toEqual([1, 1]);
   });
 
   test("the owner's device logs in while strangers' failures hold the account back; forged and other accounts' tokens do not help", async () => {
@@ -286,20 +287,44 @@ describe("device tokens", () => {
     expect(await metric(app, 'throttled_attempts_total{rule="login-device"}')).toBe(1);
   });
 
-  test("a presented device token is checked with one more read, in the same round trip", async () => {
+  test("a presented device token is checked by the same one read", async () => {
     nextHour();
     for (let failure = 1; failure <= 5; failure++) await logIn(app, other, wrong);
     operations.length = 0;
     recording = true;
     expectThrottled(await logIn(app, other, password, { deviceToken }), 1);
     recording = false;
-    expect(operations.sort()).toEqual(["device_tokens.findOne", "throttles.find"]);
+    expect(operations).toEqual(["throttles.find"]);
+  });
+
+  test("the move from the first layout's `device_tokens` collection keeps a token working, its failures too", async () => {
+    nextHour();
+    const email = "moved-device@example.com";
+    expect((await call(app, "POST", "/signup", { body: { email, password } })).status).toBe(201);
+    const { token, hash } = newSecretToken();
+    await db.collection<{ _id: string } & Record<string, unknown>>("device_tokens").insertOne({
+      _id: hash,
+      userId: "someone",
+      email,
+      failures: 5,
+      lastFailureAt: new Date(now),
+      createdAt: new Date(now - 1_000),
+      expiresAt: new Date(now + 60 * MINUTE),
+    });
+    await db.collection("migrations").deleteOne({ _id: "throttling.device-tokens-in-accounts" as never });
+    await prepareThrottlingCollections(db, captureLogger("users-api").logger);
+    expect(await db.db!.listCollections({ name: "device_tokens" }).toArray()).toEqual([]);
+    // Its own five failures moved with it: a wait of its own, while the account's count is untouched.
+    expectThrottled(await logIn(app, email, password, { deviceToken: token }), 1, "the device's own wait");
+    now += 1_000;
+    const loggedIn = await logIn(app, email, password, { deviceToken: token });
+    expect({ status: loggedIn.status, kept: loggedIn.body.deviceToken }).toEqual({ status: 200, kept: token });
   });
 
   test("deleting the account deletes its device tokens", async () => {
     const { body } = await logIn(app, other, password, { deviceToken: otherDeviceToken });
     expect((await call(app, "DELETE", "/user", { token: body.token })).status).toBe(204);
-    expect(await db.collection("device_tokens").countDocuments({ email: other })).toBe(0);
+    expect(await db.collection<{ _id: string }>("throttles").countDocuments({ _id: `login-account:${other}` })).toBe(0);
   });
 });
 
@@ -348,11 +373,10 @@ describe("per client", () => {
 
   test("the rules for routes still to come (refresh, password-forgot and verification-resend) count alike", async () => {
     const { createThrottling } = await import("../src/throttling/service.ts");
-    const { deviceTokensCollection, throttlesCollection } = await import("../src/throttling/collection.ts");
+    const { throttlesCollection } = await import("../src/throttling/collection.ts");
     const refused: string[] = [];
     const throttling = createThrottling({
       throttles: throttlesCollection(db),
-      deviceTokens: deviceTokensCollection(db),
       rules: throttlingRules(defaults),
       now: clock,
       onThrottled: (rule) => refused.push(rule),
@@ -376,59 +400,74 @@ describe("per client", () => {
   });
 });
 
-describe("cheap refusals while auth-api's hash queue is full", () => {
-  test("after auth-api's 503, sign-ups and logins get 503 with its Retry-After without asking auth-api or reading the user", async () => {
-    // One hash at a time at a real cost and no queue: of concurrent sign-ups, all but one are refused by auth-api.
-    const busyAuthApi = await startAuthApi(0, {
-      HASH_CONCURRENCY: 1,
-      HASH_QUEUE_LIMIT: 0,
-      HASH_MEMORY_KIB: 19456,
-      HASH_TIME_COST: 2,
-    });
-    let busyCalls = 0;
-    const counting = Bun.serve({
+describe("admission before work: as many pending as auth-api holds", () => {
+  test("past them, sign-ups and logins get 503 at once, without asking auth-api or reading the user; an answer lets the next in", async () => {
+    // auth-api holds two (one hashing, one queued), and answers 503 with Retry-After past them.
+    const busyAuthApi = await startAuthApi(0, { HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 1 });
+    let calls = 0;
+    const held: (() => void)[] = [];
+    let heldReached: { count: number; resolve: () => void } | undefined;
+    /** Holds hashing calls until `releaseAll`; resolves once `count` are held. */
+    const holdUntil = (count: number) =>
+      new Promise<void>((resolve) => {
+        heldReached = { count, resolve };
+      });
+    const releaseAll = () => {
+      for (const release of held.splice(0)) release();
+    };
+    const holding = Bun.serve({
       port: 0,
-      fetch(incoming) {
-        busyCalls++;
+      async fetch(incoming) {
         const url = new URL(incoming.url);
+        if (heldReached && (url.pathname === "/hashed-pw" || url.pathname === "/token")) {
+          calls++;
+          await new Promise<void>((release) => {
+            held.push(release);
+            if (held.length === heldReached!.count) heldReached!.resolve();
+          });
+        }
         return fetch(new URL(url.pathname, busyAuthApi.url), {
           method: incoming.method,
           headers: incoming.headers,
-          body: incoming.body,
+          body: await incoming.arrayBuffer(),
         });
       },
     });
+    const signUp = (email: string) => call(app, "POST", "/signup", { body: { email, password } });
+    const { app } = buildUsersApp(db, holding.url.href, { clock });
     try {
-      const { app } = buildUsersApp(db, counting.url.href, { clock });
       nextHour();
-      const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
-          call(app, "POST", "/signup", { body: { email: `burst-${i}@example.com`, password } }),
-        ),
-      );
-      const statuses = results.map(({ status }) => status).sort();
-      expect(statuses).toContain(503);
-      expect(results.find(({ status }) => status === 503)?.headers.get("retry-after")).toBe("1");
+      // Three at once reach auth-api together: it takes two and refuses the third, which teaches users-api two.
+      let reached = holdUntil(3);
+      const burst = ["held-0", "held-1", "held-2"].map((name) => signUp(`${name}@example.com`));
+      await reached;
+      releaseAll();
+      const statuses = (await Promise.all(burst)).map(({ status }) => status);
+      expect(statuses.toSorted()).toEqual([201, 201, 503]);
 
-      const callsBefore = busyCalls;
+      reached = holdUntil(2);
+      const pending = ["held-3", "held-4"].map((name) => signUp(`${name}@example.com`));
+      await reached;
+      const callsBefore = calls;
       operations.length = 0;
       recording = true;
-      const logIn503 = await logIn(app, "burst-0@example.com", password);
-      const signUp503 = await call(app, "POST", "/signup", { body: { email: "later@example.com", password } });
+      const refused = [await logIn(app, "held-0@example.com", password), await signUp("later@example.com")];
       recording = false;
-      for (const refused of [logIn503, signUp503]) {
-        expect(refused.status).toBe(503);
-        expect(refused.headers.get("retry-after")).toBe("1");
-        expect(refused.body).toMatchObject({ status: 503, title: "Service Unavailable" });
+      for (const { status, headers, body } of refused) {
+        expect(status).toBe(503);
+        expect(headers.get("retry-after")).toBe("1");
+        expect(body).toMatchObject({ status: 503, title: "Service Unavailable" });
       }
-      expect(busyCalls).toBe(callsBefore);
+      expect(calls).toBe(callsBefore);
       expect(operations).toEqual([]);
 
-      await Bun.sleep(1_000);
-      expect((await call(app, "POST", "/signup", { body: { email: "later@example.com", password } })).status).toBe(201);
-      expect(busyCalls).toBe(callsBefore + 1);
+      heldReached = undefined;
+      releaseAll();
+      expect((await Promise.all(pending)).map(({ status }) => status)).toEqual([201, 201]);
+      expect((await signUp("later@example.com")).status).toBe(201);
     } finally {
-      counting.stop(true);
+      releaseAll();
+      holding.stop(true);
       await busyAuthApi.stop();
     }
   });

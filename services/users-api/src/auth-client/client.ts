@@ -42,8 +42,17 @@ export type AuthClient = ReturnType<typeof createAuthClient>;
 export function createAuthClient({ url, internalToken, timeoutMs, logger, clock = Date.now }: AuthClientOptions) {
   const keys = createAuthKeys({ url: new URL("/.well-known/jwks.json", url), timeoutMs, logger, clock });
 
-  // Until when auth-api said (503 with Retry-After: its hash queue is full) that it takes no more hashing.
-  let busyUntil = 0;
+  // Admission before work: password hashes and checks this replica admitted that auth-api has not answered yet,
+  // and how many of them auth-api holds (in flight or queued), learned from its 503 when its queue is full. Past
+  // that, a request is refused at once, before any database read: auth-api's queue stays full, so it hashes at its
+  // full rate, and the rest cost next to nothing. Answers while at the capacity raise it by one per capacity's
+  // worth of them (one probe per round, not one per answer), so it follows auth-api when that grows.
+  let pending = 0;
+  let capacity = Number.POSITIVE_INFINITY;
+  const learn = (response: Response) => {
+    if (response.status === 503 && response.headers.has("retry-after")) capacity = Math.max(1, pending - 1);
+    else if (pending >= Math.floor(capacity)) capacity += 1 / capacity;
+  };
 
   const unavailable = (requestId: string, reason: string, retryAfterSeconds?: number) => {
     logger.warn({ requestId, reason }, "auth-api unavailable");
@@ -77,8 +86,6 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
     if (response.status !== 200) {
       await response.body?.cancel();
       const retryAfter = Number(response.headers.get("retry-after"));
-      if (response.status === 503 && retryAfter > 0)
-        busyUntil = Math.max(busyUntil, performance.now() + retryAfter * 1000);
       throw unavailable(requestId, `status ${response.status}`, retryAfter > 0 ? retryAfter : undefined);
     }
     const body: unknown = await response.json().catch(() => undefined);
@@ -88,17 +95,25 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
 
   return {
     /**
-     * Refuses at once (503, with the Retry-After auth-api gave) while auth-api's hash queue is known to be full,
-     * so callers turn a flood away before reading the database or calling auth-api to hear the same answer.
+     * Admits one password hash or check, or refuses it at once (503, Retry-After 1 s) while as many as auth-api holds
+     * are pending; callers ask before reading the database and release (`using`) once auth-api has answered.
      */
-    refuseWhileBusy(): void {
-      const leftMs = busyUntil - performance.now();
-      // Not logged like the 503 that started it: the request's own log line records each refusal.
-      if (leftMs > 0) throw new AuthUnavailableError("hash queue full", Math.ceil(leftMs / 1000));
+    admitHashing(): Disposable {
+      // Not logged like auth-api's 503: the request's own log line records each refusal.
+      if (pending >= Math.floor(capacity)) throw new AuthUnavailableError("hash queue full", 1);
+      pending++;
+      let released = false;
+      return {
+        [Symbol.dispose]() {
+          if (!released) pending--;
+          released = true;
+        },
+      };
     },
 
     async hashPassword(password: string, requestId: string): Promise<string> {
       const response = await call("/hashed-pw", requestId, { body: { password } });
+      learn(response);
       return (await read(response, HashResponse, requestId)).hashed;
     },
 
@@ -108,6 +123,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
      */
     async issueToken(credentials: TokenRequest, requestId: string): Promise<TokenResponse | undefined> {
       const response = await call("/token", requestId, { body: credentials });
+      learn(response);
       if (response.status === 401) {
         const problem: unknown = await response.json().catch(() => undefined);
         // A refused INTERNAL_TOKEN is our misconfiguration, not the user's wrong password.

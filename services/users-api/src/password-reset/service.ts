@@ -86,7 +86,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
         users.updateOne({ _id: user._id }, { $set: { passwordHash, emailVerified: true } }, { translateAliases: true }),
       );
       const [device] = await Promise.all([
-        replaceDeviceTokens(String(user._id), user.email),
+        replaceDeviceTokens(user.email),
         orUnavailable(tokens.deleteMany({ userId: user._id })),
         endAllSessions(String(user._id)),
       ]);

@@ -4,6 +4,7 @@ import type { Mailer } from "../mail/service.ts";
 import { passwordChangedMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
+import { hasSession } from "../sessions/queries.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
@@ -33,10 +34,11 @@ export const createPasswordService = ({
    * A wrong `currentPassword` counts like a failed login, under the same wait: a stolen token is no oracle.
    */
   async change(caller: Caller, email: string, { currentPassword, newPassword }: PasswordChange, requestId: string) {
-    auth.refuseWhileBusy();
+    using _hashing = auth.admitHashing();
     passwordPolicy.check(newPassword, email, "newPassword");
+    const attempt = await throttling.passwordAttempt(email);
     const [pass, found] = await Promise.all([
-      throttling.admitPasswordCheck(email),
+      attempt.reserve(),
       orUnavailable(users.findById(caller.userId).select("+password")),
     ]);
     if (!found) {
@@ -67,16 +69,13 @@ export const createPasswordService = ({
     // change nor a logout in between is overwritten.
     const { matchedCount } = await orUnavailable(
       users.updateOne(
-        { _id: found._id, passwordHash: found.passwordHash, sessionIds: caller.sessionId },
+        { _id: found._id, passwordHash: found.passwordHash, ...hasSession(caller.sessionId) },
         { $set: { passwordHash } },
         { translateAliases: true },
       ),
     );
     if (matchedCount === 0) throw conflict("The password or this session changed meanwhile; nothing was changed");
-    const [device] = await Promise.all([
-      throttling.passwordReplaced(caller.userId, found.email),
-      sessions.endOthers(caller),
-    ]);
+    const [device] = await Promise.all([throttling.passwordReplaced(found.email), sessions.endOthers(caller)]);
     mailer.send(passwordChangedMail(found.email), requestId);
     return device;
   },

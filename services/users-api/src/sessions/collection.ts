@@ -1,18 +1,20 @@
-import { Schema, type Connection, type Types } from "mongoose";
-
 /** Rotated refresh-token hashes a session remembers, so presenting one of them again is seen as reuse. */
 export const ROTATED_HASHES_KEPT = 16;
 
 /**
- * Live sessions an account keeps: a login past this ends the account's oldest. It bounds what a login reads (every
- * session id its account lists) and what a client that logs in again and again, never logging out, leaves behind;
- * a person's devices and browsers stay far below it.
+ * Live sessions an account keeps: a login past this ends the account's oldest. It bounds the user document (which
+ * holds them) and what a client that logs in again and again, never logging out, leaves behind; a person's devices
+ * and browsers stay far below it.
  */
 export const SESSIONS_PER_ACCOUNT = 100;
 
-export interface SessionFields {
-  _id: string;
-  userId: Types.ObjectId;
+/**
+ * One session, stored in its user's document at `sessions.<session id>`. So one read of the user checks a bearer
+ * token's session too, and one conditional write of that document decides what must hold together: a login's
+ * session only while the password it checked is still the account's, and a rotation only while the presented token
+ * is the current one. (The session id is a UUID: a safe key.)
+ */
+export interface StoredSession {
   /** SHA-256 (base64url) of the refresh token that works now; the token itself is never stored. */
   refreshHash: string;
   /** How many times the session was refreshed: part of its refresh token, and the slot in `rotatedHashes`. */
@@ -33,25 +35,5 @@ export interface SessionFields {
   ip: string;
 }
 
-const sessionSchema = new Schema<SessionFields>(
-  {
-    _id: { type: String, required: true },
-    userId: { type: Schema.Types.ObjectId, required: true },
-    refreshHash: { type: String, required: true },
-    generation: { type: Number, required: true },
-    previousHash: String,
-    rotatedAt: Date,
-    successorSeal: String,
-    rotatedHashes: { type: Schema.Types.Mixed },
-    createdAt: { type: Date, required: true },
-    lastUsedAt: { type: Date, required: true },
-    absoluteExpiresAt: { type: Date, required: true },
-    idleExpiresAt: { type: Date, required: true },
-    userAgent: { type: String, default: null },
-    ip: { type: String, required: true },
-  },
-  { collection: "sessions", versionKey: false },
-);
-
-export const sessionsCollection = (db: Connection) => db.model("Session", sessionSchema);
-export type SessionsCollection = ReturnType<typeof sessionsCollection>;
+/** A user document's sessions, by id. */
+export type StoredSessions = Record<string, StoredSession>;

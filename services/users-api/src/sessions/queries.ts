@@ -1,16 +1,43 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { Types } from "mongoose";
 import { tokenHash } from "../secret-token.ts";
-import { ROTATED_HASHES_KEPT } from "./collection.ts";
+import { ROTATED_HASHES_KEPT, type StoredSession } from "./collection.ts";
 
 // The database queries on the hot paths, as plain driver values, so the benchmark can send exactly these
 // without HTTP around them and compare (bench/src/database-limit.ts).
 
-/** The `users` query behind every bearer token: its user exists and still lists its session. One indexed read. */
+/** Where a session is stored in its user's document. */
+export const sessionPath = (sessionId: string) => `sessions.${sessionId}`;
+
+/** The part of a `users` filter that holds while the user still has the session. */
+export const hasSession = (sessionId: string) => ({ [sessionPath(sessionId)]: { $exists: true } });
+
+/** The `users` query behind every bearer token: its user exists and still has its session. One read by `_id`. */
 export const callerQuery = ({ userId, sessionId }: { userId: string; sessionId: string }) => ({
-  filter: { _id: new Types.ObjectId(userId), sessionIds: sessionId },
+  filter: { _id: new Types.ObjectId(userId), ...hasSession(sessionId) },
   projection: { email: 1, createdAt: 1, emailVerified: 1 },
 });
+
+/** A session as a login stores it, with its first refresh token (generation 0). */
+export function newSession(
+  { userId, sessionId, userAgent, ip }: { userId: string; sessionId: string; userAgent: string | null; ip: string },
+  { at, maxAgeSeconds, idleSeconds }: { at: number; maxAgeSeconds: number; idleSeconds: number },
+): { refreshToken: string; session: StoredSession } {
+  const refreshToken = refreshTokenOf({ userId, sessionId, generation: 0 }, newRefreshSecret());
+  return {
+    refreshToken,
+    session: {
+      refreshHash: tokenHash(refreshToken),
+      generation: 0,
+      createdAt: new Date(at),
+      lastUsedAt: new Date(at),
+      absoluteExpiresAt: new Date(at + maxAgeSeconds * 1000),
+      idleExpiresAt: new Date(at + idleSeconds * 1000),
+      userAgent,
+      ip,
+    },
+  };
+}
 
 /**
  * Refresh tokens are `<userId>.<sessionId>.<generation>.<secret>`: the secret is 256 random bits, the rest
@@ -49,9 +76,8 @@ export const unsealSuccessor = (token: string, sealed: string) =>
   xor(Buffer.from(sealed, "base64url"), successorKey(token));
 
 /**
- * The one conditional update that rotates `token` to its successor: it matches only while `token` is the
- * session's current, unexpired refresh token, so of concurrent refreshes of one token exactly one wins.
- * (No projection: FerretDB 1.24 does not implement one on findAndModify.)
+ * The one conditional update of the user document that rotates `token` to its successor: it matches only while
+ * `token` is the session's current, unexpired refresh token, so of concurrent refreshes of one token exactly one wins.
  */
 export function rotationQuery(token: string, at: number, idleSeconds: number) {
   const parts = parseRefreshToken(token)!;
@@ -59,25 +85,25 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
   const next = refreshTokenOf({ ...parts, generation: parts.generation + 1 }, secret);
   const presented = tokenHash(token);
   const now = new Date(at);
+  const field = `${sessionPath(parts.sessionId)}.`;
   return {
     next,
     filter: {
-      _id: parts.sessionId,
-      userId: new Types.ObjectId(parts.userId),
-      refreshHash: presented,
-      absoluteExpiresAt: { $gt: now },
-      idleExpiresAt: { $gt: now },
+      _id: new Types.ObjectId(parts.userId),
+      [`${field}refreshHash`]: presented,
+      [`${field}absoluteExpiresAt`]: { $gt: now },
+      [`${field}idleExpiresAt`]: { $gt: now },
     },
     update: {
       $set: {
-        refreshHash: tokenHash(next),
-        generation: parts.generation + 1,
-        previousHash: presented,
-        rotatedAt: now,
-        successorSeal: sealSuccessor(token, secret),
-        lastUsedAt: now,
-        idleExpiresAt: new Date(at + idleSeconds * 1000),
-        [`rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,
+        [`${field}refreshHash`]: tokenHash(next),
+        [`${field}generation`]: parts.generation + 1,
+        [`${field}previousHash`]: presented,
+        [`${field}rotatedAt`]: now,
+        [`${field}successorSeal`]: sealSuccessor(token, secret),
+        [`${field}lastUsedAt`]: now,
+        [`${field}idleExpiresAt`]: new Date(at + idleSeconds * 1000),
+        [`${field}rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,
       },
     },
   };

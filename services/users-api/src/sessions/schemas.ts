@@ -38,7 +38,12 @@ export type SessionView = Static<typeof SessionView>;
 export const SessionList = t.Object({ sessions: t.Array(SessionView) });
 export type SessionList = Static<typeof SessionList>;
 
-export const SessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 128 }) });
+export const SessionParams = t.Object({
+  id: t.String({
+    pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    description: "a session id",
+  }),
+});
 export type SessionParams = Static<typeof SessionParams>;
 
 /** Who is making a request, as a session records it: `ip` is the client's address bucket (see client-address). */

@@ -1,19 +1,25 @@
-import { unauthorized, type Logger, type Metrics } from "@accounts/shared";
+import { unauthorized, type Logger, type Metrics, type TokenResponse } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
-import type { TokenResponse } from "@accounts/shared";
 import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
 import { tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import { type SessionFields, SESSIONS_PER_ACCOUNT, type SessionsCollection } from "./collection.ts";
-import { newRefreshSecret, parseRefreshToken, refreshTokenOf, rotationQuery, unsealSuccessor } from "./queries.ts";
+import { SESSIONS_PER_ACCOUNT, type StoredSession, type StoredSessions } from "./collection.ts";
+import {
+  hasSession,
+  newSession,
+  parseRefreshToken,
+  refreshTokenOf,
+  rotationQuery,
+  sessionPath,
+  unsealSuccessor,
+} from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
 
 export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry" | "limit";
 
 export interface SessionServiceDeps {
-  sessions: SessionsCollection;
   users: UsersCollection;
   auth: AuthClient;
   config: Pick<UsersConfig, "SESSION_MAX_AGE_SECONDS" | "SESSION_IDLE_SECONDS" | "REFRESH_REUSE_GRACE_SECONDS">;
@@ -26,12 +32,12 @@ export interface SessionServiceDeps {
 // One answer for every refused refresh token: unknown, expired, revoked and reused look alike.
 const refused = () => unauthorized("Invalid, expired or revoked refresh token");
 
-const endOf = (session: Pick<SessionFields, "absoluteExpiresAt" | "idleExpiresAt">) =>
+const endOf = (session: Pick<StoredSession, "absoluteExpiresAt" | "idleExpiresAt">) =>
   Math.min(session.absoluteExpiresAt.getTime(), session.idleExpiresAt.getTime());
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
-export function createSessionService({ sessions, users, auth, config, metrics, logger, now }: SessionServiceDeps) {
+export function createSessionService({ users, auth, config, metrics, logger, now }: SessionServiceDeps) {
   const countCreated = metrics.counter("sessions_created_total", "Sessions started by a login");
   const countRefreshed = metrics.counter("sessions_refreshed_total", "Refreshes answered with new tokens");
   const countRevoked = metrics.counter("sessions_revoked_total", "Sessions ended, by reason", ["reason"]);
@@ -56,120 +62,94 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
     refreshExpiresIn: Math.floor((endsAt - at) / 1000),
   });
 
-  /** Ends one session of `userId`: its refresh token first, then (same moment for the client) its access tokens. */
+  /** Ends one session of `userId`: its refresh token and (the same write) its access tokens. */
   async function end(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
-    const { deletedCount } = await orUnavailable(sessions.deleteOne({ _id: sessionId, userId }));
-    await orUnavailable(users.updateOne({ _id: userId }, { $pull: { sessionIds: sessionId } }));
-    if (deletedCount > 0) countRevoked({ reason });
-    return deletedCount > 0;
+    const { modifiedCount } = await orUnavailable(
+      users.updateOne({ _id: userId, ...hasSession(sessionId) }, { $unset: { [sessionPath(sessionId)]: 1 } }),
+    );
+    if (modifiedCount > 0) countRevoked({ reason });
+    return modifiedCount > 0;
   }
 
   /**
-   * Ends every session of `userId`, or every one but `except`: exactly those found, pulled from the user's list by
-   * id, so neither a session revoked meanwhile comes back nor one a login adds meanwhile is left half-listed.
+   * Ends every session of `userId`, or every one but `except`. All of them go in one write, so a login that lands
+   * meanwhile goes too; all but one are ended by id, as read.
    */
   async function endAll(userId: string, reason: RevocationReason, except?: string): Promise<void> {
-    const found = await orUnavailable(
-      sessions.find(except === undefined ? { userId } : { userId, _id: { $ne: except } }, { _id: 1 }).lean(),
-    );
-    const ended = found.map(({ _id }) => _id);
+    const found = await orUnavailable(users.findById(userId, { sessions: 1 }).lean());
+    const ended = Object.keys(found?.sessions ?? {}).filter((id) => id !== except);
     if (ended.length === 0) return;
-    const [{ deletedCount }] = await Promise.all([
-      orUnavailable(sessions.deleteMany({ _id: { $in: ended } })),
-      orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: ended } })),
-    ]);
-    if (deletedCount > 0) countRevoked({ reason }, deletedCount);
+    const unset =
+      except === undefined ? { sessions: 1 } : Object.fromEntries(ended.map((id) => [sessionPath(id), 1] as const));
+    await orUnavailable(users.updateOne({ _id: userId }, { $unset: unset }));
+    countRevoked({ reason }, ended.length);
   }
 
   /**
-   * Of the sessions a user document listed before a login (oldest first: `$addToSet` appends), ends those past either
-   * expiry, and the oldest live ones past SESSIONS_PER_ACCOUNT with the login's new one. Without a TTL index
-   * (FerretDB) this is what removes expired ones; with one (MongoDB) it removes the ids the index left behind.
+   * Of a user's sessions before a login (oldest first), those past either expiry, and the oldest live ones past
+   * SESSIONS_PER_ACCOUNT with the login's new one: the login's write removes them.
    */
-  async function trimListed(userId: Types.ObjectId, listed: readonly string[]): Promise<void> {
-    if (listed.length === 0) return;
-    const at = new Date(now());
-    const live = await orUnavailable(
-      sessions
-        .find({ _id: { $in: listed }, absoluteExpiresAt: { $gt: at }, idleExpiresAt: { $gt: at } }, { _id: 1 })
-        .lean(),
-    );
-    const liveIds = new Set(live.map(({ _id }) => _id));
-    const expired = listed.filter((id) => !liveIds.has(id));
-    const stillLive = listed.filter((id) => liveIds.has(id));
-    const evicted = stillLive.slice(0, Math.max(0, stillLive.length - (SESSIONS_PER_ACCOUNT - 1)));
-    const ended = [...expired, ...evicted];
-    if (ended.length === 0) return;
-    await orUnavailable(sessions.deleteMany({ _id: { $in: ended } }));
-    await orUnavailable(users.updateOne({ _id: userId }, { $pullAll: { sessionIds: ended } }));
-    if (expired.length > 0) countRevoked({ reason: "expiry" }, expired.length);
-    if (evicted.length > 0) countRevoked({ reason: "limit" }, evicted.length);
+  function toTrim(existing: StoredSessions, at: number): { expired: string[]; evicted: string[] } {
+    const byAge = Object.entries(existing).toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime());
+    const expired = byAge.filter(([, session]) => endOf(session) <= at).map(([id]) => id);
+    const live = byAge.filter(([, session]) => endOf(session) > at).map(([id]) => id);
+    return { expired, evicted: live.slice(0, Math.max(0, live.length - (SESSIONS_PER_ACCOUNT - 1))) };
   }
 
   return {
     /**
-     * Records the session a login's access token (already signed with `sessionId`) belongs to and gives its
-     * first refresh token. The session counts only while the account's stored password is still `verifiedHash`,
-     * the one the login checked: a change or reset that landed meanwhile (it ends every session) refuses it with
-     * 401, and it is removed. `alongside` are the login's other writes, which land before that decision.
-     * `listed` are the session ids the user document held before: expired ones go, and the oldest beyond
+     * Stores the session a login's access token (already signed with `sessionId`) belongs to and gives its first
+     * refresh token, in one write conditional on the account's password still being `verifiedHash`, the one the
+     * login checked: a change or reset that landed meanwhile (it ends every session) refuses it with 401.
+     * `existing` are the user's sessions as the login read them: expired ones go, and the oldest beyond
      * SESSIONS_PER_ACCOUNT.
      */
     async open(
       {
         userId,
         sessionId,
-        listed,
+        existing,
         client,
         verifiedHash,
-        alongside,
       }: {
         userId: Types.ObjectId;
         sessionId: string;
-        listed: readonly string[];
+        existing: StoredSessions;
         client: Client;
         verifiedHash: string;
-        alongside: Promise<unknown>;
       },
       access: TokenResponse,
     ): Promise<SessionGrant> {
       const at = now();
-      const refreshToken = refreshTokenOf({ userId: String(userId), sessionId, generation: 0 }, newRefreshSecret());
-      const session = {
-        _id: sessionId,
-        userId,
-        refreshHash: tokenHash(refreshToken),
-        generation: 0,
-        createdAt: new Date(at),
-        lastUsedAt: new Date(at),
-        absoluteExpiresAt: new Date(at + config.SESSION_MAX_AGE_SECONDS * 1000),
-        idleExpiresAt: new Date(at + config.SESSION_IDLE_SECONDS * 1000),
-        userAgent: client.userAgent,
-        ip: client.ip,
-      };
-      // Stored before it is listed: whatever ends the account's sessions after the listing finds it.
-      await Promise.all([orUnavailable(sessions.create(session)), alongside]);
+      const { refreshToken, session } = newSession(
+        { userId: String(userId), sessionId, ...client },
+        { at, maxAgeSeconds: config.SESSION_MAX_AGE_SECONDS, idleSeconds: config.SESSION_IDLE_SECONDS },
+      );
+      const { expired, evicted } = toTrim(existing, at);
+      const ended = [...expired, ...evicted];
       const { matchedCount } = await orUnavailable(
         users.updateOne(
           { _id: userId, passwordHash: verifiedHash },
-          { $addToSet: { sessionIds: sessionId } },
+          {
+            $set: { [sessionPath(sessionId)]: session },
+            ...(ended.length > 0 && { $unset: Object.fromEntries(ended.map((id) => [sessionPath(id), 1])) }),
+          },
           { translateAliases: true },
         ),
       );
-      if (matchedCount === 0) {
-        // The account was deleted, or its password changed, while it logged in.
-        await orUnavailable(sessions.deleteOne({ _id: sessionId }));
-        throw unauthorized("Wrong email or password");
-      }
+      // The account was deleted, or its password changed, while it logged in.
+      if (matchedCount === 0) throw unauthorized("Wrong email or password");
       countCreated();
-      await trimListed(userId, listed);
+      if (expired.length > 0) countRevoked({ reason: "expiry" }, expired.length);
+      if (evicted.length > 0) countRevoked({ reason: "limit" }, evicted.length);
       return grant(access, { userId: String(userId), sessionId, refreshToken, at, endsAt: endOf(session) });
     },
 
     /**
-     * New tokens for a refresh token. The token is checked (one read) before auth-api is asked to sign, so a forged
-     * one costs no signature; the access token is signed before the rotation, because were auth-api down after
-     * it, the client's retry with its old token would, past the grace window, look like reuse and end the session.
+     * New tokens for a refresh token: one conditional write rotates it and answers the session as it was, then
+     * auth-api signs. Were auth-api down then, the session is put back as it was, so the client's retry with the
+     * same token works (and does not, past the grace window, look like reuse). Only when the write matches nothing
+     * is the session read, to tell the other tab, reuse and expiry apart: a forged token costs no signature.
      */
     async refresh(refreshToken: string, requestId: string): Promise<SessionGrant> {
       const parts = parseRefreshToken(refreshToken);
@@ -177,23 +157,34 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
       const { userId, sessionId } = parts;
       const presented = tokenHash(refreshToken);
       const at = now();
-      const read = () => orUnavailable(sessions.findOne({ _id: sessionId, userId }).lean());
+      const path = sessionPath(sessionId);
+      const projection = { [path]: 1 };
       const sign = () => auth.issueSessionToken({ userId, sessionId }, requestId);
-      let session = await read();
-      let access: TokenResponse | undefined;
-      if (session?.refreshHash === presented && endOf(session) > at) {
-        access = await sign();
-        const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
-        const rotated = await orUnavailable(sessions.findOneAndUpdate(rotation.filter, rotation.update).lean());
-        if (rotated) {
-          countRefreshed();
-          const endsAt = Math.min(rotated.absoluteExpiresAt.getTime(), at + config.SESSION_IDLE_SECONDS * 1000);
-          return grant(access, { userId, sessionId, refreshToken: rotation.next, at, endsAt });
-        }
-        // A concurrent refresh of the same token rotated it first: this is the other tab, answered below.
-        session = await read();
+      const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
+      const rotated = await orUnavailable(
+        users.collection.findOneAndUpdate(rotation.filter, rotation.update, { projection, returnDocument: "before" }),
+      );
+      const before = (rotated?.sessions as StoredSessions | undefined)?.[sessionId];
+      if (before) {
+        const access = await sign().catch(async (error) => {
+          await orUnavailable(
+            users.updateOne(
+              { _id: userId, [`${path}.refreshHash`]: tokenHash(rotation.next) },
+              { $set: { [path]: before } },
+            ),
+          );
+          throw error;
+        });
+        countRefreshed();
+        const endsAt = Math.min(before.absoluteExpiresAt.getTime(), at + config.SESSION_IDLE_SECONDS * 1000);
+        return grant(access, { userId, sessionId, refreshToken: rotation.next, at, endsAt });
       }
 
+      const session = (
+        await orUnavailable(
+          users.findOne({ _id: userId, ...hasSession(sessionId) }, projection).lean<{ sessions?: StoredSessions }>(),
+        )
+      )?.sessions?.[sessionId];
       if (!session) throw refused();
       if (endOf(session) <= at) {
         await end(sessionId, userId, "expiry");
@@ -208,7 +199,7 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
           unsealSuccessor(refreshToken, session.successorSeal),
         );
         if (tokenHash(current) !== session.refreshHash) throw refused();
-        access ??= await sign();
+        const access = await sign();
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
       }
@@ -221,23 +212,21 @@ export function createSessionService({ sessions, users, auth, config, metrics, l
 
     /** The caller's live sessions, oldest first. */
     async list({ userId, sessionId }: Caller): Promise<SessionList> {
-      const at = new Date(now());
-      const found = await orUnavailable(
-        sessions
-          .find({ userId, absoluteExpiresAt: { $gt: at }, idleExpiresAt: { $gt: at } })
-          .sort({ createdAt: 1 })
-          .lean(),
-      );
+      const at = now();
+      const found = await orUnavailable(users.findById(userId, { sessions: 1 }).lean());
       return {
-        sessions: found.map((session) => ({
-          id: session._id,
-          createdAt: session.createdAt.toISOString(),
-          lastUsedAt: session.lastUsedAt.toISOString(),
-          expiresAt: new Date(endOf(session)).toISOString(),
-          userAgent: session.userAgent,
-          ip: session.ip,
-          current: session._id === sessionId,
-        })),
+        sessions: Object.entries(found?.sessions ?? {})
+          .filter(([, session]) => endOf(session) > at)
+          .toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime())
+          .map(([id, session]) => ({
+            id,
+            createdAt: session.createdAt.toISOString(),
+            lastUsedAt: session.lastUsedAt.toISOString(),
+            expiresAt: new Date(endOf(session)).toISOString(),
+            userAgent: session.userAgent,
+            ip: session.ip,
+            current: id === sessionId,
+          })),
       };
     },
 

@@ -1,13 +1,12 @@
 import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
-import type { DeviceTokensCollection, ThrottlesCollection } from "./collection.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
+import type { AccountCount, StoredDevice, ThrottlesCollection } from "./collection.ts";
 import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
 export interface ThrottlingDeps {
   throttles: ThrottlesCollection;
-  deviceTokens: DeviceTokensCollection;
   rules: ThrottlingRules;
   /** Milliseconds since the epoch. */
   now: () => number;
@@ -15,13 +14,18 @@ export interface ThrottlingDeps {
   onThrottled: (rule: string) => void;
 }
 
+/** A password attempt the first read did not refuse; `reserve` counts it, or refuses it after all. */
+export interface PendingAttempt {
+  reserve: () => Promise<Admission>;
+}
+
 /** A password check let through: the attempt is already counted as a failure until it is known to succeed. */
 export interface Admission {
   email: string;
   /** The presented device token, when it is genuine and this account's: its count was the one reserved. */
-  device?: { token: string; id: string; failures: number; expiresAt: number };
-  /** Whether the account's count holds failures to forget on success. */
-  accountFailures: boolean;
+  device?: { token: string; id: string; expiresAt: number };
+  /** The account's device tokens as read: a new one past DEVICE_TOKENS_PER_ACCOUNT ends the oldest. */
+  devices: Readonly<Record<string, StoredDevice>>;
   /** Takes the attempt back when no password was checked after all (auth-api unavailable): it was no failure. */
   release: () => Promise<void>;
 }
@@ -32,6 +36,7 @@ interface FailureCount {
 }
 
 const accountKey = (email: string) => `login-account:${email}`;
+const devicePath = (id: string) => `devices.${id}`;
 
 export type Throttling = ReturnType<typeof createThrottling>;
 
@@ -40,7 +45,7 @@ export type Throttling = ReturnType<typeof createThrottling>;
  * account and per device token, a wait that doubles per consecutive failed login (`rules.loginFailures`).
  * A refusal is a 429 with Retry-After; deciding it takes one database round trip and nothing else.
  */
-export function createThrottling({ throttles, deviceTokens, rules, now, onThrottled }: ThrottlingDeps) {
+export function createThrottling({ throttles, rules, now, onThrottled }: ThrottlingDeps) {
   const failureRule = rules.loginFailures;
   // A count is alive until it has been unused past the longest wait and the forgetting time after it.
   const remembersForMs = failureRule.maxDelayMs + failureRule.forgetAfterMs;
@@ -84,87 +89,105 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
       : 0;
 
   /**
-   * Counts the admitted attempt as one more failure (a success forgets it later), in one conditional write, so of
-   * concurrent attempts no more get through than the count allows: within the free failures, an `$inc` that
-   * matches only below their number (concurrent attempts share them, never exceed them); past them, or on a
-   * forgotten count (it starts again at one), a write conditional on the count as read, which one attempt wins.
-   * `failures` is the count the attempt leaves, whether it won or another did; `release` takes it back.
+   * The write that counts an admitted attempt as one more failure (a success forgets it later) on the count at
+   * `prefix` of the account's document (its own, or a device token's), conditional so that of concurrent attempts
+   * no more get through than the count allows: within the free failures, an `$inc` that matches only below their
+   * number (concurrent attempts share them, never exceed them); past them, or on a forgotten count (it starts again
+   * at one), a `$set` conditional on the count as read, which one attempt wins. `failures` is the count the attempt
+   * leaves, whether it won or another did; `undo` takes it back.
    */
-  async function reserve(
-    collection: ThrottlesCollection,
-    id: string,
-    read: FailureCount | undefined,
-    at: number,
-    extra: { expiresAt?: Date },
-  ): Promise<{ won: boolean; failures: number; release: () => Promise<void> }> {
+  function reservation(id: string, prefix: string, read: FailureCount | undefined, exists: boolean, at: number) {
     const lastFailureAt = new Date(at);
+    const [failuresField, lastFailureField] = [`${prefix}failures`, `${prefix}lastFailureAt`];
+    const expiresAt = new Date(at + remembersForMs);
     const counted = alive(read, at) ? read!.failures! : 0;
-    if (!read || (counted === (read.failures ?? 0) && counted < failureRule.freeFailures)) {
-      const increment = () =>
-        collection.updateOne(
-          { _id: id, failures: { $lt: failureRule.freeFailures } },
-          { $inc: { failures: 1 }, $max: { lastFailureAt, ...extra } },
-          // A count not read yet (no document) is made here; a device token's always exists.
-          { upsert: !read },
-        );
-      // Two first attempts may both insert; the loser's retry counts on the winner's document.
-      const result = await orUnavailable(
-        increment().catch((error) => (isDuplicateKey(error) ? increment() : Promise.reject(error))),
-      ).catch((error) => (isDuplicateKey(error) ? { matchedCount: 0, upsertedCount: 0 } : Promise.reject(error)));
+    if (!read || (counted === (read.failures ?? 0) && counted < failureRule.freeFailures))
       return {
-        won: result.matchedCount + result.upsertedCount === 1,
         failures: Math.min(counted + 1, failureRule.freeFailures),
-        release: async () => {
-          await orUnavailable(collection.updateOne({ _id: id, failures: { $gt: 0 } }, { $inc: { failures: -1 } }));
+        write: {
+          filter: { _id: id, [failuresField]: { $lt: failureRule.freeFailures } },
+          update: { $inc: { [failuresField]: 1 }, $max: { [lastFailureField]: lastFailureAt, expiresAt } },
+          // A count not read yet (no document) is made here.
+          upsert: !exists,
         },
+        undo: { filter: { _id: id, [failuresField]: { $gt: 0 } }, update: { $inc: { [failuresField]: -1 } } },
       };
-    }
     const failures = counted + 1;
-    const { matchedCount } = await orUnavailable(
-      collection.updateOne(
-        { _id: id, failures: read.failures ?? null, lastFailureAt: read.lastFailureAt ?? null },
-        { $set: { failures, lastFailureAt, ...extra } },
-      ),
-    );
     return {
-      won: matchedCount === 1,
       failures,
+      write: {
+        filter: { _id: id, [failuresField]: read.failures ?? null, [lastFailureField]: read.lastFailureAt ?? null },
+        update: { $set: { [failuresField]: failures, [lastFailureField]: lastFailureAt }, $max: { expiresAt } },
+        upsert: false,
+      },
       // Back to the count as read, unless another attempt has moved it on since.
-      release: async () => {
-        await orUnavailable(
-          collection.updateOne(
-            { _id: id, failures, lastFailureAt },
-            { $set: { failures: read.failures ?? 0, lastFailureAt: read.lastFailureAt ?? null } },
-          ),
-        );
+      undo: {
+        filter: { _id: id, [failuresField]: failures, [lastFailureField]: lastFailureAt },
+        update: { $set: { [failuresField]: read.failures ?? 0, [lastFailureField]: read.lastFailureAt ?? null } },
       },
     };
   }
 
-  /** A new device token for the account; past DEVICE_TOKENS_PER_ACCOUNT its oldest end. */
-  async function issueDeviceToken(userId: string, email: string, at: number) {
-    const { token: deviceToken, hash } = newSecretToken();
-    const [older] = await Promise.all([
-      orUnavailable(
-        deviceTokens
-          // Not the new one, whether or not its insert lands first.
-          .find({ userId, _id: { $ne: hash } }, { _id: 1 })
-          .sort({ createdAt: -1 })
-          .skip(DEVICE_TOKENS_PER_ACCOUNT - 1)
-          .lean(),
+  /**
+   * Sends the window's count (when there is one) and the reservation in one command. The window's write matches
+   * only below the rule's limit and inserts a window not read yet, so a full one fails as a duplicate key: that
+   * tells it apart from the reservation, whose outcome is what the total leaves. True for each that counted.
+   */
+  async function countTogether(
+    window: { id: string; endsAt: number; limit: number } | undefined,
+    write: { filter: object; update: object; upsert: boolean },
+  ): Promise<{ window: boolean; reserved: boolean }> {
+    const windowWrite = window && {
+      updateOne: {
+        filter: { _id: window.id, count: { $lt: window.limit } },
+        update: { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(window.endsAt) } },
+        upsert: true,
+      },
+    };
+    const operations = [...(windowWrite ? [windowWrite] : []), { updateOne: write }];
+    const counted = await orUnavailable(
+      throttles.bulkWrite(operations as never, { ordered: false }).then(
+        (result) => ({ result, failed: [] as number[] }),
+        (error) => {
+          const failed = (error?.writeErrors ?? []) as { index: number; code?: number; err?: { code?: number } }[];
+          if (!error?.result || failed.some((failure) => (failure.code ?? failure.err?.code) !== 11000)) throw error;
+          return { result: error.result, failed: failed.map(({ index }) => index) };
+        },
       ),
-      orUnavailable(
-        deviceTokens.create({
-          _id: hash,
-          userId,
-          email,
-          createdAt: new Date(at),
-          expiresAt: new Date(at + DEVICE_TOKEN_LIFETIME_MS),
-        }),
-      ),
-    ]);
-    if (older.length > 0) await orUnavailable(deviceTokens.deleteMany({ _id: { $in: older.map(({ _id }) => _id) } }));
-    return { deviceToken, maxAgeMs: DEVICE_TOKEN_LIFETIME_MS };
+    );
+    const windowCounted = windowWrite !== undefined && !counted.failed.includes(0);
+    const total = (counted.result.matchedCount ?? 0) + (counted.result.upsertedCount ?? 0);
+    let reserved = total - (windowCounted ? 1 : 0) === 1;
+    // Two first attempts may both insert the count: the loser counts again on the winner's document.
+    if (counted.failed.includes(operations.length - 1))
+      reserved = (await orUnavailable(throttles.updateOne(write.filter, write.update))).matchedCount === 1;
+    // Likewise two first attempts of a window; past the limit, this one matches nothing too.
+    let windowOk = windowCounted;
+    if (windowWrite && !windowCounted)
+      windowOk =
+        (await orUnavailable(throttles.updateOne(windowWrite.updateOne.filter, windowWrite.updateOne.update)))
+          .matchedCount === 1;
+    return { window: windowWrite === undefined || windowOk, reserved };
+  }
+
+  /** A new device token, and the write that stores it in the account's document (oldest past the cap removed). */
+  function newDevice(devices: Readonly<Record<string, StoredDevice>>, at: number) {
+    const { token, hash } = newSecretToken();
+    const byAge = Object.entries(devices).toSorted(
+      ([, a], [, b]) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0),
+    );
+    const ended = byAge.slice(0, Math.max(0, byAge.length - (DEVICE_TOKENS_PER_ACCOUNT - 1))).map(([id]) => id);
+    const device: StoredDevice = {
+      failures: 0,
+      createdAt: new Date(at),
+      expiresAt: new Date(at + DEVICE_TOKEN_LIFETIME_MS),
+    };
+    return {
+      grant: { deviceToken: token, maxAgeMs: DEVICE_TOKEN_LIFETIME_MS },
+      id: hash,
+      device,
+      unset: Object.fromEntries(ended.map((id) => [devicePath(id), 1])),
+    };
   }
 
   return {
@@ -175,110 +198,135 @@ export function createThrottling({ throttles, deviceTokens, rules, now, onThrott
     },
 
     /**
-     * Lets one password check through (a login, a password change), or refuses it with 429 before any password is
-     * looked at: the client's window is full (when `client` is given), or the count that applies (the device
-     * token's, when a genuine one of this account is presented, else the account's) still has a wait to run, or
-     * another attempt took the end of that wait first. One read decides a refusal; one conditional write per count
-     * reserves the attempt, so of concurrent attempts after a wait exactly one goes ahead.
+     * The first step of a password check (a login, a password change): refuses it with 429 before any password is
+     * looked at when the client's window is full (when `client` is given), or the count that applies (the device
+     * token's, when a genuine one of this account is presented, else the account's) still has a wait to run. One
+     * read decides that. `reserve` then counts the attempt with one conditional write per count, in one command,
+     * and refuses it if another attempt took the end of that wait first: of concurrent attempts after a wait exactly
+     * one goes ahead.
      */
-    async admitPasswordCheck(
+    async passwordAttempt(
       email: string,
       { client, deviceToken }: { client?: string; deviceToken?: string } = {},
-    ): Promise<Admission> {
+    ): Promise<PendingAttempt> {
       const at = now();
       const rule = rules.clients.logIn;
       const window = client === undefined ? undefined : windowOf(rule, client, at);
+      const key = accountKey(email);
+      const read = await orUnavailable(
+        throttles
+          .find({ _id: { $in: window ? [window.id, key] : [key] } })
+          .lean<(AccountCount & { _id: string; count?: number })[]>(),
+      );
+      const windowCount = window && read.find(({ _id }) => _id === window.id);
+      if (window && (windowCount?.count ?? 0) >= rule.limit) throw tooMany(rule.name, window.endsAt - at);
+      const account = read.find(({ _id }) => _id === key);
+      const devices = account?.devices ?? {};
       const deviceId = deviceToken && tokenHash(deviceToken);
-      const ids = window ? [window.id, accountKey(email)] : [accountKey(email)];
-      const [counters, device] = await Promise.all([
-        orUnavailable(throttles.find({ _id: { $in: ids } }).lean()),
-        deviceId ? orUnavailable(deviceTokens.findById(deviceId).lean()) : undefined,
-      ]);
-      if (window && (counters.find(({ _id }) => _id === window.id)?.count ?? 0) >= rule.limit)
-        throw tooMany(rule.name, window.endsAt - at);
-      const account = counters.find(({ _id }) => _id === accountKey(email));
-      const genuine = device && device.email === email && device.expiresAt.getTime() > at ? device : undefined;
+      const device = deviceId ? devices[deviceId] : undefined;
+      const genuine = device && device.expiresAt.getTime() > at ? device : undefined;
       const ruleName = genuine ? "login-device" : "login-account";
       const wait = waitLeft(genuine ?? account, at);
       if (wait > 0) throw tooMany(ruleName, wait);
-      const [reserved] = await Promise.all([
-        genuine
-          ? reserve(deviceTokens as unknown as ThrottlesCollection, genuine._id, genuine, at, {})
-          : reserve(throttles, accountKey(email), account, at, { expiresAt: new Date(at + remembersForMs) }),
-        // Counted only once let through, so refusals cost no write; `count` still refuses past the limit
-        // when concurrent attempts all read a window one short of full.
-        window && count(rule, window),
-      ]);
-      if (!reserved.won) throw tooMany(ruleName, Math.max(1_000, delayAfter(reserved.failures, failureRule)));
       return {
-        email,
-        device: genuine && {
-          token: deviceToken!,
-          id: genuine._id,
-          failures: reserved.failures,
-          expiresAt: genuine.expiresAt.getTime(),
+        async reserve(): Promise<Admission> {
+          const { failures, write, undo } = genuine
+            ? reservation(key, `${devicePath(deviceId!)}.`, genuine, true, at)
+            : reservation(key, "", account, account !== undefined, at);
+          const counted = await countTogether(window && { ...window, limit: rule.limit }, write);
+          const release = async () => {
+            if (counted.reserved) await orUnavailable(throttles.updateOne(undo.filter, undo.update));
+          };
+          if (!counted.window) {
+            await release();
+            throw tooMany(rule.name, window!.endsAt - at);
+          }
+          if (!counted.reserved) throw tooMany(ruleName, Math.max(1_000, delayAfter(failures, failureRule)));
+          return {
+            email,
+            device: genuine && { token: deviceToken!, id: deviceId!, expiresAt: genuine.expiresAt.getTime() },
+            devices,
+            release,
+          };
         },
-        accountFailures: genuine ? alive(account, at) : true,
-        release: reserved.release,
       };
     },
 
     /** A right password: the admitted attempt was no failure, nor were those before it. */
-    async forgetFailures({ email, device, accountFailures }: Admission): Promise<void> {
-      await Promise.all([
-        accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
-        device && orUnavailable(deviceTokens.updateOne({ _id: device.id }, { $set: { failures: 0 } })),
-      ]);
+    async forgetFailures({ email, device }: Admission): Promise<void> {
+      await orUnavailable(
+        throttles.updateOne(
+          { _id: accountKey(email) },
+          { $set: { failures: 0, ...(device && { [`${devicePath(device.id)}.failures`]: 0 }) } },
+        ),
+      );
     },
 
     /**
-     * A successful login: forgets the failures and answers the device token to keep: the one presented if genuine
-     * (its lifetime renewed once half of it has passed), else a new one.
+     * A successful login, in one write: forgets the failures and answers the device token to keep: the one
+     * presented if genuine (its lifetime renewed once half of it has passed), else a new one.
      */
-    async logInSucceeded(pass: Admission, userId: string) {
-      const { email, device } = pass;
+    async logInSucceeded({ email, device, devices }: Admission) {
       const at = now();
       if (!device) {
-        const [created] = await Promise.all([
-          issueDeviceToken(userId, email, at),
-          pass.accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
-        ]);
-        return created;
-      }
-      const renew = device.expiresAt - at < DEVICE_TOKEN_LIFETIME_MS / 2;
-      await Promise.all([
-        orUnavailable(
-          deviceTokens.updateOne(
-            { _id: device.id },
-            { $set: { failures: 0, ...(renew && { expiresAt: new Date(at + DEVICE_TOKEN_LIFETIME_MS) }) } },
+        const created = newDevice(devices, at);
+        await orUnavailable(
+          throttles.updateOne(
+            { _id: accountKey(email) },
+            {
+              $set: { failures: 0, [devicePath(created.id)]: created.device },
+              ...(Object.keys(created.unset).length > 0 && { $unset: created.unset }),
+              $max: { expiresAt: created.device.expiresAt },
+            },
+            { upsert: true },
           ),
+        );
+        return created.grant;
+      }
+      const renewed = device.expiresAt - at < DEVICE_TOKEN_LIFETIME_MS / 2 && new Date(at + DEVICE_TOKEN_LIFETIME_MS);
+      const path = devicePath(device.id);
+      await orUnavailable(
+        throttles.updateOne(
+          { _id: accountKey(email) },
+          {
+            $set: { failures: 0, [`${path}.failures`]: 0, ...(renewed && { [`${path}.expiresAt`]: renewed }) },
+            ...(renewed && { $max: { expiresAt: renewed } }),
+          },
         ),
-        pass.accountFailures && orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
-      ]);
-      return { deviceToken: device.token, maxAgeMs: renew ? DEVICE_TOKEN_LIFETIME_MS : device.expiresAt - at };
+      );
+      return { deviceToken: device.token, maxAgeMs: renewed ? DEVICE_TOKEN_LIFETIME_MS : device.expiresAt - at };
     },
 
     /**
      * The account's password was changed or reset: every device token it earned ends (each was a pass around the
      * account's wait, earned with the old password), its failures are forgotten, and the device that did it gets
-     * a new token.
+     * a new token. One write.
      */
-    async passwordReplaced(userId: string, email: string) {
-      await Promise.all([
-        orUnavailable(deviceTokens.deleteMany({ userId })),
-        orUnavailable(throttles.deleteOne({ _id: accountKey(email) })),
-      ]);
-      return issueDeviceToken(userId, email, now());
+    async passwordReplaced(email: string) {
+      const created = newDevice({}, now());
+      await orUnavailable(
+        throttles.updateOne(
+          { _id: accountKey(email) },
+          {
+            $set: { failures: 0, devices: { [created.id]: created.device } },
+            $max: { expiresAt: created.device.expiresAt },
+          },
+          { upsert: true },
+        ),
+      );
+      return created.grant;
     },
 
-    /** Ends one device token. */
-    async endDeviceToken(token: string): Promise<void> {
-      await orUnavailable(deviceTokens.deleteOne({ _id: tokenHash(token) }));
+    /** Ends one device token of the account. */
+    async endDeviceToken(email: string, token: string): Promise<void> {
+      await orUnavailable(
+        throttles.updateOne({ _id: accountKey(email) }, { $unset: { [devicePath(tokenHash(token))]: 1 } }),
+      );
     },
 
-    /** A deleted account's device tokens go with it. */
-    async forgetUser(userId: string): Promise<void> {
-      await orUnavailable(deviceTokens.deleteMany({ userId }));
+    /** A deleted account's count and device tokens go with it. */
+    async forgetAccount(email: string): Promise<void> {
+      await orUnavailable(throttles.deleteOne({ _id: accountKey(email) }));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Schema, Types, type Connection, type Model } from "mongoose";
+import type { StoredSessions } from "../sessions/collection.ts";
 
 /**
  * Lower-cased and trimmed, the one form addresses are stored, looked up and compared in. Applied in two
@@ -10,8 +11,8 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 interface UserFields {
   email: string;
   password: string;
-  /** The user's live sessions, so one read of the user checks a token's session too (see sessions/queries.ts). */
-  sessionIds?: string[];
+  /** The user's sessions, by id: written only by sessions/ (see sessions/collection.ts). */
+  sessions?: StoredSessions;
   createdAt?: Date;
   /** Seed-era documents lack it: unverified. */
   emailVerified?: boolean;
@@ -29,7 +30,7 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     // The seed's Express services stored the hash as `password`; the field keeps that name so
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
-    sessionIds: { type: [String], select: false, default: undefined },
+    sessions: { type: Schema.Types.Mixed, select: false },
     emailVerified: { type: Boolean },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.

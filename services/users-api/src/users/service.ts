@@ -72,7 +72,7 @@ export function createUsersService({
   return {
     /** `client.ip` is the caller's address (see client-address), the bucket its sign-ups are counted in. */
     async signUp({ email, password }: SignUpRequest, requestId: string, client: Client): Promise<User> {
-      auth.refuseWhileBusy();
+      using _hashing = auth.admitHashing();
       await throttling.admit("signUp", client.ip);
       passwordPolicy.check(password, email, "password");
       const passwordHash = await auth.hashPassword(password, requestId);
@@ -89,8 +89,8 @@ export function createUsersService({
     },
 
     /**
-     * Checked in order, each before anything costlier: auth-api known to be full (503), the throttles (429), then
-     * the password. `deviceToken` is the body's or the cookie's. A success opens a session.
+     * Checked in order, each before anything costlier: as many checks pending as auth-api holds (503), the throttles
+     * (429), then the password. `deviceToken` is the body's or the cookie's. A success opens a session.
      */
     async logIn(
       { email, password }: LogInRequest,
@@ -98,10 +98,13 @@ export function createUsersService({
       client: Client,
       deviceToken: string | undefined,
     ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
-      auth.refuseWhileBusy();
-      const pass = await throttling.admitPasswordCheck(email, { client: client.ip, deviceToken });
-      // The only query that selects the hash (the schema has `select: false` on it).
-      const found = await orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessionIds"));
+      using _hashing = auth.admitHashing();
+      const attempt = await throttling.passwordAttempt(email, { client: client.ip, deviceToken });
+      const [pass, found] = await Promise.all([
+        attempt.reserve(),
+        // The only query that selects the hash (the schema has `select: false` on it).
+        orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessions").lean()),
+      ]);
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
       const userId = String(found?._id ?? new Types.ObjectId());
@@ -113,7 +116,7 @@ export function createUsersService({
             userId,
             sessionId,
             password,
-            hashedPassword: found?.passwordHash,
+            hashedPassword: found?.password,
             timingFloorHash: await timingFloorHash(),
           },
           requestId,
@@ -124,7 +127,7 @@ export function createUsersService({
         });
       // The admission counted the attempt as a failure already.
       if (!found || !grant) throw unauthorized("Wrong email or password");
-      let verifiedHash = found.passwordHash;
+      let verifiedHash = found.password;
       if (grant.rehashed) {
         // Conditional on the old hash, so a concurrent change or upgrade is not overwritten.
         const { matchedCount } = await orUnavailable(
@@ -141,23 +144,20 @@ export function createUsersService({
         await throttling.forgetFailures(pass);
         throw emailNotVerified();
       }
-      const device = throttling.logInSucceeded(pass, userId);
-      const session = await sessions
-        .open(
-          { userId: found._id, sessionId, listed: found.sessionIds ?? [], client, verifiedHash, alongside: device },
-          grant,
-        )
-        .catch(async (error) => {
-          // No session (a change or reset of the password won the race, say): nor a device token made for it.
-          if (!pass.device)
-            await device.then(
-              ({ deviceToken }) => throttling.endDeviceToken(deviceToken),
-              () => {},
-            );
-          throw error;
-        });
-      const { deviceToken: kept, maxAgeMs } = await device;
-      return { ...session, deviceToken: kept, deviceCookieMaxAgeMs: maxAgeMs };
+      // Sent together: the session write decides (401 when a change or reset of the password landed meanwhile).
+      const [session, device] = await Promise.allSettled([
+        sessions.open({ userId: found._id, sessionId, existing: found.sessions ?? {}, client, verifiedHash }, grant),
+        throttling.logInSucceeded(pass),
+      ]);
+      if (session.status === "rejected") {
+        // No session: nor a device token made for it.
+        if (!pass.device && device.status === "fulfilled")
+          await throttling.endDeviceToken(email, device.value.deviceToken);
+        throw session.reason;
+      }
+      if (device.status === "rejected") throw device.reason;
+      const { deviceToken: kept, maxAgeMs } = device.value;
+      return { ...session.value, deviceToken: kept, deviceCookieMaxAgeMs: maxAgeMs };
     },
 
     /** The user a token was issued to, if the token is genuine, that user still exists and its session is live. */
@@ -173,9 +173,9 @@ export function createUsersService({
     async remove(current: User, email: string | undefined): Promise<void> {
       if (email !== undefined && email !== current.email)
         throw forbidden("The email is not the token's user: a token can delete only its own account");
-      await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
       await sessions.endAll(current.id);
-      await throttling.forgetUser(current.id);
+      await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
+      await throttling.forgetAccount(current.email);
     },
   };
 }

@@ -1,0 +1,61 @@
+// Update semantics users-api relies on, on MongoDB and on the dev database (FerretDB 1.24 as patched by
+// tools/ferretdb/github.com+FerretDB+FerretDB.patch; as shipped, each test fails): a login sends its client window and
+// its reservation as one unordered bulk write (throttling/service.ts), a password change replaces the account's
+// device tokens with one `$set` of the whole map, and a refresh rotates its session with a projected findOneAndUpdate.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Connection } from "mongoose";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+
+let db: Connection;
+const collection = () => db.db!.collection<{ _id: string; n?: number; map?: object }>("updates");
+
+beforeAll(async () => {
+  db = await connectTestDatabase("updates");
+});
+afterAll(() => dropTestDatabase(db));
+
+test("an unordered bulk update reports an upsert's duplicate key by its index and still runs the statements after it", async () => {
+  await collection().insertMany([
+    { _id: "full", n: 3 },
+    { _id: "other", n: 0 },
+  ]);
+  const error = await collection()
+    .bulkWrite(
+      [
+        { updateOne: { filter: { _id: "full", n: { $lt: 3 } }, update: { $inc: { n: 1 } }, upsert: true } },
+        { updateOne: { filter: { _id: "other" }, update: { $inc: { n: 1 } } } },
+        { updateOne: { filter: { _id: "new" }, update: { $inc: { n: 1 } }, upsert: true } },
+      ],
+      { ordered: false },
+    )
+    .catch((caught) => caught);
+  expect(error.writeErrors.map(({ index, code }: { index: number; code: number }) => ({ index, code }))).toEqual([
+    { index: 0, code: 11000 },
+  ]);
+  expect({
+    matched: error.result.matchedCount,
+    upserted: error.result.upsertedIds,
+  }).toEqual({ matched: 1, upserted: { 2: "new" } });
+  expect(await collection().find().sort({ _id: 1 }).toArray()).toEqual([
+    { _id: "full", n: 3 },
+    { _id: "new", n: 1 },
+    { _id: "other", n: 1 },
+  ]);
+});
+
+test("$set of a document replaces one that differs only in its field names", async () => {
+  await collection().insertOne({ _id: "map", map: { x: { n: 0 } } });
+  const { modifiedCount } = await collection().updateOne({ _id: "map" }, { $set: { map: { y: { n: 0 } } } });
+  expect(modifiedCount).toBe(1);
+  expect((await collection().findOne({ _id: "map" }))?.map).toEqual({ y: { n: 0 } });
+});
+
+test("findOneAndUpdate answers the document as its projection shapes it", async () => {
+  await collection().insertOne({ _id: "projected", n: 1, map: { a: { n: 1, at: 5 }, b: { n: 2 } } });
+  const found = await collection().findOneAndUpdate(
+    { _id: "projected", "map.a.n": 1 },
+    { $set: { "map.a.n": 2 } },
+    { projection: { "map.a": 1 }, returnDocument: "after" },
+  );
+  expect(found).toEqual({ _id: "projected", map: { a: { n: 2, at: 5 } } });
+});

@@ -1,0 +1,125 @@
+// The database commands each request path sends, seen by the driver's command monitoring, so a change that adds one
+// fails here. Commands are grouped in rounds: one sent while another of the same request is in flight shares its
+// round; a round starts when none is. The real auth-api and database, through app.handle.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import mongoose, { type Connection, type mongo } from "mongoose";
+import { prepareExpiringCollections } from "../src/expiring-collections.ts";
+import { mongodbOptions } from "../src/mongodb.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
+import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { captureLogger } from "@accounts/shared/testing";
+import { dropTestDatabase, mongodbUri } from "./database.ts";
+import { buildUsersApp, request, type RequestOptions, startAuthApi } from "./support.ts";
+
+const password = "correct horse battery";
+const wrong = "wrong password!";
+
+let db: Connection;
+let authApi: Awaited<ReturnType<typeof startAuthApi>>;
+let app: ReturnType<typeof buildUsersApp>["app"];
+const now = Date.now();
+
+/** While recording: each round's commands, as `<command> <collection>` (`×n` for several statements in one). */
+let rounds: string[][] | undefined;
+const inFlight = new Set<number>();
+
+const describeCommand = ({ commandName, command }: mongo.CommandStartedEvent) => {
+  const statements = (command.updates ?? command.deletes ?? command.documents)?.length ?? 1;
+  return `${commandName} ${command[commandName]}${statements > 1 ? ` ×${statements}` : ""}`;
+};
+
+beforeAll(async () => {
+  db = await mongoose
+    .createConnection(mongodbUri(), {
+      ...mongodbOptions,
+      dbName: `round_trips_${crypto.randomUUID().slice(0, 8)}`,
+      monitorCommands: true,
+    })
+    .asPromise();
+  const { logger } = captureLogger("users-api");
+  await prepareUsersCollection(db, logger);
+  await prepareThrottlingCollections(db, logger);
+  await prepareSessions(db, logger);
+  await prepareExpiringCollections(db, logger);
+  const client = db.getClient();
+  client.on("commandStarted", (event) => {
+    if (!rounds) return;
+    if (inFlight.size === 0) rounds.push([]);
+    inFlight.add(event.requestId);
+    rounds.at(-1)!.push(describeCommand(event));
+  });
+  for (const finished of ["commandSucceeded", "commandFailed"] as const)
+    client.on(finished, (event: { requestId: number }) => inFlight.delete(event.requestId));
+  authApi = await startAuthApi(0, {}, () => now);
+  app = buildUsersApp(db, authApi.url, { clock: () => now }).app;
+  // Enough pooled connections that the commands of one round never wait for a new one.
+  await Promise.all(Array.from({ length: 6 }, () => db.db!.command({ ping: 1 })));
+});
+afterAll(async () => {
+  await authApi.stop();
+  await dropTestDatabase(db);
+});
+
+const call = async (method: string, path: string, options?: RequestOptions) => {
+  const response = await app.handle(request(method, path, options));
+  return { status: response.status, body: (await response.json()) as Record<string, string> };
+};
+
+/** What `run` sent to the database, round by round, each round's commands in order of name. */
+async function commandsOf(run: () => Promise<{ status: number }>, status: number) {
+  rounds = [];
+  const answer = await run();
+  const sent = rounds.map((round) => round.toSorted());
+  rounds = undefined;
+  expect(answer.status).toBe(status);
+  return sent;
+}
+
+let accounts = 0;
+async function account() {
+  const email = `round-trips-${++accounts}@example.com`;
+  expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
+  return email;
+}
+const logIn = (email: string, secret: string, deviceToken?: string) =>
+  call("POST", "/login", { body: { email, password: secret, ...(deviceToken && { deviceToken }) } });
+
+test("a login: 5 commands in 3 rounds, on a new device and on a known one", async () => {
+  const email = await account();
+  const successfulLogin = [
+    ["find throttles"],
+    ["find users", "update throttles ×2"],
+    ["update throttles", "update users"],
+  ];
+  expect(await commandsOf(() => logIn(email, password), 200)).toEqual(successfulLogin);
+  const { body } = await logIn(email, password);
+  expect(await commandsOf(() => logIn(email, password, body.deviceToken), 200)).toEqual(successfulLogin);
+});
+
+test("a wrong password: 3 commands in 2 rounds", async () => {
+  const email = await account();
+  expect(await commandsOf(() => logIn(email, wrong), 401)).toEqual([
+    ["find throttles"],
+    ["find users", "update throttles ×2"],
+  ]);
+});
+
+test("a throttled login: 1 command", async () => {
+  const email = await account();
+  for (let failure = 1; failure <= 5; failure++) expect((await logIn(email, wrong)).status).toBe(401);
+  expect(await commandsOf(() => logIn(email, password), 429)).toEqual([["find throttles"]]);
+});
+
+test("GET /user: 1 command", async () => {
+  const { body } = await logIn(await account(), password);
+  expect(await commandsOf(() => call("GET", "/user", { token: body.token }), 200)).toEqual([["find users"]]);
+});
+
+test("a refresh: 2 commands, the client's window, then the rotation", async () => {
+  const { body } = await logIn(await account(), password);
+  expect(await commandsOf(() => call("POST", "/refresh", { body: { refreshToken: body.refreshToken } }), 200)).toEqual([
+    ["findAndModify throttles"],
+    ["findAndModify users"],
+  ]);
+});
