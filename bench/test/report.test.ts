@@ -155,49 +155,69 @@ describe("targets", () => {
 
   test("each target met or missed by the numbers", () => {
     const targets = evaluateTargets(measurements());
-    expect(targets.map((target) => target.met)).toEqual(Array(12).fill(true));
+    // All met but login against Better Auth's sign-in: 1.86×, short of 2×.
+    expect(targets.map((target) => target.met)).toEqual([...Array(9).fill(true), false, ...Array(4).fill(true)]);
+    expect(targets[2]!).toEqual({
+      name: "users-api's own CPU per login ≤ 4 ms",
+      measured: "1.25 ms (at 6 connections)",
+      met: true,
+    });
+    expect(targets[5]!).toEqual({
+      name: "Flood: served logins ≥ 80% of the login rate within capacity",
+      measured: "97% (18.0/s served of 18.5/s at 6 connections)",
+      met: true,
+    });
     // CPU: the bare hash took (90 + 94) / 2 ms, the system 100 ms per sign-up; /health 0.2 ms, /user 0.5 ms at best.
     expect(targets[0]!.measured).toBe("95% (19.0/s of 20.0/s at 6 connections); by CPU time 92% (auth-api alone 97%)");
-    expect(targets[2]!.measured).toBe("53% (2100/s of 4000/s, peak of each); by CPU time 40%");
-    expect(targets[3]!.measured).toBe(
+    expect(targets[3]!.measured).toBe("53% (2100/s of 4000/s, peak of each); by CPU time 40%");
+    expect(targets[4]!.measured).toBe(
       "at most 2 in flight (bound 2), 4 queued (bound 4); 90% 503, 1620 of 1620 with Retry-After",
     );
-    expect(targets[4]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
+    expect(targets[6]!.measured).toBe("auth-api +4.2%, users-api +0.0%");
     // Peak against peak: 2100 of 2800, 700 of 900.
     // One verify: the mean of the limits measured around the login runs (90, 94, 94 ms); 2.78 ms is 3.0% of it.
-    expect(targets[5]!).toEqual({
+    expect(targets[7]!).toEqual({
       name: "A throttled login (429) costs ≤ 1/20 of one argon2id verify in CPU",
       measured:
         "3.0% of one verify (2.78 ms of system CPU per response, users-api 1.20, auth-api 0.00; a verify 92.7 ms); 2000 of 2000 responses 429; users-api counted 2004 by the per-account rule, 0 by others; 0 hashing requests reached auth-api",
       met: true,
     });
-    expect(targets[9]!).toEqual({
+    expect(targets[11]!).toEqual({
       name: "GET /user ≥ 70% of its read sent alone",
       measured: "75% (2100/s of 2800/s, peak of each)",
       met: true,
     });
-    expect(targets[10]!.measured).toBe("78% (700/s of 900/s, peak of each)");
+    expect(targets[12]!.measured).toBe("78% (700/s of 900/s, peak of each)");
 
+    const { overload, logIn } = measurements();
     const missed = evaluateTargets(
       measurements({
         signUp: [hashing(20, 20, 19, 6), hashing(20, 20, 17.9, 12)],
-        getUser: [observed(load(1999))],
-        overload: { ...measurements().overload, rss: { "auth-api": rss(100, 111), "users-api": rss(150, 150) } },
+        logIn: logIn.map((run) => ({ ...run, cpuMsPerResponse: { ...run.cpuMsPerResponse, "users-api": 4.1 } })),
+        getUser: [observed(load(1199))],
+        overload: {
+          ...overload,
+          load: { ...overload.load, perSecond: 14.7 },
+          rss: { "auth-api": rss(100, 111), "users-api": rss(150, 150) },
+        },
         refresh: [observed(load(629))],
       }),
     );
-    // 1999/s of GET /user is 71% of its read alone (still met); 629/s of refresh is 69.9% of 900/s.
+    // Sign-up at 17.9 of 20 is 89.5%; users-api 4.1 ms per login; 1199/s of GET /user is 29.98% of /health and 43% of
+    // its read alone; 14.7 served of 18.5/s is 79%; auth-api's RSS +11%; 629/s of refresh is 69.9% of 900/s.
     expect(missed.map((target) => target.met)).toEqual([
       false,
       true,
       false,
+      false,
       true,
+      false,
       false,
       true,
       true,
+      false,
       true,
-      true,
-      true,
+      false,
       false,
       true,
     ]);
@@ -207,7 +227,7 @@ describe("targets", () => {
     expect(verifyCpuMs(measurements())).toBeCloseTo((90 + 94 + 94) / 3, 10);
     expect(verifyCpuMs(measurements({ logIn: [] }))).toBeUndefined();
     const cheap = (changes: Partial<Measurements["throttled"]>) =>
-      evaluateTargets(measurements({ throttled: throttledRun(changes) }))[5]!.met;
+      evaluateTargets(measurements({ throttled: throttledRun(changes) }))[7]!.met;
     // 4.7 ms is 5.07% of 92.7 ms: more than 1/20.
     expect(cheap({ cpuMsPerResponse: { "auth-api": 0, "users-api": 1.2, system: 4.7 } })).toBe(false);
     expect(cheap({ cpuMsPerResponse: { "auth-api": 0, "users-api": 1.2, system: 4.6 } })).toBe(true);
@@ -238,7 +258,7 @@ describe("targets", () => {
   test("the flood is unbounded when the queue overflows its bound or a 503 lacks Retry-After", () => {
     const { overload } = measurements();
     const flood = (changes: Partial<Measurements["overload"]>) =>
-      evaluateTargets(measurements({ overload: { ...overload, ...changes } }))[3]!.met;
+      evaluateTargets(measurements({ overload: { ...overload, ...changes } }))[4]!.met;
     expect(flood({ maxHashesQueued: 5 })).toBe(false);
     expect(flood({ maxHashesInFlight: 3 })).toBe(false);
     expect(flood({ load: { ...overload.load, rejected: { ...overload.load.rejected!, withRetryAfter: 1619 } } })).toBe(
@@ -282,5 +302,9 @@ test("the Markdown names the machine, the commit and every run", () => {
   expect(markdown).toContain("| hashing requests auth-api answered (/token, /hashed-pw) | 0 |");
   expect(markdown).toContain("| CPU ms per response auth / users / system | 0.00 / 1.20 / 2.78 |");
   expect(markdown).toContain("| system CPU per 429, of one verify | 3.0% |");
-  expect(markdown).not.toContain("**no**");
+  // The one target the fixtures miss: login at 1.86× Better Auth's sign-in.
+  expect(markdown.match(/\*\*no\*\*/g)).toEqual(["**no**"]);
+  expect(markdown).toContain(
+    "| Login ≥ 2× Better Auth's sign-in, and of its own verify limit at least Better Auth's share of its own |",
+  );
 });

@@ -3,7 +3,8 @@
 // auth-api in users.test.ts and the integration suite.
 import { afterEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { AuthUnavailableError, createAuthClient } from "../src/auth-client/client.ts";
+import { createAuthClient } from "../src/auth-client/client.ts";
+import { AuthUnavailableError } from "../src/auth-client/errors.ts";
 import { createLogger, type Logger, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
 import { captureLogger } from "@accounts/shared/testing";
 

@@ -401,7 +401,7 @@ describe("per client", () => {
 });
 
 describe("admission before work: as many pending as auth-api holds", () => {
-  test("past them, sign-ups and logins get 503 at once, without asking auth-api or reading the user; an answer lets the next in", async () => {
+  test("past them, sign-ups and logins wait, then get 503 with Retry-After, without asking auth-api or reading the user", async () => {
     // auth-api holds two (one hashing, one queued), and answers 503 with Retry-After past them.
     const busyAuthApi = await startAuthApi(0, { HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 1 });
     let calls = 0;

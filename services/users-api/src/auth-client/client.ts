@@ -1,6 +1,5 @@
 import {
   HashResponse,
-  HttpProblem,
   INTERNAL_CREDENTIAL_PROBLEM,
   type Logger,
   type SessionTokenRequest,
@@ -12,6 +11,8 @@ import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { errors, jwtVerify } from "jose";
 import type { Caller } from "../sessions/schemas.ts";
+import { createHashingAdmission } from "./admission.ts";
+import { AuthUnavailableError } from "./errors.ts";
 import { createAuthKeys, KeysUnavailableError } from "./jwks.ts";
 
 export interface AuthClientOptions {
@@ -23,16 +24,6 @@ export interface AuthClientOptions {
   clock?: () => number;
 }
 
-/** auth-api did not answer in time, refused us, or answered nonsense: our caller gets 503. */
-export class AuthUnavailableError extends HttpProblem {
-  constructor(
-    readonly reason: string,
-    retryAfterSeconds = 1,
-  ) {
-    super(503, "The authentication service is unavailable; try again shortly", { retryAfterSeconds });
-  }
-}
-
 export type AuthClient = ReturnType<typeof createAuthClient>;
 
 /**
@@ -42,17 +33,7 @@ export type AuthClient = ReturnType<typeof createAuthClient>;
 export function createAuthClient({ url, internalToken, timeoutMs, logger, clock = Date.now }: AuthClientOptions) {
   const keys = createAuthKeys({ url: new URL("/.well-known/jwks.json", url), timeoutMs, logger, clock });
 
-  // Admission before work: password hashes and checks this replica admitted that auth-api has not answered yet,
-  // and how many of them auth-api holds (in flight or queued), learned from its 503 when its queue is full. Past
-  // that, a request is refused at once, before any database read: auth-api's queue stays full, so it hashes at its
-  // full rate, and the rest cost next to nothing. Answers while at the capacity raise it by one per capacity's
-  // worth of them (one probe per round, not one per answer), so it follows auth-api when that grows.
-  let pending = 0;
-  let capacity = Number.POSITIVE_INFINITY;
-  const learn = (response: Response) => {
-    if (response.status === 503 && response.headers.has("retry-after")) capacity = Math.max(1, pending - 1);
-    else if (pending >= Math.floor(capacity)) capacity += 1 / capacity;
-  };
+  const admission = createHashingAdmission();
 
   const unavailable = (requestId: string, reason: string, retryAfterSeconds?: number) => {
     logger.warn({ requestId, reason }, "auth-api unavailable");
@@ -94,26 +75,12 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
   }
 
   return {
-    /**
-     * Admits one password hash or check, or refuses it at once (503, Retry-After 1 s) while as many as auth-api holds
-     * are pending; callers ask before reading the database and release (`using`) once auth-api has answered.
-     */
-    admitHashing(): Disposable {
-      // Not logged like auth-api's 503: the request's own log line records each refusal.
-      if (pending >= Math.floor(capacity)) throw new AuthUnavailableError("hash queue full", 1);
-      pending++;
-      let released = false;
-      return {
-        [Symbol.dispose]() {
-          if (!released) pending--;
-          released = true;
-        },
-      };
-    },
+    /** A hashing slot (admission.ts), taken before any database read and released once auth-api has answered. */
+    admitHashing: admission.admit,
 
     async hashPassword(password: string, requestId: string): Promise<string> {
       const response = await call("/hashed-pw", requestId, { body: { password } });
-      learn(response);
+      admission.learn(response);
       return (await read(response, HashResponse, requestId)).hashed;
     },
 
@@ -123,7 +90,7 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
      */
     async issueToken(credentials: TokenRequest, requestId: string): Promise<TokenResponse | undefined> {
       const response = await call("/token", requestId, { body: credentials });
-      learn(response);
+      admission.learn(response);
       if (response.status === 401) {
         const problem: unknown = await response.json().catch(() => undefined);
         // A refused INTERNAL_TOKEN is our misconfiguration, not the user's wrong password.

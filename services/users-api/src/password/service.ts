@@ -34,7 +34,7 @@ export const createPasswordService = ({
    * A wrong `currentPassword` counts like a failed login, under the same wait: a stolen token is no oracle.
    */
   async change(caller: Caller, email: string, { currentPassword, newPassword }: PasswordChange, requestId: string) {
-    using _hashing = auth.admitHashing();
+    using _hashing = await auth.admitHashing();
     passwordPolicy.check(newPassword, email, "newPassword");
     const attempt = await throttling.passwordAttempt(email);
     const [pass, found] = await Promise.all([

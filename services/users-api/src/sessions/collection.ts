@@ -1,5 +1,12 @@
-/** Rotated refresh-token hashes a session remembers, so presenting one of them again is seen as reuse. */
-export const ROTATED_HASHES_KEPT = 16;
+/**
+ * Rotated refresh tokens a session remembers, so presenting one of them again is seen as reuse: the stale token of a
+ * client whose session a thief refreshed first is one or two rotations old. Each is kept as the first
+ * ROTATED_HASH_CHARS of its hash (96 bits: no made-up token matches one by chance). A session is read with its user on
+ * every bearer check, and on the dev database a read costs what the whole document weighs: 16 full hashes made a
+ * session three times its size without them.
+ */
+export const ROTATED_HASHES_KEPT = 8;
+export const ROTATED_HASH_CHARS = 16;
 
 /**
  * Live sessions an account keeps: a login past this ends the account's oldest. It bounds the user document (which
@@ -23,7 +30,7 @@ export interface StoredSession {
   previousHash?: string;
   rotatedAt?: Date;
   successorSeal?: string;
-  /** The last ROTATED_HASHES_KEPT rotated hashes, by `g<generation mod ROTATED_HASHES_KEPT>`: a ring of fixed size. */
+  /** The last ROTATED_HASHES_KEPT rotated hashes, shortened, by `g<generation mod ROTATED_HASHES_KEPT>`: a fixed ring. */
   rotatedHashes?: Record<string, string>;
   createdAt: Date;
   lastUsedAt: Date;

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { Types } from "mongoose";
 import { tokenHash } from "../secret-token.ts";
-import { ROTATED_HASHES_KEPT, type StoredSession } from "./collection.ts";
+import { ROTATED_HASH_CHARS, ROTATED_HASHES_KEPT, type StoredSession } from "./collection.ts";
 
 // The database queries on the hot paths, as plain driver values, so the benchmark can send exactly these
 // without HTTP around them and compare (bench/src/database-limit.ts).
@@ -103,7 +103,7 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
         [`${field}successorSeal`]: sealSuccessor(token, secret),
         [`${field}lastUsedAt`]: now,
         [`${field}idleExpiresAt`]: new Date(at + idleSeconds * 1000),
-        [`${field}rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented,
+        [`${field}rotatedHashes.g${parts.generation % ROTATED_HASHES_KEPT}`]: presented.slice(0, ROTATED_HASH_CHARS),
       },
     },
   };

@@ -203,7 +203,8 @@ export function createSessionService({ users, auth, config, metrics, logger, now
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
       }
-      if (Object.values(session.rotatedHashes ?? {}).includes(presented)) {
+      // Sessions moved from the first layout keep full hashes in their ring; both are prefixes of the presented one.
+      if (Object.values(session.rotatedHashes ?? {}).some((kept) => presented.startsWith(kept))) {
         await end(sessionId, userId, "reuse");
         logger.warn({ requestId, userId, sessionId }, "a rotated refresh token was presented again: session revoked");
       }

@@ -72,7 +72,7 @@ export function createUsersService({
   return {
     /** `client.ip` is the caller's address (see client-address), the bucket its sign-ups are counted in. */
     async signUp({ email, password }: SignUpRequest, requestId: string, client: Client): Promise<User> {
-      using _hashing = auth.admitHashing();
+      using _hashing = await auth.admitHashing();
       await throttling.admit("signUp", client.ip);
       passwordPolicy.check(password, email, "password");
       const passwordHash = await auth.hashPassword(password, requestId);
@@ -98,7 +98,7 @@ export function createUsersService({
       client: Client,
       deviceToken: string | undefined,
     ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
-      using _hashing = auth.admitHashing();
+      using _hashing = await auth.admitHashing();
       const attempt = await throttling.passwordAttempt(email, { client: client.ip, deviceToken });
       const [pass, found] = await Promise.all([
         attempt.reserve(),
