@@ -75,13 +75,13 @@ export function renderGrowthSection(g: GrowthPhase): string {
   );
   return `## Growth: ${g.accounts} accounts
 
-Login, GET /user and POST /refresh on the nearly empty database (the login accounts and the sessions earlier runs
-opened), then after ${g.accounts} accounts with ${g.sessionsPerAccount} sessions each were inserted with insertMany in ${fixed(g.seedSeconds)} s, against ${g.server}:
+Login, GET /user and POST /refresh on the nearly empty database (the bench's login accounts and their sessions, and as
+many accounts of the seeded shape to log in to), then after ${g.accounts} accounts with ${g.sessionsPerAccount} sessions each were inserted with insertMany in ${fixed(g.seedSeconds)} s, against ${g.server}:
 not through the API; one real argon2id hash at our default cost serves them all; each session in users-api's document
-shape, its refresh token stored as a login stores it (SHA-256 only) and listed in its user's document. The logins
-after growth are for seeded accounts spread over the whole range; each refresh connection follows a session chain of
-its own from a login of its own (after growth, of seeded accounts spread over the range). The seeded accounts and
-every session of theirs are deleted afterwards.
+shape, its refresh token stored as a login stores it (SHA-256 only). Both sizes log in to seeded accounts (after
+growth, spread over the whole range), since a user's sessions are read with it and the bench's own login accounts have
+gathered many; each refresh connection follows a session chain of its own from a login of its own. The seeded accounts
+and every session of theirs are deleted afterwards.
 
 ${[
   row([
