@@ -96,7 +96,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
    * at one), a `$set` conditional on the count as read, which one attempt wins. `failures` is the count the attempt
    * leaves, whether it won or another did; `undo` takes it back.
    */
-  function reservation(id: string, prefix: string, read: FailureCount | undefined, exists: boolean, at: number) {
+  function reservation(id: string, prefix: string, read: FailureCount | undefined, at: number) {
     const lastFailureAt = new Date(at);
     const [failuresField, lastFailureField] = [`${prefix}failures`, `${prefix}lastFailureAt`];
     const expiresAt = new Date(at + remembersForMs);
@@ -108,7 +108,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
           filter: { _id: id, [failuresField]: { $lt: failureRule.freeFailures } },
           update: { $inc: { [failuresField]: 1 }, $max: { [lastFailureField]: lastFailureAt, expiresAt } },
           // A count not read yet (no document) is made here.
-          upsert: !exists,
+          upsert: !read,
         },
         undo: { filter: { _id: id, [failuresField]: { $gt: 0 } }, update: { $inc: { [failuresField]: -1 } } },
       };
@@ -231,8 +231,8 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
       return {
         async reserve(): Promise<Admission> {
           const { failures, write, undo } = genuine
-            ? reservation(key, `${devicePath(deviceId!)}.`, genuine, true, at)
-            : reservation(key, "", account, account !== undefined, at);
+            ? reservation(key, `${devicePath(deviceId!)}.`, genuine, at)
+            : reservation(key, "", account, at);
           const counted = await countTogether(window && { ...window, limit: rule.limit }, write);
           const release = async () => {
             if (counted.reserved) await orUnavailable(throttles.updateOne(undo.filter, undo.update));
