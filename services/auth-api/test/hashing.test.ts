@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MIN_HASH_COST } from "@accounts/shared/limits";
+import { expectMediansWithin } from "@accounts/shared/testing";
 import { buildApp, post } from "./helpers.ts";
 
 describe("POST /hashed-pw", () => {
@@ -70,7 +71,6 @@ describe("POST /hashed-pw", () => {
 
 describe("POST /token timing", () => {
   const SAMPLES = 15;
-  const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
   test("a wrong password against an argon2id hash from before a cost raise takes as long as an unknown address", async () => {
     // Raised from the minimum cost to twice its passes: hashes made before the raise verify in about half the time.
@@ -100,13 +100,6 @@ describe("POST /token timing", () => {
     const samples: Record<string, number[]> = { unknown: [], configured: [], beforeRaise: [] };
     for (let round = 0; round < SAMPLES; round++)
       for (const [kind, hash] of Object.entries(kinds)) samples[kind]?.push(await wrongPasswordMs(hash));
-    const medians = Object.fromEntries(Object.entries(samples).map(([kind, ms]) => [kind, median(ms)]));
-    console.log(
-      `wrong-password medians: ${Object.entries(medians)
-        .map(([kind, ms]) => `${kind} ${ms.toFixed(1)} ms`)
-        .join(", ")}`,
-    );
-    const values = Object.values(medians);
-    expect(Math.max(...values) / Math.min(...values)).toBeLessThan(1.3);
+    expectMediansWithin(samples, 1.3);
   }, 20_000);
 });
