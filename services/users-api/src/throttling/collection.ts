@@ -43,6 +43,9 @@ const throttleSchema = new Schema(
   { collection: "throttles", versionKey: false },
 );
 
+/** The `_id` of an account's document: its failures and device tokens. */
+export const accountKey = (email: string) => `login-account:${email}`;
+
 export const throttlesCollection = (db: Connection) => db.model("Throttle", throttleSchema);
 export type ThrottlesCollection = ReturnType<typeof throttlesCollection>;
 
@@ -62,7 +65,7 @@ export async function prepareThrottlingCollections(db: Connection, log: Migratio
       .collection("device_tokens")
       .find()) {
       await throttles.updateOne(
-        { _id: `login-account:${email}` },
+        { _id: accountKey(email) },
         {
           $set: {
             [`devices.${_id}`]: {

@@ -1,7 +1,7 @@
 import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
-import type { AccountCount, StoredDevice, ThrottlesCollection } from "./collection.ts";
+import { type AccountCount, accountKey, type StoredDevice, type ThrottlesCollection } from "./collection.ts";
 import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
@@ -35,7 +35,6 @@ interface FailureCount {
   lastFailureAt?: Date | null;
 }
 
-const accountKey = (email: string) => `login-account:${email}`;
 const devicePath = (id: string) => `devices.${id}`;
 
 export type Throttling = ReturnType<typeof createThrottling>;
