@@ -1,5 +1,5 @@
 import { mongo } from "mongoose";
-import { callerQuery, newSession, rotationQuery, sessionPath } from "@accounts/users-api/sessions/queries";
+import { callerQuery, newSession, rotationQuery } from "@accounts/users-api/sessions/queries";
 import { watchForeignCpu } from "./cpu.ts";
 
 /** The database's own rate for the work behind one route, with no HTTP around it. */
@@ -30,7 +30,7 @@ async function loop(connections: number, seconds: number, operation: (worker: nu
 /**
  * With the mongodb driver (mongoose's own), the queries users-api sends: GET /user's bearer check (one read of the
  * user by `_id` and session id) and a refresh's conditional rotation (each loop rotating a session chain of its own,
- * inserted here as a login would).
+ * in a user of its own, inserted here as a login stores it).
  */
 export async function databaseLimits(
   uri: string,
@@ -48,29 +48,35 @@ export async function databaseLimits(
       }),
     async rotation(connections: number, seconds: number): Promise<DatabaseLimitRun> {
       const at = Date.now();
-      const opened = Array.from({ length: connections }, () =>
+      // Each loop rotates a session of a user of its own, as the route's chains belong to many accounts: one document
+      // for all of them would measure their contention for it, not the update.
+      const ids = Array.from({ length: connections }, () => new mongo.ObjectId());
+      const opened = ids.map((_id) =>
         newSession(
-          { userId, sessionId: crypto.randomUUID(), userAgent: "bench", ip: "bench" },
+          { userId: String(_id), sessionId: crypto.randomUUID(), userAgent: "bench", ip: "bench" },
           { at, maxAgeSeconds: 3600, idleSeconds: 3600 },
         ),
       );
       const tokens = opened.map(({ refreshToken }) => refreshToken);
-      const paths = tokens.map((token) => sessionPath(token.split(".")[1]!));
-      await users.updateOne(
-        { _id: new mongo.ObjectId(userId) },
-        { $set: Object.fromEntries(opened.map(({ session }, worker) => [paths[worker]!, session])) },
+      await users.insertMany(
+        ids.map((_id, worker) => ({
+          _id,
+          email: `bench-rotation-${_id}@example.com`,
+          password: "unused",
+          createdAt: new Date(at),
+          sessions: { [tokens[worker]!.split(".")[1]!]: opened[worker]!.session },
+        })),
       );
-      const run = await loop(connections, seconds, async (worker) => {
-        const rotation = rotationQuery(tokens[worker]!, Date.now(), idleSeconds);
-        if ((await users.updateOne(rotation.filter, rotation.update)).modifiedCount !== 1)
-          throw new Error("rotation lost");
-        tokens[worker] = rotation.next;
-      });
-      await users.updateOne(
-        { _id: new mongo.ObjectId(userId) },
-        { $unset: Object.fromEntries(paths.map((path) => [path, 1])) },
-      );
-      return run;
+      try {
+        return await loop(connections, seconds, async (worker) => {
+          const rotation = rotationQuery(tokens[worker]!, Date.now(), idleSeconds);
+          if (!(await users.findOneAndUpdate(rotation.filter, rotation.update, { projection: rotation.projection })))
+            throw new Error("rotation lost");
+          tokens[worker] = rotation.next;
+        });
+      } finally {
+        await users.deleteMany({ _id: { $in: ids } });
+      }
     },
     close: () => client.close(),
   };

@@ -119,7 +119,7 @@ test("GET /user: 1 command", async () => {
 test("a refresh: 2 commands, the client's window, then the rotation", async () => {
   const { body } = await logIn(await account(), password);
   expect(await commandsOf(() => call("POST", "/refresh", { body: { refreshToken: body.refreshToken } }), 200)).toEqual([
-    ["findAndModify throttles"],
+    ["update throttles"],
     ["findAndModify users"],
   ]);
 });

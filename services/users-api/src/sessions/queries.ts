@@ -88,6 +88,8 @@ export function rotationQuery(token: string, at: number, idleSeconds: number) {
   const field = `${sessionPath(parts.sessionId)}.`;
   return {
     next,
+    /** What the rotation answers: the session alone (FerretDB, as tools/ferretdb patches it, honours it too). */
+    projection: { [sessionPath(parts.sessionId)]: 1 },
     filter: {
       _id: new Types.ObjectId(parts.userId),
       [`${field}refreshHash`]: presented,

@@ -35,6 +35,10 @@ const refused = () => unauthorized("Invalid, expired or revoked refresh token");
 const endOf = (session: Pick<StoredSession, "absoluteExpiresAt" | "idleExpiresAt">) =>
   Math.min(session.absoluteExpiresAt.getTime(), session.idleExpiresAt.getTime());
 
+/** A user's sessions by id, oldest first. */
+const oldestFirst = (sessions: StoredSessions) =>
+  Object.entries(sessions).toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime());
+
 export type SessionService = ReturnType<typeof createSessionService>;
 
 export function createSessionService({ users, auth, config, metrics, logger, now }: SessionServiceDeps) {
@@ -90,7 +94,7 @@ export function createSessionService({ users, auth, config, metrics, logger, now
    * SESSIONS_PER_ACCOUNT with the login's new one: the login's write removes them.
    */
   function toTrim(existing: StoredSessions, at: number): { expired: string[]; evicted: string[] } {
-    const byAge = Object.entries(existing).toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime());
+    const byAge = oldestFirst(existing);
     const expired = byAge.filter(([, session]) => endOf(session) <= at).map(([id]) => id);
     const live = byAge.filter(([, session]) => endOf(session) > at).map(([id]) => id);
     return { expired, evicted: live.slice(0, Math.max(0, live.length - (SESSIONS_PER_ACCOUNT - 1))) };
@@ -158,9 +162,9 @@ export function createSessionService({ users, auth, config, metrics, logger, now
       const presented = tokenHash(refreshToken);
       const at = now();
       const path = sessionPath(sessionId);
-      const projection = { [path]: 1 };
       const sign = () => auth.issueSessionToken({ userId, sessionId }, requestId);
       const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
+      const { projection } = rotation;
       const rotated = await orUnavailable(
         users.collection.findOneAndUpdate(rotation.filter, rotation.update, { projection, returnDocument: "before" }),
       );
@@ -216,9 +220,8 @@ export function createSessionService({ users, auth, config, metrics, logger, now
       const at = now();
       const found = await orUnavailable(users.findById(userId, { sessions: 1 }).lean());
       return {
-        sessions: Object.entries(found?.sessions ?? {})
+        sessions: oldestFirst(found?.sessions ?? {})
           .filter(([, session]) => endOf(session) > at)
-          .toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime())
           .map(([id, session]) => ({
             id,
             createdAt: session.createdAt.toISOString(),

@@ -61,21 +61,28 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
     return { id: `${rule.name}:${client}:${start}`, endsAt: start + rule.windowMs };
   };
 
-  /** Counts one attempt in the client's current window; 429 once it is past the rule's limit. */
+  /**
+   * The write that counts one attempt in the client's window: it matches only below the rule's limit, and inserts a
+   * window not there yet. So a full window fails it as a duplicate key (the insert of an `_id` that exists), as does
+   * the second of two first attempts that both insert; `countsAgain` tells the two apart.
+   */
+  const windowWrite = (rule: ClientRule, window: { id: string; endsAt: number }) => ({
+    filter: { _id: window.id, count: { $lt: rule.limit } },
+    update: { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(window.endsAt) } },
+  });
+
+  /** After a duplicate key on an upsert: the same write without the insert, which another attempt has made. */
+  const countsAgain = async ({ filter, update }: { filter: object; update: object }) =>
+    (await orUnavailable(throttles.updateOne(filter, update))).matchedCount === 1;
+
+  /** Counts one attempt in the client's current window; 429 when it is full. */
   async function count(rule: ClientRule, window: { id: string; endsAt: number }) {
-    const increment = () =>
-      throttles
-        .findOneAndUpdate(
-          { _id: window.id },
-          { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(window.endsAt) } },
-          { upsert: true, returnDocument: "after" },
-        )
-        .lean();
-    // Two first attempts of a window may both insert; the loser finds the winner's document on its retry.
-    const counted = await orUnavailable(
-      increment().catch((error) => (isDuplicateKey(error) ? increment() : Promise.reject(error))),
+    const write = windowWrite(rule, window);
+    const counted = await orUnavailable(throttles.updateOne(write.filter, write.update, { upsert: true })).then(
+      () => true,
+      (error) => (isDuplicateKey(error) ? countsAgain(write) : Promise.reject(error)),
     );
-    if ((counted?.count ?? 0) > rule.limit) throw tooMany(rule.name, window.endsAt - now());
+    if (!counted) throw tooMany(rule.name, window.endsAt - now());
   }
 
   const alive = (count: FailureCount | undefined, at: number) =>
@@ -128,53 +135,39 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
   }
 
   /**
-   * Sends the window's count (when there is one) and the reservation in one command. The window's write matches
-   * only below the rule's limit and inserts a window not read yet, so a full one fails as a duplicate key: that
-   * tells it apart from the reservation, whose outcome is what the total leaves. True for each that counted.
+   * Sends the window's count (windowWrite, when there is one) and the reservation in one command. A full window is a
+   * duplicate key at its index, which tells it apart from the reservation, whose outcome is what the total leaves.
    */
   async function countTogether(
-    window: { id: string; endsAt: number; limit: number } | undefined,
+    window: { rule: ClientRule; id: string; endsAt: number } | undefined,
     write: { filter: object; update: object; upsert: boolean },
   ): Promise<{ window: boolean; reserved: boolean }> {
-    const windowWrite = window && {
-      updateOne: {
-        filter: { _id: window.id, count: { $lt: window.limit } },
-        update: { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(window.endsAt) } },
-        upsert: true,
-      },
-    };
-    const operations = [...(windowWrite ? [windowWrite] : []), { updateOne: write }];
-    const counted = await orUnavailable(
+    const counting = window && { ...windowWrite(window.rule, window), upsert: true };
+    const operations = [...(counting ? [counting] : []), write].map((updateOne) => ({ updateOne }));
+    const { result, failed } = await orUnavailable(
       throttles.bulkWrite(operations as never, { ordered: false }).then(
-        (result) => ({ result, failed: [] as number[] }),
+        (done) => ({ result: done, failed: [] as number[] }),
         (error) => {
-          const failed = (error?.writeErrors ?? []) as { index: number; code?: number; err?: { code?: number } }[];
-          if (!error?.result || failed.some((failure) => (failure.code ?? failure.err?.code) !== 11000)) throw error;
-          return { result: error.result, failed: failed.map(({ index }) => index) };
+          const errors = (error?.writeErrors ?? []) as { index: number; code: number }[];
+          if (!error?.result || errors.some(({ code }) => code !== 11000)) throw error;
+          return { result: error.result, failed: errors.map(({ index }) => index) };
         },
       ),
     );
-    const windowCounted = windowWrite !== undefined && !counted.failed.includes(0);
-    const total = (counted.result.matchedCount ?? 0) + (counted.result.upsertedCount ?? 0);
-    let reserved = total - (windowCounted ? 1 : 0) === 1;
-    // Two first attempts may both insert the count: the loser counts again on the winner's document.
-    if (counted.failed.includes(operations.length - 1))
-      reserved = (await orUnavailable(throttles.updateOne(write.filter, write.update))).matchedCount === 1;
-    // Likewise two first attempts of a window; past the limit, this one matches nothing too.
-    let windowOk = windowCounted;
-    if (windowWrite && !windowCounted)
-      windowOk =
-        (await orUnavailable(throttles.updateOne(windowWrite.updateOne.filter, windowWrite.updateOne.update)))
-          .matchedCount === 1;
-    return { window: windowWrite === undefined || windowOk, reserved };
+    const windowCounted = counting !== undefined && !failed.includes(0);
+    const total = (result.matchedCount ?? 0) + (result.upsertedCount ?? 0);
+    // Two first attempts may both insert the count, or the window: the loser counts again on the winner's document.
+    const reserved = failed.includes(operations.length - 1)
+      ? await countsAgain(write)
+      : total - (windowCounted ? 1 : 0) === 1;
+    const windowOk = counting === undefined || windowCounted || (await countsAgain(counting));
+    return { window: windowOk, reserved };
   }
 
   /** A new device token, and the write that stores it in the account's document (oldest past the cap removed). */
   function newDevice(devices: Readonly<Record<string, StoredDevice>>, at: number) {
     const { token, hash } = newSecretToken();
-    const byAge = Object.entries(devices).toSorted(
-      ([, a], [, b]) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0),
-    );
+    const byAge = Object.entries(devices).toSorted(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime());
     const ended = byAge.slice(0, Math.max(0, byAge.length - (DEVICE_TOKENS_PER_ACCOUNT - 1))).map(([id]) => id);
     const device: StoredDevice = {
       failures: 0,
@@ -232,7 +225,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
           const { failures, write, undo } = genuine
             ? reservation(key, `${devicePath(deviceId!)}.`, genuine, at)
             : reservation(key, "", account, at);
-          const counted = await countTogether(window && { ...window, limit: rule.limit }, write);
+          const counted = await countTogether(window && { ...window, rule }, write);
           const release = async () => {
             if (counted.reserved) await orUnavailable(throttles.updateOne(undo.filter, undo.update));
           };
