@@ -2,6 +2,7 @@
 // test vectors (SHA-1, secret "12345678901234567890"), at times the tests choose.
 import { randomBytes } from "node:crypto";
 import { expect, test } from "bun:test";
+import { newRecoveryCodes, recoveryCodeHash } from "../src/mfa/recovery-codes.ts";
 import { createSecretBox } from "../src/mfa/secret-box.ts";
 import { acceptedStep, newTotpSecret, totpEnrolment } from "../src/mfa/totp.ts";
 
@@ -67,4 +68,17 @@ test("rotation: the previous key still opens what it sealed, which is not curren
   const sealedAfter = rotated.seal(rfcSecret, "user-1");
   expect(rotated.isCurrent(sealedAfter)).toBe(true);
   expect(createSecretBox({ current: next }).open(sealedAfter, "user-1")).toBe(rfcSecret);
+});
+
+test("recovery codes: 10 of 80 random bits each, stored as hashes keyed by their user, typed loosely", () => {
+  const { codes, hashes } = newRecoveryCodes("user-1");
+  expect(codes).toHaveLength(10);
+  for (const code of codes) expect(code).toMatch(/^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/);
+  expect(new Set(codes).size).toBe(10);
+  expect(hashes).toEqual(codes.map((code) => recoveryCodeHash("user-1", code)));
+  expect(JSON.stringify(hashes)).not.toContain(codes[0]!.replaceAll("-", ""));
+  // Typed without dashes, in capitals, with spaces: the same code.
+  expect(recoveryCodeHash("user-1", ` ${codes[0]!.toUpperCase().replaceAll("-", " ")} `)).toBe(hashes[0]!);
+  // Another account's hash of the same code differs.
+  expect(recoveryCodeHash("user-2", codes[0]!)).not.toBe(hashes[0]!);
 });
