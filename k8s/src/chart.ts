@@ -98,6 +98,11 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
       PUBLIC_URL: `https://${config.host}`,
       MAIL_FROM: config.mail.from,
     },
-    secrets: { ...fromSecret(secrets.internalToken), ...fromSecret(secrets.mongodbUri), ...fromSecret(secrets.smtp) },
+    secrets: {
+      ...fromSecret(secrets.internalToken),
+      ...fromSecret(secrets.mongodbUri),
+      ...fromSecret(secrets.smtp),
+      ...fromSecret(secrets.mfaEncryption),
+    },
   };
 }

@@ -49,6 +49,10 @@ export const secrets = {
     keys: { uri: "MONGODB_URI" },
   } as const satisfies SecretSpec<UsersApiEnvName>,
   smtp: { name: "users-api-smtp", keys: { url: "SMTP_URL" } } as const satisfies SecretSpec<UsersApiEnvName>,
+  mfaEncryption: {
+    name: "users-api-mfa-encryption",
+    keys: { key: "MFA_ENCRYPTION_KEY" },
+  } as const satisfies SecretSpec<UsersApiEnvName>,
   mongodbRoot: {
     name: "mongodb-root",
     keys: { username: "MONGO_INITDB_ROOT_USERNAME", password: "MONGO_INITDB_ROOT_PASSWORD" },

@@ -130,7 +130,7 @@ describe.each(environments)("%s manifests", (environment) => {
       secrets.internalToken.name,
     ]);
     expect(secretNamesUsedBy(templateOf(objects, workloadNames.usersApi).spec)).toEqual(
-      [secrets.internalToken.name, secrets.mongodbUri.name, secrets.smtp.name].toSorted(),
+      [secrets.internalToken.name, secrets.mongodbUri.name, secrets.smtp.name, secrets.mfaEncryption.name].toSorted(),
     );
   });
 

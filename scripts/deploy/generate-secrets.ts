@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Environment, environmentConfigs, secrets } from "@accounts/k8s";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
-import { generateInternalToken } from "@accounts/shared/secrets";
+import { generateEncryptionKey, generateInternalToken } from "@accounts/shared/secrets";
 import { secretInputNames } from "./secrets.ts";
 
 export async function generateSecrets(
@@ -18,6 +18,7 @@ export async function generateSecrets(
   const generators: Record<string, (() => Promise<string> | string) | undefined> = {
     [secrets.jwt.keys.signingKey]: async () => JSON.stringify((await generateSigningKey()).privateJwk),
     [secrets.internalToken.keys.token]: generateInternalToken,
+    [secrets.mfaEncryption.keys.key]: generateEncryptionKey,
     [secrets.mongodbRoot.keys.username]: () => "root",
     [secrets.mongodbRoot.keys.password]: () => randomBytes(32).toString("base64url"),
   };

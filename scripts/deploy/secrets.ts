@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadKeys } from "@accounts/auth-api/keys/load";
 import { appPartOfLabel, type EnvironmentConfig, inClusterMongodbUri, secrets } from "@accounts/k8s";
 import { InternalTokenSchema, loadConfig, Type } from "@accounts/shared/config";
+import { UsersConfigSchema } from "@accounts/users-api/config";
 import type { KubeObject } from "./objects.ts";
 
 type Jwk = { kid?: string; d?: string; alg?: string; use?: string; [member: string]: unknown };
@@ -20,7 +21,7 @@ export function secretInputNames(config: EnvironmentConfig): string[] {
   if (config.mongodb.mode === "in-cluster")
     names.push(secrets.mongodbRoot.keys.username, secrets.mongodbRoot.keys.password);
   else names.push(secrets.mongodbUri.keys.uri);
-  names.push(secrets.smtp.keys.url);
+  names.push(secrets.smtp.keys.url, secrets.mfaEncryption.keys.key);
   return names;
 }
 
@@ -48,14 +49,15 @@ export async function readSecretInputs(
     );
   }
   await validateSigningKey(values.get(secrets.jwt.keys.signingKey)!);
-  validateInternalToken(values.get(secrets.internalToken.keys.token)!);
+  validateWith({ INTERNAL_TOKEN: InternalTokenSchema }, values);
+  validateWith({ MFA_ENCRYPTION_KEY: UsersConfigSchema.properties.MFA_ENCRYPTION_KEY }, values);
   return values;
 }
 
-/** The services' own check: long enough, and only the characters a Bearer header can carry. */
-function validateInternalToken(token: string): void {
+/** The services' own checks (the internal token long enough and Bearer-safe, the MFA key 32 bytes of base64). */
+function validateWith(schema: Parameters<typeof Type.Object>[0], values: Map<string, string>): void {
   try {
-    loadConfig(Type.Object({ INTERNAL_TOKEN: InternalTokenSchema }), { INTERNAL_TOKEN: token });
+    loadConfig(Type.Object(schema), Object.fromEntries(Object.keys(schema).map((name) => [name, values.get(name)])));
   } catch (error) {
     const reason = (error as Error).message.replace(/^Invalid configuration:\s*/, "");
     throw new SecretInputError(`${reason} (bun run deploy -- generate-secrets makes a valid one)`);
@@ -155,6 +157,7 @@ export function secretObjects(options: {
     secret(secrets.internalToken.name, { [secrets.internalToken.keys.token]: value(secrets.internalToken.keys.token) }),
     secret(secrets.mongodbUri.name, { [secrets.mongodbUri.keys.uri]: mongodbUri }),
     secret(secrets.smtp.name, { [secrets.smtp.keys.url]: value(secrets.smtp.keys.url) }),
+    secret(secrets.mfaEncryption.name, { [secrets.mfaEncryption.keys.key]: value(secrets.mfaEncryption.keys.key) }),
   ];
   if (config.mongodb.mode === "in-cluster") {
     const { username, password } = secrets.mongodbRoot.keys;

@@ -1,5 +1,5 @@
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
-import { generateInternalToken } from "@accounts/shared/secrets";
+import { generateEncryptionKey, generateInternalToken } from "@accounts/shared/secrets";
 import { prettyFactory } from "pino-pretty";
 import { startFerretDB, type LocalDatabase } from "./ferretdb.ts";
 import { DEV_MAIL_FROM, startMailCatcher } from "./mail-catcher.ts";
@@ -71,6 +71,8 @@ export async function startSystem({ usersPort, authPort, watch = false, logs }: 
       MONGODB_URI: mongodbUri,
       AUTH_API_URL: `http://localhost:${authPort}`,
       INTERNAL_TOKEN: internalToken,
+      // A key of its own for a throw-away database; one that persists (MONGODB_URI) needs the same key every run.
+      MFA_ENCRYPTION_KEY: process.env.MFA_ENCRYPTION_KEY ?? generateEncryptionKey(),
       SMTP_URL: mail.smtpUrl,
       MAIL_FROM: DEV_MAIL_FROM,
       PUBLIC_URL: `http://localhost:${usersPort}`,

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
-import { generateInternalToken } from "@accounts/shared/secrets";
+import { generateEncryptionKey, generateInternalToken } from "@accounts/shared/secrets";
 import type { KubeTestServer } from "../../testing/kube-apiserver.ts";
 import type { KubeObject } from "../objects.ts";
 
@@ -68,6 +68,7 @@ export async function secretInputs(): Promise<Record<string, string>> {
       password: randomBytes(12).toString("hex"),
     }).href,
     SMTP_URL: `smtps://mailer:${randomBytes(12).toString("hex")}@smtp.example.com:465`,
+    MFA_ENCRYPTION_KEY: generateEncryptionKey(),
   };
 }
 

@@ -17,6 +17,10 @@ import { createPasswordPolicy } from "./password-policy/service.ts";
 import { resetTokensCollection } from "./password-reset/collection.ts";
 import { passwordReset } from "./password-reset/index.ts";
 import { createPasswordResetService } from "./password-reset/service.ts";
+import { mfa } from "./mfa/index.ts";
+import { createPresence } from "./mfa/presence.ts";
+import { createSecretBox } from "./mfa/secret-box.ts";
+import { createMfaService } from "./mfa/service.ts";
 import { throttlesCollection } from "./throttling/collection.ts";
 import { throttlingRules } from "./throttling/rules.ts";
 import { createThrottling } from "./throttling/service.ts";
@@ -144,6 +148,26 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
           throttling,
           passwordPolicy,
           mailer,
+        }),
+        authenticate,
+      }),
+    )
+    .use(
+      mfa({
+        service: createMfaService({
+          users,
+          box: createSecretBox({
+            current: Buffer.from(config.MFA_ENCRYPTION_KEY, "base64"),
+            previous: config.MFA_PREVIOUS_ENCRYPTION_KEYS.split(",")
+              .map((key) => key.trim())
+              .filter(Boolean)
+              .map((key) => Buffer.from(key, "base64")),
+          }),
+          presence: createPresence({ users, auth: authClient, throttling }),
+          sessions: sessionService,
+          mailer,
+          issuer: config.TOTP_ISSUER,
+          now: clock,
         }),
         authenticate,
       }),

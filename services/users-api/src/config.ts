@@ -2,6 +2,8 @@ import { commonEnv, InternalTokenSchema, loadConfig, Type } from "@accounts/shar
 import type { Static } from "elysia";
 
 // The throttling defaults and their reasons: README, "Abuse protection".
+// 32 bytes in base64: 43 characters and one "=".
+const BASE64_KEY = "[A-Za-z0-9+/]{43}=";
 const limit = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description });
 
 /** users-api's environment; `.env.example` describes each variable. */
@@ -55,6 +57,23 @@ export const UsersConfigSchema = Type.Object({
   REQUIRE_VERIFIED_EMAIL: Type.Boolean({
     default: false,
     description: "Refuse login (403) to accounts whose address is not verified",
+  }),
+  MFA_ENCRYPTION_KEY: Type.String({
+    pattern: `^${BASE64_KEY}$`,
+    description: "AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one",
+  }),
+  MFA_PREVIOUS_ENCRYPTION_KEYS: Type.String({
+    default: "",
+    pattern: `^(${BASE64_KEY}(\\s*,\\s*${BASE64_KEY})*)?$`,
+    description:
+      "Comma-separated keys MFA_ENCRYPTION_KEY replaced: what they sealed still opens, and is sealed again when used",
+  }),
+  TOTP_ISSUER: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: "^[^:]+$",
+    default: "Accounts",
+    description: "The name authenticator apps show beside the address",
   }),
   CORS_ORIGINS: Type.String({
     default: "",

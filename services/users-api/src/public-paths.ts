@@ -18,5 +18,5 @@ export const PUBLIC_EXACT_PATHS = [
   "/reset-password",
 ] as const;
 
-/** Routed with everything below them: `/sessions/:id`, and the pages' script and style. */
-export const PUBLIC_PATH_PREFIXES = ["/sessions", "/pages"] as const;
+/** Routed with everything below them: `/sessions/:id`, the second factor's routes, and the pages' script and style. */
+export const PUBLIC_PATH_PREFIXES = ["/sessions", "/mfa", "/pages"] as const;

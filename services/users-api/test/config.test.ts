@@ -7,6 +7,7 @@ const valid = {
   INTERNAL_TOKEN: "t".repeat(32),
   SMTP_URL: "smtps://mailer:s3cret@smtp.example:465",
   MAIL_FROM: "Accounts <no-reply@example.com>",
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
 };
 
 describe("users-api config", () => {
@@ -31,8 +32,23 @@ describe("users-api config", () => {
       REFRESH_REUSE_GRACE_SECONDS: 10,
       PUBLIC_URL: "http://localhost:3000",
       REQUIRE_VERIFIED_EMAIL: false,
+      MFA_PREVIOUS_ENCRYPTION_KEYS: "",
+      TOTP_ISSUER: "Accounts",
       CORS_ORIGINS: "",
     });
+  });
+
+  test("MFA_ENCRYPTION_KEY is 32 bytes in base64, and so is each previous key", () => {
+    const key = Buffer.alloc(32, 2).toString("base64");
+    expect(
+      loadUsersConfig({ ...valid, MFA_PREVIOUS_ENCRYPTION_KEYS: `${key}, ${key}` }).MFA_PREVIOUS_ENCRYPTION_KEYS,
+    ).toBe(`${key}, ${key}`);
+    for (const bad of [
+      { MFA_ENCRYPTION_KEY: undefined },
+      { MFA_ENCRYPTION_KEY: Buffer.alloc(16).toString("base64") },
+      { MFA_PREVIOUS_ENCRYPTION_KEYS: "not-a-key" },
+    ])
+      expect(() => loadUsersConfig({ ...valid, ...bad })).toThrow(ConfigError);
   });
 
   test("PUBLIC_URL follows PORT unless set; REQUIRE_VERIFIED_EMAIL and CORS_ORIGINS are read", () => {

@@ -10,6 +10,9 @@ import { startMailbox } from "./mailbox.ts";
 
 export const internalToken = "internal-token-for-tests-only-0123456789";
 
+/** MFA_ENCRYPTION_KEY for every users-api the suites start: 32 bytes, for tests only. */
+export const encryptionKey = Buffer.alloc(32, 7).toString("base64");
+
 /**
  * The real auth-api, in this process on a free port, hashing at a test-only low cost unless `overrides` say otherwise.
  * A suite that moves users-api's clock passes it as `clock` too, so tokens are dated by the time that judges them.
@@ -50,6 +53,7 @@ export function buildUsersApp(
     MONGODB_URI: "mongodb://unused-by-createApp",
     AUTH_API_URL: authApiUrl,
     INTERNAL_TOKEN: token,
+    MFA_ENCRYPTION_KEY: encryptionKey,
     AUTH_API_TIMEOUT_MS: String(timeoutMs),
     PUBLIC_URL: "http://users.test",
     SMTP_URL: sharedMailbox.url,
@@ -86,6 +90,7 @@ export const request = (method: string, path: string, options?: RequestOptions) 
  * limits themselves).
  */
 export const usersApiProcessEnv = () => ({
+  MFA_ENCRYPTION_KEY: encryptionKey,
   SMTP_URL: sharedMailbox.url,
   MAIL_FROM: mailFrom,
   SIGNUPS_PER_CLIENT_PER_HOUR: "100000",

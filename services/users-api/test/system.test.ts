@@ -12,7 +12,7 @@ import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
 import { startMailbox, type Mailbox } from "./mailbox.ts";
 import { seedPassword, seedUser } from "./seed.ts";
-import { mailFrom, requestInit, type RequestOptions } from "./support.ts";
+import { encryptionKey, mailFrom, requestInit, type RequestOptions } from "./support.ts";
 
 const internalToken = generateInternalToken();
 const authPort = freePort();
@@ -49,6 +49,7 @@ beforeAll(async () => {
       MONGODB_URI: url.toString(),
       AUTH_API_URL: authApi.url,
       INTERNAL_TOKEN: internalToken,
+      MFA_ENCRYPTION_KEY: encryptionKey,
       AUTH_API_TIMEOUT_MS: "2000",
       // Every request here comes from 127.0.0.1, and the hash-queue flood below is some 70 sign-ups at once: past the
       // per-client sign-up limit (10 an hour), which throttling.test.ts covers. The logins (about a dozen) stay within theirs.

@@ -7,7 +7,7 @@ import { generateInternalToken } from "@accounts/shared/secrets";
 import { type RunningService, startService } from "@accounts/scripts/lib/processes";
 import { mongodbOptions } from "../src/mongodb.ts";
 import { mongodbUri } from "./database.ts";
-import { mailFrom, requestInit, sharedMailbox } from "./support.ts";
+import { encryptionKey, mailFrom, requestInit, sharedMailbox } from "./support.ts";
 
 const internalToken = generateInternalToken();
 let db: Connection;
@@ -25,6 +25,7 @@ beforeAll(async () => {
     MONGODB_URI: url.toString(),
     AUTH_API_URL: authApi.url,
     INTERNAL_TOKEN: internalToken,
+    MFA_ENCRYPTION_KEY: encryptionKey,
     SMTP_URL: sharedMailbox.url,
     MAIL_FROM: mailFrom,
     // A wait far longer than this test, so no timing on a busy machine can end it early.

@@ -1,7 +1,7 @@
 import type { Logger, Metrics } from "@accounts/shared";
 import nodemailer from "nodemailer";
 
-export type MailKind = "verification" | "password-reset" | "password-changed";
+export type MailKind = "verification" | "password-reset" | "password-changed" | "totp-enabled";
 
 /** One email, both parts: every mail has a plain-text and an HTML version. */
 export interface Mail {

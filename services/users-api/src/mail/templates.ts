@@ -62,3 +62,17 @@ export function passwordChangedMail(to: string): Mail {
     html: html(lines),
   };
 }
+
+export function totpEnabledMail(to: string): Mail {
+  const lines = [
+    "Two-step login was just turned on for your account: from now on a login asks for a code from your authenticator app after the password. Every other session was logged out.",
+    "If you did this, keep your recovery codes somewhere safe. If you did not, reset your password now and check your email account's security.",
+  ];
+  return {
+    kind: "totp-enabled",
+    to,
+    subject: "Two-step login is on",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}

@@ -17,7 +17,7 @@ import {
 } from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
 
-export type RevocationReason = "logout" | "reuse" | "password_change" | "deletion" | "expiry" | "limit";
+export type RevocationReason = "logout" | "reuse" | "password_change" | "mfa_change" | "deletion" | "expiry" | "limit";
 
 export interface SessionServiceDeps {
   users: UsersCollection;
@@ -244,6 +244,8 @@ export function createSessionService({ users, auth, config, metrics, logger, now
 
     /** After a password change: every session of the user but the one that changed it. */
     endOthers: (caller: Caller) => endAll(caller.userId, "password_change", caller.sessionId),
+    /** After the second factor changed: every session of the user but the one that changed it. */
+    endOthersOnMfaChange: (caller: Caller) => endAll(caller.userId, "mfa_change", caller.sessionId),
 
     /** After the account's deletion. */
     endAll: (userId: string) => endAll(userId, "deletion"),

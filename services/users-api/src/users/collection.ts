@@ -1,4 +1,5 @@
 import { Schema, Types, type Connection, type Model } from "mongoose";
+import type { StoredMfa } from "../mfa/collection.ts";
 import type { StoredSessions } from "../sessions/collection.ts";
 
 /**
@@ -13,6 +14,8 @@ interface UserFields {
   password: string;
   /** The user's sessions, by id: written only by sessions/ (see sessions/collection.ts). */
   sessions?: StoredSessions;
+  /** The second factor: written only by mfa/ (see mfa/collection.ts). */
+  mfa?: StoredMfa;
   createdAt?: Date;
   /** Seed-era documents lack it: unverified. */
   emailVerified?: boolean;
@@ -31,6 +34,7 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     // their documents still log in, and code reads it as `passwordHash`. Loaded only for login.
     password: { type: String, required: true, select: false, alias: "passwordHash" },
     sessions: { type: Schema.Types.Mixed, select: false },
+    mfa: { type: Schema.Types.Mixed, select: false },
     emailVerified: { type: Boolean },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.

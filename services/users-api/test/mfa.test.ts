@@ -1,0 +1,141 @@
+// TOTP enrolment and confirmation through app.handle, with the real auth-api, database and SMTP server, and a clock
+// the tests move. Codes are computed here from RFC 6238 (node:crypto), not by the library users-api uses.
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { type Connection, Types } from "mongoose";
+import { prepareExpiringCollections } from "../src/expiring-collections.ts";
+import { prepareSessions } from "../src/sessions/prepare.ts";
+import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
+import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { captureLogger } from "@accounts/shared/testing";
+import { connectTestDatabase, dropTestDatabase } from "./database.ts";
+import { type Mailbox, startMailbox } from "./mailbox.ts";
+import { buildUsersApp, request, startAuthApi } from "./support.ts";
+
+const password = "correct horse battery";
+const wrong = "wrong password!";
+
+let db: Connection;
+let authApi: Awaited<ReturnType<typeof startAuthApi>>;
+let mailbox: Mailbox;
+let app: ReturnType<typeof buildUsersApp>["app"];
+let now = Date.now();
+
+beforeAll(async () => {
+  db = await connectTestDatabase("users_mfa");
+  const { logger } = captureLogger("users-api");
+  await prepareUsersCollection(db, logger);
+  await prepareSessions(db, logger);
+  await prepareThrottlingCollections(db, logger);
+  await prepareExpiringCollections(db, logger);
+  authApi = await startAuthApi(0, {}, () => now);
+  mailbox = await startMailbox();
+  app = buildUsersApp(db, authApi.url, {
+    clock: () => now,
+    env: { SMTP_URL: mailbox.url, LOGINS_PER_CLIENT_PER_MINUTE: "1000", SIGNUPS_PER_CLIENT_PER_HOUR: "1000" },
+  }).app;
+});
+afterAll(async () => {
+  await mailbox.stop();
+  await authApi.stop();
+  await dropTestDatabase(db);
+});
+beforeEach(() => {
+  // A new hour: no wait or client window carries over.
+  now = (Math.floor(now / 3_600_000) + 1) * 3_600_000;
+});
+
+async function call(...args: Parameters<typeof request>) {
+  const response = await app.handle(request(...args));
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** RFC 6238's code for `secret` (base32) at `at`: HMAC-SHA1 of the 30-second step, dynamically truncated. */
+function totpCode(secret: string, at: number) {
+  const bits = [...secret].map((char) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".indexOf(char).toString(2).padStart(5, "0"));
+  const key = Buffer.from(
+    bits
+      .join("")
+      .match(/.{8}/g)!
+      .map((byte) => Number.parseInt(byte, 2)),
+  );
+  const step = Buffer.alloc(8);
+  step.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
+  const mac = createHmac("sha1", key).update(step).digest();
+  const offset = mac[19]! & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+let accounts = 0;
+/** A new account, verified-mail drained, with a session (`token`). */
+async function account() {
+  const email = `mfa-${++accounts}@example.com`;
+  expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
+  await mailbox.next(email);
+  const { body } = await call("POST", "/login", { body: { email, password } });
+  return { email, token: body.token as string, userId: body.userId as string };
+}
+
+const enrol = (token: string, secret = password) => call("POST", "/mfa/totp", { token, body: { password: secret } });
+const confirm = (token: string, code: string) => call("POST", "/mfa/totp/confirm", { token, body: { code } });
+const stored = async (userId: string) =>
+  (await db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.mfa as
+    | Record<string, unknown>
+    | undefined;
+
+test("enrolment: a 160-bit base32 secret, its otpauth URI and a QR code in SVG; only its sealed form is stored", async () => {
+  const { email, token, userId } = await account();
+  const { status, body } = await enrol(token);
+  expect(status).toBe(201);
+  expect(body.secret).toMatch(/^[A-Z2-7]{32}$/);
+  expect(body.otpauthUri).toBe(
+    `otpauth://totp/Accounts:${encodeURIComponent(email)}?issuer=Accounts&secret=${body.secret}&algorithm=SHA1&digits=6&period=30`,
+  );
+  expect(body.qrCodeSvg).toStartWith("<svg");
+  const mfa = JSON.stringify(await stored(userId));
+  expect(mfa).toContain("pendingTotp");
+  expect(mfa).not.toContain(body.secret);
+});
+
+test("a wrong password is 403 and counts like a failed login: after five, the account's wait answers 429", async () => {
+  const { email, token } = await account();
+  for (let failure = 1; failure <= 5; failure++) expect((await enrol(token, wrong)).status).toBe(403);
+  expect((await enrol(token)).status).toBe(429);
+  expect((await call("POST", "/login", { body: { email, password } })).status).toBe(429);
+});
+
+test("confirmation: a wrong code is 400 of its own type; the right one turns TOTP on and answers 10 recovery codes", async () => {
+  const { email, token, userId } = await account();
+  const other = (await call("POST", "/login", { body: { email, password } })).body.token as string;
+  const { secret } = (await enrol(token)).body;
+  const refused = await confirm(token, totpCode(secret, now + 120_000));
+  expect(refused).toMatchObject({ status: 400, body: { type: "urn:accounts:problem:mfa-code-invalid" } });
+  const { status, body } = await confirm(token, totpCode(secret, now));
+  expect(status).toBe(200);
+  expect(body.recoveryCodes).toHaveLength(10);
+  // Stored: the secret sealed, the codes hashed.
+  const mfa = JSON.stringify(await stored(userId));
+  for (const shown of [secret, ...body.recoveryCodes]) expect(mfa).not.toContain(shown.replaceAll("-", ""));
+  // Every other session ended; this one goes on. The address was told.
+  expect((await call("GET", "/user", { token: other })).status).toBe(401);
+  expect((await call("GET", "/user", { token })).status).toBe(200);
+  expect((await mailbox.next(email)).subject).toBe("Two-step login is on");
+  // Now on: enrolling again is 409, and so is confirming.
+  expect((await enrol(token)).status).toBe(409);
+  expect((await confirm(token, totpCode(secret, now))).status).toBe(409);
+});
+
+test("enrolling again before confirming replaces the pending secret: the first one's code no longer confirms", async () => {
+  const { token } = await account();
+  const first = (await enrol(token)).body.secret as string;
+  const second = (await enrol(token)).body.secret as string;
+  expect(second).not.toBe(first);
+  expect((await confirm(token, totpCode(first, now))).status).toBe(400);
+  expect((await confirm(token, totpCode(second, now))).status).toBe(200);
+});
+
+test("nothing pending: confirming is 400", async () => {
+  const { token } = await account();
+  expect((await confirm(token, "123456")).status).toBe(400);
+});
