@@ -9,7 +9,7 @@ import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
-import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { buildUsersApp, encryptionKey, request, startAuthApi } from "./support.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -112,6 +112,7 @@ const defaults = loadUsersConfig({
   INTERNAL_TOKEN: "t".repeat(32),
   SMTP_URL: "smtp://unused",
   MAIL_FROM: "unused@example.com",
+  MFA_ENCRYPTION_KEY: encryptionKey,
 });
 
 describe("rules and collections", () => {
