@@ -53,7 +53,7 @@ export async function databaseLimits(
       const ids = Array.from({ length: connections }, () => new mongo.ObjectId());
       const opened = ids.map((_id) =>
         newSession(
-          { userId: String(_id), sessionId: crypto.randomUUID(), userAgent: "bench", ip: "bench" },
+          { userId: String(_id), sessionId: crypto.randomUUID(), userAgent: "bench", ip: "bench", amr: ["pwd"] },
           { at, maxAgeSeconds: 3600, idleSeconds: 3600 },
         ),
       );

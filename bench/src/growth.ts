@@ -183,7 +183,10 @@ const seededSessions = (count: number, userId: Types.ObjectId, ip: string, at: n
       const sessionId = crypto.randomUUID();
       return [
         sessionId,
-        newSession({ userId: String(userId), sessionId, userAgent: null, ip }, { at, ...sessionLifetimes }).session,
+        newSession(
+          { userId: String(userId), sessionId, userAgent: null, ip, amr: ["pwd"] },
+          { at, ...sessionLifetimes },
+        ).session,
       ];
     }),
   );

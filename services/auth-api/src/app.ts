@@ -40,7 +40,8 @@ export function createApp({ config, keys, hasher, logger, clock = Date.now }: Au
     metrics,
     readiness: {
       // A real sign-and-verify round trip with the loaded keys.
-      signingKey: async () => tokenService.verifies(await tokenService.issue("readiness-probe", "readiness-probe")),
+      signingKey: async () =>
+        tokenService.verifies(await tokenService.issue("readiness-probe", "readiness-probe", ["pwd"])),
     },
     documentation: {
       info: {

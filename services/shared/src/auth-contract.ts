@@ -83,6 +83,19 @@ export const TokenResponse = t.Object({
 });
 export type TokenResponse = Static<typeof TokenResponse>;
 
-/** A token for a session users-api has just checked a refresh token against: no password, auth-api only signs. */
-export const SessionTokenRequest = t.Object({ userId: UserId, sessionId: SessionId });
+/**
+ * How a session was proven, the token's `amr` claim (RFC 8176): a password, and a one-time code after it when the
+ * account has a second factor. A recovery code is a one-time code too (RFC 8176 has no value of its own for it).
+ */
+export const AuthenticationMethods = t.Union([
+  t.Tuple([t.Literal("pwd")]),
+  t.Tuple([t.Literal("pwd"), t.Literal("otp")]),
+]);
+export type AuthenticationMethods = Static<typeof AuthenticationMethods>;
+
+/**
+ * A token for a session users-api has just checked (a refresh token, or a login's second factor): no password,
+ * auth-api only signs, with the session's `amr`.
+ */
+export const SessionTokenRequest = t.Object({ userId: UserId, sessionId: SessionId, amr: AuthenticationMethods });
 export type SessionTokenRequest = Static<typeof SessionTokenRequest>;

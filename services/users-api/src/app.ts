@@ -84,6 +84,25 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     publicUrl: config.PUBLIC_URL,
     logger,
   });
+  const box = createSecretBox({
+    current: Buffer.from(config.MFA_ENCRYPTION_KEY, "base64"),
+    previous: config.MFA_PREVIOUS_ENCRYPTION_KEYS.split(",")
+      .map((key) => key.trim())
+      .filter(Boolean)
+      .map((key) => Buffer.from(key, "base64")),
+  });
+  const presence = createPresence({ users, auth: authClient, throttling, box, now: clock });
+  const mfaService = createMfaService({
+    users,
+    box,
+    presence,
+    sessions: sessionService,
+    throttling,
+    auth: authClient,
+    mailer,
+    issuer: config.TOTP_ISSUER,
+    now: clock,
+  });
   const userService = createUsersService({
     users,
     auth: authClient,
@@ -91,6 +110,8 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     throttling,
     passwordPolicy,
     emailVerification: verification,
+    mfa: mfaService,
+    presence,
     requireVerifiedEmail: config.REQUIRE_VERIFIED_EMAIL,
   });
   const { authenticate } = userService;
@@ -146,32 +167,14 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
           auth: authClient,
           sessions: sessionService,
           throttling,
+          presence,
           passwordPolicy,
           mailer,
         }),
         authenticate,
       }),
     )
-    .use(
-      mfa({
-        service: createMfaService({
-          users,
-          box: createSecretBox({
-            current: Buffer.from(config.MFA_ENCRYPTION_KEY, "base64"),
-            previous: config.MFA_PREVIOUS_ENCRYPTION_KEYS.split(",")
-              .map((key) => key.trim())
-              .filter(Boolean)
-              .map((key) => Buffer.from(key, "base64")),
-          }),
-          presence: createPresence({ users, auth: authClient, throttling }),
-          sessions: sessionService,
-          mailer,
-          issuer: config.TOTP_ISSUER,
-          now: clock,
-        }),
-        authenticate,
-      }),
-    )
+    .use(mfa({ service: mfaService, authenticate, throttling, client }))
     .use(emailVerification({ service: verification, authenticate, throttling, client }))
     .use(passwordReset({ service: reset, throttling, client }))
     .use(pages);

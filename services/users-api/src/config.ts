@@ -23,6 +23,7 @@ export const UsersConfigSchema = Type.Object({
   SIGNUPS_PER_CLIENT_PER_HOUR: limit(10, "Sign-ups per client"),
   EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: limit(5, "Password-forgot and verification-resend requests per client"),
   REFRESHES_PER_CLIENT_PER_MINUTE: limit(60, "Refreshes per client"),
+  CODES_PER_CLIENT_PER_MINUTE: limit(20, "Second-factor codes per client (login's second step, confirming TOTP)"),
   LOGIN_FAILURES_BEFORE_DELAY: limit(
     5,
     "Consecutive failed logins of an account (or device) before each further attempt must wait",

@@ -38,11 +38,13 @@ test("sign-up, login and GET /user through the typed client", async () => {
     email: "eden@example.com",
     createdAt: stored!.createdAt,
     emailVerified: false,
+    mfa: { totp: false, recoveryCodesLeft: 0 },
   });
 
   const loggedIn = await api.login.post(credentials);
   expect(loggedIn.status).toBe(200);
   const session = loggedIn.data!;
+  if ("mfaRequired" in session) throw new Error("no second factor was turned on");
   expect(session).toEqual({
     token: session.token,
     tokenType: "Bearer",

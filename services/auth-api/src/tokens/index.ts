@@ -26,7 +26,7 @@ export const tokens = ({
         );
         if (!ok) throw unauthorized("Wrong email or password");
         return {
-          token: await tokenService.issue(body.userId, body.sessionId),
+          token: await tokenService.issue(body.userId, body.sessionId, ["pwd"]),
           tokenType: "Bearer" as const,
           expiresIn: tokenService.ttlSeconds,
           ...(rehashed === undefined ? {} : { rehashed }),
@@ -38,7 +38,7 @@ export const tokens = ({
         response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422, 503) },
         detail: {
           tags: ["tokens"],
-          summary: "Check a password against its stored hash and issue a token",
+          summary: "Check a password against its stored hash and issue a token (`amr`: pwd)",
           description:
             "401 for a wrong password or a missing hash alike; `rehashed` is present when the stored hash should be upgraded. " +
             "Tokens are verified by their audience (users-api) against GET /.well-known/jwks.json.",
@@ -49,7 +49,7 @@ export const tokens = ({
     .post(
       "/token/refresh",
       async ({ body }) => ({
-        token: await tokenService.issue(body.userId, body.sessionId),
+        token: await tokenService.issue(body.userId, body.sessionId, body.amr),
         tokenType: "Bearer" as const,
         expiresIn: tokenService.ttlSeconds,
       }),
@@ -59,9 +59,9 @@ export const tokens = ({
         response: { 200: TokenResponse, ...problemResponses(400, 401, 413, 415, 422) },
         detail: {
           tags: ["tokens"],
-          summary: "Issue a token for an existing session, without a password",
+          summary: "Issue a token for a session users-api has checked, without a password",
           description:
-            "For users-api's refresh: it has checked the refresh token against the session it stores; auth-api only signs.",
+            "For users-api's refresh (it has checked the refresh token against the session it stores) and a login's second factor (it has checked the code); auth-api only signs, with the session's `amr`.",
           security: internalSecurity,
         },
       },

@@ -1,4 +1,4 @@
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_VERIFY_OPTIONS } from "@accounts/shared";
+import { type AuthenticationMethods, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_VERIFY_OPTIONS } from "@accounts/shared";
 import { createLocalJWKSet, errors, jwtVerify, SignJWT } from "jose";
 import type { SigningKeys } from "../keys/load.ts";
 
@@ -13,12 +13,12 @@ export function createTokenService(keys: SigningKeys, ttlSeconds: number, clock:
     ttlSeconds,
 
     /**
-     * A token for `userId` in users-api session `sessionId`: sub, sid, iss, aud, iat, exp and a unique jti, with the
-     * signing key's kid in the header.
+     * A token for `userId` in users-api session `sessionId`, proven by `amr`: sub, sid, amr, iss, aud, iat, exp and a
+     * unique jti, with the signing key's kid in the header.
      */
-    issue(userId: string, sessionId: string): Promise<string> {
+    issue(userId: string, sessionId: string, amr: AuthenticationMethods): Promise<string> {
       const issuedAt = Math.floor(clock() / 1000);
-      return new SignJWT({ sid: sessionId })
+      return new SignJWT({ sid: sessionId, amr })
         .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: keys.kid })
         .setSubject(userId)
         .setIssuer(TOKEN_ISSUER)

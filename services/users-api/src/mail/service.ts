@@ -1,7 +1,13 @@
 import type { Logger, Metrics } from "@accounts/shared";
 import nodemailer from "nodemailer";
 
-export type MailKind = "verification" | "password-reset" | "password-changed" | "totp-enabled";
+export type MailKind =
+  | "verification"
+  | "password-reset"
+  | "password-changed"
+  | "totp-enabled"
+  | "totp-disabled"
+  | "recovery-codes-regenerated";
 
 /** One email, both parts: every mail has a plain-text and an HTML version. */
 export interface Mail {

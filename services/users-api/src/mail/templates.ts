@@ -63,6 +63,7 @@ export function passwordChangedMail(to: string): Mail {
   };
 }
 
+/** The security notice after TOTP was turned on. */
 export function totpEnabledMail(to: string): Mail {
   const lines = [
     "Two-step login was just turned on for your account: from now on a login asks for a code from your authenticator app after the password. Every other session was logged out.",
@@ -72,6 +73,36 @@ export function totpEnabledMail(to: string): Mail {
     kind: "totp-enabled",
     to,
     subject: "Two-step login is on",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}
+
+/** The security notice after new recovery codes replaced the old ones. */
+export function recoveryCodesRegeneratedMail(to: string): Mail {
+  const lines = [
+    "New recovery codes were just made for your account; the old ones no longer work.",
+    "If you did this, keep the new codes somewhere safe. If you did not, reset your password now and check your email account's security.",
+  ];
+  return {
+    kind: "recovery-codes-regenerated",
+    to,
+    subject: "New recovery codes",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}
+
+/** The security notice after TOTP was turned off. */
+export function totpDisabledMail(to: string): Mail {
+  const lines = [
+    "Two-step login was just turned off for your account: a login now asks for the password only. Every other session was logged out.",
+    "If you did not do this, reset your password now, turn two-step login on again and check your email account's security.",
+  ];
+  return {
+    kind: "totp-disabled",
+    to,
+    subject: "Two-step login is off",
     text: `${lines.join("\n\n")}\n`,
     html: html(lines),
   };

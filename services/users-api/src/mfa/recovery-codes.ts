@@ -2,6 +2,8 @@ import { createHmac, randomBytes } from "node:crypto";
 
 /** Codes in a set: each works once, a new set voids the old. */
 export const RECOVERY_CODES_PER_SET = 10;
+/** A login's response mentions the codes left when there are this many or fewer (`recoveryCodesLeft`). */
+export const RECOVERY_CODES_LOW = 2;
 
 // RFC 4648 base32 without padding, lower-cased to read and type: no 0/1/8/9 to mistake for o/l/b/g.
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";

@@ -3,7 +3,9 @@ import { type Static, t } from "elysia";
 /** A TOTP code as authenticator apps show it. */
 export const TotpCode = t.String({ pattern: "^[0-9]{6}$", description: "The 6 digits the authenticator app shows" });
 
-export const TotpEnrolmentRequest = t.Object({ password: t.String({ minLength: 1, maxLength: 1024 }) });
+export const Password = t.String({ minLength: 1, maxLength: 1024, description: "the account's current password" });
+
+export const TotpEnrolmentRequest = t.Object({ password: Password });
 export type TotpEnrolmentRequest = Static<typeof TotpEnrolmentRequest>;
 
 export const TotpEnrolment = t.Object({
@@ -24,3 +26,39 @@ export const RecoveryCodes = t.Object({
   }),
 });
 export type RecoveryCodes = Static<typeof RecoveryCodes>;
+
+export const EitherCode = t.String({
+  minLength: 1,
+  maxLength: 64,
+  description: "a code from the authenticator app, or one of the recovery codes (used up)",
+});
+
+/** Proof of presence while TOTP is on: the password and a code. */
+export const MfaProof = t.Object({ password: Password, code: EitherCode });
+export type MfaProof = Static<typeof MfaProof>;
+
+/** What a right password answers instead of tokens while TOTP is on. */
+export const MfaChallenge = t.Object({
+  mfaRequired: t.Literal(true),
+  mfaToken: t.String({ description: "opaque; POST it to /login/mfa with a code, once" }),
+  expiresIn: t.Integer({ description: "seconds the mfaToken stays valid" }),
+  methods: t.Array(t.UnionEnum(["totp", "recoveryCode"])),
+});
+export type MfaChallenge = Static<typeof MfaChallenge>;
+
+const MfaToken = t.String({ minLength: 1, maxLength: 256 });
+export const MfaLogInRequest = t.Union([
+  t.Object({ mfaToken: MfaToken, code: TotpCode }),
+  t.Object({
+    mfaToken: MfaToken,
+    recoveryCode: t.String({ minLength: 1, maxLength: 64, description: "one of the recovery codes; used up" }),
+  }),
+]);
+export type MfaLogInRequest = Static<typeof MfaLogInRequest>;
+
+/** `GET /user`'s view of the second factor. */
+export const MfaStatus = t.Object({
+  totp: t.Boolean({ description: "whether a login asks for a code after the password" }),
+  recoveryCodesLeft: t.Integer({ description: "unused recovery codes" }),
+});
+export type MfaStatus = Static<typeof MfaStatus>;

@@ -1,20 +1,42 @@
-import { conflict, HttpProblem } from "@accounts/shared";
+import { type AuthenticationMethods, conflict, HttpProblem, unauthorized } from "@accounts/shared";
+import type { Types } from "mongoose";
+import type { AuthClient } from "../auth-client/client.ts";
 import type { Mailer } from "../mail/service.ts";
-import { totpEnabledMail } from "../mail/templates.ts";
+import { recoveryCodesRegeneratedMail, totpDisabledMail, totpEnabledMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
-import type { Caller } from "../sessions/schemas.ts";
+import type { Caller, Client, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
+import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
+import {
+  challengeOpen,
+  challengePath,
+  MFA_TOKEN_FAILURES,
+  MFA_TOKEN_LIFETIME_SECONDS,
+  newChallenge,
+  parseMfaToken,
+} from "./challenge.ts";
+import { codeUse } from "./codes.ts";
 import type { StoredMfa } from "./collection.ts";
-import type { Presence } from "./presence.ts";
-import { newRecoveryCodes } from "./recovery-codes.ts";
-import type { RecoveryCodes, TotpConfirmation, TotpEnrolment, TotpEnrolmentRequest } from "./schemas.ts";
+import type { Presence, Proof } from "./presence.ts";
+import { newRecoveryCodes, RECOVERY_CODES_LOW } from "./recovery-codes.ts";
+import type {
+  MfaChallenge,
+  MfaLogInRequest,
+  RecoveryCodes,
+  TotpConfirmation,
+  TotpEnrolment,
+  TotpEnrolmentRequest,
+} from "./schemas.ts";
 import type { SecretBox } from "./secret-box.ts";
 import { acceptedStep, newTotpSecret, totpEnrolment } from "./totp.ts";
 
 export const MFA_CODE_PROBLEM = "urn:accounts:problem:mfa-code-invalid";
 
+/** A login's second step refused: a wrong or used code, and an unknown, expired, dead or used mfaToken alike. */
+const refused = () => unauthorized("Invalid, expired or used mfaToken, or a wrong code");
 const alreadyOn = () => conflict("TOTP is already on for this account; turn it off first");
+const off = () => conflict("TOTP is off for this account");
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
@@ -23,6 +45,8 @@ export function createMfaService({
   box,
   presence,
   sessions,
+  throttling,
+  auth,
   mailer,
   issuer,
   now,
@@ -30,11 +54,13 @@ export function createMfaService({
   users: UsersCollection;
   box: SecretBox;
   presence: Presence;
-  sessions: Pick<SessionService, "endOthersOnMfaChange">;
+  sessions: Pick<SessionService, "open" | "endOthersOnMfaChange">;
+  throttling: Throttling;
+  auth: AuthClient;
   mailer: Mailer;
   /** TOTP_ISSUER. */
   issuer: string;
-  /** Milliseconds since the epoch: TOTP's time steps; tests move it. */
+  /** Milliseconds since the epoch: TOTP's time steps and the mfaTokens' expiry; tests move it. */
   now: () => number;
 }) {
   return {
@@ -48,8 +74,8 @@ export function createMfaService({
       { password }: TotpEnrolmentRequest,
       requestId: string,
     ): Promise<TotpEnrolment> {
-      const found = await presence.password(caller, email, password, "password", requestId);
-      if (found.mfa?.totp) throw alreadyOn();
+      const found = await presence.password(caller, email, password, requestId);
+      if ((found.mfa as StoredMfa | undefined)?.totp) throw alreadyOn();
       const secret = newTotpSecret();
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -98,6 +124,144 @@ export function createMfaService({
       await sessions.endOthersOnMfaChange(caller);
       mailer.send(totpEnabledMail(email), requestId);
       return { recoveryCodes: codes };
+    },
+
+    /** A new set of recovery codes, voiding the old (presence first, its code used up); a notice to the address. */
+    async regenerateRecoveryCodes(
+      caller: Caller,
+      email: string,
+      proof: Proof,
+      requestId: string,
+    ): Promise<RecoveryCodes> {
+      const found = await presence.prove(caller, email, proof, requestId);
+      if (!(found.mfa as StoredMfa | undefined)?.totp) throw off();
+      const { codes, hashes } = newRecoveryCodes(caller.userId);
+      const { matchedCount } = await orUnavailable(
+        users.updateOne(
+          { _id: caller.userId, "mfa.totp": { $exists: true } },
+          { $set: { "mfa.recoveryCodes": hashes } },
+        ),
+      );
+      if (matchedCount === 0) throw off();
+      mailer.send(recoveryCodesRegeneratedMail(email), requestId);
+      return { recoveryCodes: codes };
+    },
+
+    /** Turns TOTP off: its secret, recovery codes and waiting logins go; every other session ends; a notice. */
+    async disable(caller: Caller, email: string, proof: Proof, requestId: string): Promise<void> {
+      const found = await presence.prove(caller, email, proof, requestId);
+      if (!(found.mfa as StoredMfa | undefined)?.totp) throw off();
+      await orUnavailable(users.updateOne({ _id: caller.userId }, { $unset: { mfa: 1 } }));
+      await sessions.endOthersOnMfaChange(caller);
+      mailer.send(totpDisabledMail(email), requestId);
+    },
+
+    /**
+     * A login's first step when TOTP is on and the password (`passwordHash`) was right: a challenge, stored in one
+     * write conditional on that hash, and the mfaToken that opens it. undefined when the password changed meanwhile.
+     */
+    async challenge(
+      user: { _id: Types.ObjectId; mfa?: StoredMfa },
+      passwordHash: string,
+    ): Promise<MfaChallenge | undefined> {
+      const { mfaToken, challengeId, challenge, ended } = newChallenge(
+        String(user._id),
+        passwordHash,
+        user.mfa?.challenges ?? {},
+        now(),
+      );
+      const { matchedCount } = await orUnavailable(
+        users.updateOne(
+          { _id: user._id, passwordHash, "mfa.totp": { $exists: true } },
+          {
+            $set: { [challengePath(challengeId)]: challenge },
+            ...(ended.length > 0 && { $unset: Object.fromEntries(ended.map((id) => [challengePath(id), 1])) }),
+          },
+          { translateAliases: true },
+        ),
+      );
+      if (matchedCount === 0) return undefined;
+      return { mfaRequired: true, mfaToken, expiresIn: MFA_TOKEN_LIFETIME_SECONDS, methods: ["totp", "recoveryCode"] };
+    },
+
+    /**
+     * A login's second step: the mfaToken's challenge and the code are used in the one write that opens the session
+     * (sessions.open), so neither works twice and a password changed since refuses it. A wrong code counts against
+     * the token (MFA_TOKEN_FAILURES) and against the account's own count of wrong codes. `deviceToken` is kept or
+     * replaced as by a login.
+     */
+    async completeLogIn(
+      { mfaToken, ...code }: MfaLogInRequest,
+      client: Client,
+      deviceToken: string | undefined,
+      requestId: string,
+    ): Promise<SessionGrant & { deviceToken: string; deviceCookieMaxAgeMs: number; recoveryCodesLeft?: number }> {
+      const token = parseMfaToken(mfaToken);
+      if (!token) throw refused();
+      const path = challengePath(token.challengeId);
+      const found = await orUnavailable(
+        users
+          .findOne({ _id: token.userId, [`${path}.tokenHash`]: token.tokenHash })
+          .select("+password +sessions +mfa")
+          .lean(),
+      );
+      const mfa = found?.mfa as StoredMfa | undefined;
+      const challenge = mfa?.challenges?.[token.challengeId];
+      if (!found || !challengeOpen(challenge, now())) throw refused();
+      const pass: Admission = await (await throttling.codeAttempt(found.email, { deviceToken })).reserve();
+      const use = codeUse(box, token.userId, mfa, code, now());
+      if (!use) {
+        await orUnavailable(
+          users.updateOne(
+            { _id: token.userId, [`${path}.tokenHash`]: token.tokenHash },
+            { $inc: { [`${path}.failures`]: 1 } },
+          ),
+        );
+        throw refused();
+      }
+      const sessionId = crypto.randomUUID();
+      // A recovery code is a one-time password too (RFC 8176 has nothing closer): `otp` either way.
+      const amr: AuthenticationMethods = ["pwd", "otp"];
+      const access = await auth
+        .issueSessionToken({ userId: token.userId, sessionId, amr }, requestId)
+        .catch(async (error) => {
+          await pass.release();
+          throw error;
+        });
+      const [session, device] = await Promise.allSettled([
+        sessions.open(
+          {
+            userId: found._id,
+            sessionId,
+            existing: found.sessions ?? {},
+            client,
+            verifiedHash: challenge.passwordHash,
+            amr,
+            alongside: {
+              filter: {
+                ...use.filter,
+                [`${path}.tokenHash`]: token.tokenHash,
+                [`${path}.failures`]: { $lt: MFA_TOKEN_FAILURES },
+              },
+              update: { ...use.update, $unset: { [path]: 1 } },
+            },
+          },
+          access,
+        ),
+        throttling.logInSucceeded(pass),
+      ]);
+      if (session.status === "rejected" || session.value === undefined) {
+        if (!pass.device && device.status === "fulfilled")
+          await throttling.endDeviceToken(found.email, device.value.deviceToken);
+        throw session.status === "rejected" ? session.reason : refused();
+      }
+      if (device.status === "rejected") throw device.reason;
+      return {
+        ...session.value,
+        deviceToken: device.value.deviceToken,
+        deviceCookieMaxAgeMs: device.value.maxAgeMs,
+        ...(use.recoveryCodesLeft <= RECOVERY_CODES_LOW && { recoveryCodesLeft: use.recoveryCodesLeft }),
+      };
     },
   };
 }

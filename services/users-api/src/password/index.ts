@@ -21,8 +21,9 @@ export const password = ({ service, authenticate }: { service: PasswordService; 
       detail: {
         summary: "Change the token's user's password; every other session and every device token of theirs ends",
         description:
-          "403 when currentPassword is wrong (nothing changes); it counts like a failed login, so after five the " +
-          "account's doubling wait answers 429 before any password is checked. newPassword follows sign-up's rules. " +
+          "403 when currentPassword is wrong, or while TOTP is on when `code` is wrong or missing (nothing changes); each " +
+          "counts like a failed login, so after five the account's doubling wait answers 429 before any password is " +
+          "checked. newPassword follows sign-up's rules. " +
           "The answer carries this device's new device token.",
         security: [{ bearer: [] }],
       },

@@ -1,6 +1,7 @@
-import { conflict, forbidden, unauthorized } from "@accounts/shared";
+import { conflict } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { Mailer } from "../mail/service.ts";
+import type { Presence } from "../mfa/presence.ts";
 import { passwordChangedMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
@@ -18,6 +19,7 @@ export const createPasswordService = ({
   auth,
   sessions,
   throttling,
+  presence,
   passwordPolicy,
   mailer,
 }: {
@@ -25,51 +27,38 @@ export const createPasswordService = ({
   auth: AuthClient;
   sessions: SessionService;
   throttling: Throttling;
+  presence: Presence;
   passwordPolicy: PasswordPolicy;
   mailer: Mailer;
 }) => ({
   /**
-   * Replaces the caller's password when `currentPassword` is right, ends every other session and every device
-   * token of theirs, tells the address (a notice without any link or token), and answers this device's new token.
-   * A wrong `currentPassword` counts like a failed login, under the same wait: a stolen token is no oracle.
+   * Replaces the caller's password once presence is proven (`currentPassword`, and `code` while TOTP is on: each
+   * wrong one counts like a failed login, under the same wait, so a stolen token is no oracle), ends every other
+   * session and every device token of theirs, tells the address (a notice without any link or token), and answers
+   * this device's new token.
    */
-  async change(caller: Caller, email: string, { currentPassword, newPassword }: PasswordChange, requestId: string) {
-    using _hashing = await auth.admitHashing();
+  async change(
+    caller: Caller,
+    email: string,
+    { currentPassword, newPassword, code }: PasswordChange,
+    requestId: string,
+  ) {
     passwordPolicy.check(newPassword, email, "newPassword");
-    const attempt = await throttling.passwordAttempt(email);
-    const [pass, found] = await Promise.all([
-      attempt.reserve(),
-      orUnavailable(users.findById(caller.userId).select("+password")),
-    ]);
-    if (!found) {
-      await pass.release();
-      throw unauthorized("Missing, invalid or expired bearer token");
-    }
-    // auth-api's one password check is the login's; the token it signs for the session is not used.
-    const verified = await auth
-      .issueToken(
-        {
-          userId: caller.userId,
-          password: currentPassword,
-          hashedPassword: found.passwordHash,
-          sessionId: caller.sessionId,
-        },
-        requestId,
-      )
-      .catch(async (error) => {
-        await pass.release();
-        throw error;
-      });
-    if (!verified) throw forbidden("currentPassword is not this account's password");
-    const [passwordHash] = await Promise.all([
-      auth.hashPassword(newPassword, requestId),
-      throttling.forgetFailures(pass),
-    ]);
+    const found = await presence.prove(
+      caller,
+      email,
+      { password: currentPassword, code },
+      requestId,
+      "currentPassword",
+    );
+    // A second hashing, admitted on its own: the check above has released its slot.
+    using _hashing = await auth.admitHashing();
+    const passwordHash = await auth.hashPassword(newPassword, requestId);
     // Conditional on the hash just checked and on this session still being live, so neither a concurrent
     // change nor a logout in between is overwritten.
     const { matchedCount } = await orUnavailable(
       users.updateOne(
-        { _id: found._id, passwordHash: found.passwordHash, ...hasSession(caller.sessionId) },
+        { _id: found._id, passwordHash: found.password, ...hasSession(caller.sessionId) },
         { $set: { passwordHash } },
         { translateAliases: true },
       ),

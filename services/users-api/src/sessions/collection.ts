@@ -1,3 +1,5 @@
+import type { AuthenticationMethods } from "@accounts/shared";
+
 /**
  * Rotated refresh tokens a session remembers, so presenting one of them again is seen as reuse: the stale token of a
  * client whose session a thief refreshed first is one or two rotations old. Each is kept as the first
@@ -40,6 +42,8 @@ export interface StoredSession {
   idleExpiresAt: Date;
   userAgent: string | null;
   ip: string;
+  /** How the login proved it (the access tokens' `amr`); sessions from before second factors lack it: a password. */
+  amr?: AuthenticationMethods;
 }
 
 /** A user document's sessions, by id. */

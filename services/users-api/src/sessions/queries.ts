@@ -1,5 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
+import type { AuthenticationMethods } from "@accounts/shared";
 import { Types } from "mongoose";
+import { MFA_STATUS_PROJECTION } from "../mfa/status.ts";
 import { tokenHash } from "../secret-token.ts";
 import { ROTATED_HASH_CHARS, ROTATED_HASHES_KEPT, type StoredSession } from "./collection.ts";
 
@@ -15,12 +17,18 @@ export const hasSession = (sessionId: string) => ({ [sessionPath(sessionId)]: { 
 /** The `users` query behind every bearer token: its user exists and still has its session. One read by `_id`. */
 export const callerQuery = ({ userId, sessionId }: { userId: string; sessionId: string }) => ({
   filter: { _id: new Types.ObjectId(userId), ...hasSession(sessionId) },
-  projection: { email: 1, createdAt: 1, emailVerified: 1 },
+  projection: { email: 1, createdAt: 1, emailVerified: 1, ...MFA_STATUS_PROJECTION },
 });
 
 /** A session as a login stores it, with its first refresh token (generation 0). */
 export function newSession(
-  { userId, sessionId, userAgent, ip }: { userId: string; sessionId: string; userAgent: string | null; ip: string },
+  {
+    userId,
+    sessionId,
+    userAgent,
+    ip,
+    amr,
+  }: { userId: string; sessionId: string; userAgent: string | null; ip: string; amr: AuthenticationMethods },
   { at, maxAgeSeconds, idleSeconds }: { at: number; maxAgeSeconds: number; idleSeconds: number },
 ): { refreshToken: string; session: StoredSession } {
   const refreshToken = refreshTokenOf({ userId, sessionId, generation: 0 }, newRefreshSecret());
@@ -35,6 +43,7 @@ export function newSession(
       idleExpiresAt: new Date(at + idleSeconds * 1000),
       userAgent,
       ip,
+      amr,
     },
   };
 }

@@ -1,4 +1,10 @@
-import { unauthorized, type Logger, type Metrics, type TokenResponse } from "@accounts/shared";
+import {
+  type AuthenticationMethods,
+  type Logger,
+  type Metrics,
+  type TokenResponse,
+  unauthorized,
+} from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { UsersConfig } from "../config.ts";
@@ -104,9 +110,10 @@ export function createSessionService({ users, auth, config, metrics, logger, now
     /**
      * Stores the session a login's access token (already signed with `sessionId`) belongs to and gives its first
      * refresh token, in one write conditional on the account's password still being `verifiedHash`, the one the
-     * login checked: a change or reset that landed meanwhile (it ends every session) refuses it with 401.
+     * login checked: a change or reset that landed meanwhile (it ends every session) refuses it (undefined).
      * `existing` are the user's sessions as the login read them: expired ones go, and the oldest beyond
-     * SESSIONS_PER_ACCOUNT.
+     * SESSIONS_PER_ACCOUNT. `alongside` is what the same write must also hold and change: a second factor's code,
+     * used once (mfa/).
      */
     async open(
       {
@@ -115,34 +122,42 @@ export function createSessionService({ users, auth, config, metrics, logger, now
         existing,
         client,
         verifiedHash,
+        amr,
+        alongside,
       }: {
         userId: Types.ObjectId;
         sessionId: string;
         existing: StoredSessions;
         client: Client;
         verifiedHash: string;
+        amr: AuthenticationMethods;
+        alongside?: { filter: object; update: { $set?: object; $unset?: object; $pull?: object } };
       },
       access: TokenResponse,
-    ): Promise<SessionGrant> {
+    ): Promise<SessionGrant | undefined> {
       const at = now();
       const { refreshToken, session } = newSession(
-        { userId: String(userId), sessionId, ...client },
+        { userId: String(userId), sessionId, amr, ...client },
         { at, maxAgeSeconds: config.SESSION_MAX_AGE_SECONDS, idleSeconds: config.SESSION_IDLE_SECONDS },
       );
       const { expired, evicted } = toTrim(existing, at);
-      const ended = [...expired, ...evicted];
+      const unset = {
+        ...Object.fromEntries([...expired, ...evicted].map((id) => [sessionPath(id), 1])),
+        ...alongside?.update.$unset,
+      };
       const { matchedCount } = await orUnavailable(
         users.updateOne(
-          { _id: userId, passwordHash: verifiedHash },
+          { _id: userId, passwordHash: verifiedHash, ...alongside?.filter },
           {
-            $set: { [sessionPath(sessionId)]: session },
-            ...(ended.length > 0 && { $unset: Object.fromEntries(ended.map((id) => [sessionPath(id), 1])) }),
+            $set: { [sessionPath(sessionId)]: session, ...alongside?.update.$set },
+            ...(Object.keys(unset).length > 0 && { $unset: unset }),
+            ...(alongside?.update.$pull && { $pull: alongside.update.$pull }),
           },
           { translateAliases: true },
         ),
       );
-      // The account was deleted, or its password changed, while it logged in.
-      if (matchedCount === 0) throw unauthorized("Wrong email or password");
+      // The account was deleted, or its password changed, while it logged in (or `alongside` no longer holds).
+      if (matchedCount === 0) return undefined;
       countCreated();
       if (expired.length > 0) countRevoked({ reason: "expiry" }, expired.length);
       if (evicted.length > 0) countRevoked({ reason: "limit" }, evicted.length);
@@ -162,7 +177,8 @@ export function createSessionService({ users, auth, config, metrics, logger, now
       const presented = tokenHash(refreshToken);
       const at = now();
       const path = sessionPath(sessionId);
-      const sign = () => auth.issueSessionToken({ userId, sessionId }, requestId);
+      const sign = (amr: AuthenticationMethods = ["pwd"]) =>
+        auth.issueSessionToken({ userId, sessionId, amr }, requestId);
       const rotation = rotationQuery(refreshToken, at, config.SESSION_IDLE_SECONDS);
       const { projection } = rotation;
       const rotated = await orUnavailable(
@@ -170,7 +186,7 @@ export function createSessionService({ users, auth, config, metrics, logger, now
       );
       const before = (rotated?.sessions as StoredSessions | undefined)?.[sessionId];
       if (before) {
-        const access = await sign().catch(async (error) => {
+        const access = await sign(before.amr).catch(async (error) => {
           await orUnavailable(
             users.updateOne(
               { _id: userId, [`${path}.refreshHash`]: tokenHash(rotation.next) },
@@ -203,7 +219,7 @@ export function createSessionService({ users, auth, config, metrics, logger, now
           unsealSuccessor(refreshToken, session.successorSeal),
         );
         if (tokenHash(current) !== session.refreshHash) throw refused();
-        const access = await sign();
+        const access = await sign(session.amr);
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
       }

@@ -15,10 +15,19 @@ export interface StoredDevice {
   expiresAt: Date;
 }
 
-/** An account's document: its failed logins, and its device tokens by the SHA-256 of each. */
-export interface AccountCount {
-  failures?: number;
-  lastFailureAt?: Date;
+/** Consecutive failures and when the last was. */
+export interface FailureCount {
+  failures?: number | null;
+  lastFailureAt?: Date | null;
+}
+
+/**
+ * An account's document: its failed logins (wrong passwords), its wrong second-factor codes in `codes` (a count of
+ * their own, so a stranger's password guesses never hold up the owner's codes), and its device tokens by the SHA-256
+ * of each.
+ */
+export interface AccountCount extends FailureCount {
+  codes?: FailureCount;
   devices?: Record<string, StoredDevice>;
 }
 
@@ -26,7 +35,7 @@ export interface AccountCount {
  * Counters every replica shares, one document per key, so each check is one read or one conditional write of one
  * document: no positional or pipeline updates, which FerretDB lacks.
  * - `<rule>:<client>:<window start>`: a client's window, `count`.
- * - `login-account:<address>`: an account's failures, and its device tokens in `devices`, by the SHA-256 of each:
+ * - `login-account:<address>`: an account's failures, its wrong codes in `codes`, and its device tokens in `devices`, by the SHA-256 of each:
  *   the database never holds a usable token, and a token is genuine exactly when its hash is found there, without
  *   any server secret to keep. One read gives a login everything its throttling decides on.
  * `expiresAt` is when the document stops mattering; the TTL index deletes it then.
@@ -37,6 +46,7 @@ const throttleSchema = new Schema(
     count: Number,
     failures: Number,
     lastFailureAt: Date,
+    codes: Schema.Types.Mixed,
     devices: Schema.Types.Mixed,
     expiresAt: { type: Date, required: true },
   },

@@ -22,6 +22,15 @@ export const DeviceToken = t.String({
 export const deviceCookie = (token: string, maxAgeMs: number) =>
   `${DEVICE_COOKIE}=${token}; Path=/login; Max-Age=${Math.floor(maxAgeMs / 1000)}; HttpOnly; Secure; SameSite=Strict`;
 
+/** The device token a login presents: the body's, else the cookie's. */
+export const presentedDeviceToken = (
+  body: { deviceToken?: string },
+  cookie: Record<string, { value?: unknown } | undefined>,
+): string | undefined => {
+  const presented = cookie[DEVICE_COOKIE]?.value;
+  return body.deviceToken ?? (typeof presented === "string" ? presented : undefined);
+};
+
 /** What hands a device token out: login, and a password change or reset (which end the account's others). */
 export const DeviceTokenGrant = t.Object({
   deviceToken: t.String({

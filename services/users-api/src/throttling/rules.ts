@@ -30,6 +30,8 @@ export const throttlingRules = (config: UsersConfig) => ({
     // Password-forgot and verification-resend share one budget: both make us send mail to an address.
     emailRequest: { name: "email-client", limit: config.EMAIL_REQUESTS_PER_CLIENT_PER_HOUR, windowMs: HOUR_MS },
     refresh: { name: "refresh-client", limit: config.REFRESHES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
+    // Second-factor codes: a login's second step, and confirming an authenticator.
+    code: { name: "code-client", limit: config.CODES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
   } satisfies Record<string, ClientRule>,
   loginFailures: {
     freeFailures: config.LOGIN_FAILURES_BEFORE_DELAY,

@@ -1,7 +1,13 @@
 import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
-import { type AccountCount, accountKey, type StoredDevice, type ThrottlesCollection } from "./collection.ts";
+import {
+  type AccountCount,
+  accountKey,
+  type FailureCount,
+  type StoredDevice,
+  type ThrottlesCollection,
+} from "./collection.ts";
 import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
@@ -19,20 +25,22 @@ export interface PendingAttempt {
   reserve: () => Promise<Admission>;
 }
 
-/** A password check let through: the attempt is already counted as a failure until it is known to succeed. */
+/**
+ * What an attempt checks: a password (the account's, or a device token's, count of failed logins) or a second-factor
+ * code (the account's count of wrong codes, in `codes.`).
+ */
+export type Secret = "password" | "code";
+
+/** A password or code check let through: the attempt is already counted as a failure until it is known to succeed. */
 export interface Admission {
   email: string;
+  secret: Secret;
   /** The presented device token, when it is genuine and this account's: its count was the one reserved. */
   device?: { token: string; id: string; expiresAt: number };
   /** The account's device tokens as read: a new one past DEVICE_TOKENS_PER_ACCOUNT ends the oldest. */
   devices: Readonly<Record<string, StoredDevice>>;
   /** Takes the attempt back when no password was checked after all (auth-api unavailable): it was no failure. */
   release: () => Promise<void>;
-}
-
-interface FailureCount {
-  failures?: number | null;
-  lastFailureAt?: Date | null;
 }
 
 const devicePath = (id: string) => `devices.${id}`;
@@ -102,7 +110,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
    * at one), a `$set` conditional on the count as read, which one attempt wins. `failures` is the count the attempt
    * leaves, whether it won or another did; `undo` takes it back.
    */
-  function reservation(id: string, prefix: string, read: FailureCount | undefined, at: number) {
+  function reservation(id: string, prefix: string, read: FailureCount | undefined, at: number, stored: boolean) {
     const lastFailureAt = new Date(at);
     const [failuresField, lastFailureField] = [`${prefix}failures`, `${prefix}lastFailureAt`];
     const expiresAt = new Date(at + remembersForMs);
@@ -111,10 +119,11 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
       return {
         failures: Math.min(counted + 1, failureRule.freeFailures),
         write: {
-          filter: { _id: id, [failuresField]: { $lt: failureRule.freeFailures } },
+          // Also a count not there yet (a document without it: `$not` matches a missing field).
+          filter: { _id: id, [failuresField]: { $not: { $gte: failureRule.freeFailures } } },
           update: { $inc: { [failuresField]: 1 }, $max: { [lastFailureField]: lastFailureAt, expiresAt } },
-          // A count not read yet (no document) is made here.
-          upsert: !read,
+          // A document not read yet is made here.
+          upsert: !stored,
         },
         undo: { filter: { _id: id, [failuresField]: { $gt: 0 } }, update: { $inc: { [failuresField]: -1 } } },
       };
@@ -182,6 +191,60 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
     };
   }
 
+  /** passwordAttempt and codeAttempt. */
+  async function attempt(
+    email: string,
+    secret: Secret,
+    { client, deviceToken }: { client?: string; deviceToken?: string },
+  ): Promise<PendingAttempt> {
+    const at = now();
+    const rule = secret === "password" ? rules.clients.logIn : rules.clients.code;
+    const window = client === undefined ? undefined : windowOf(rule, client, at);
+    const key = accountKey(email);
+    const read = await orUnavailable(
+      throttles
+        .find({ _id: { $in: window ? [window.id, key] : [key] } })
+        .lean<(AccountCount & { _id: string; count?: number })[]>(),
+    );
+    const windowCount = window && read.find(({ _id }) => _id === window.id);
+    if (window && (windowCount?.count ?? 0) >= rule.limit) throw tooMany(rule.name, window.endsAt - at);
+    const account = read.find(({ _id }) => _id === key);
+    const devices = account?.devices ?? {};
+    const deviceId = deviceToken && tokenHash(deviceToken);
+    const device = deviceId ? devices[deviceId] : undefined;
+    const genuine = device && device.expiresAt.getTime() > at ? device : undefined;
+    const [ruleName, prefix, counted] =
+      secret === "code"
+        ? (["code-account", "codes.", account?.codes] as const)
+        : genuine
+          ? (["login-device", `${devicePath(deviceId!)}.`, genuine] as const)
+          : (["login-account", "", account] as const);
+    const wait = waitLeft(counted, at);
+    if (wait > 0) throw tooMany(ruleName, wait);
+    return {
+      async reserve(): Promise<Admission> {
+        // A code's count is made on an account document that may not exist yet (`codes` absent is no count).
+        const { failures, write, undo } = reservation(key, prefix, counted, at, account !== undefined);
+        const result = await countTogether(window && { ...window, rule }, write);
+        const release = async () => {
+          if (result.reserved) await orUnavailable(throttles.updateOne(undo.filter, undo.update));
+        };
+        if (!result.window) {
+          await release();
+          throw tooMany(rule.name, window!.endsAt - at);
+        }
+        if (!result.reserved) throw tooMany(ruleName, Math.max(1_000, delayAfter(failures, failureRule)));
+        return {
+          email,
+          secret,
+          device: genuine && { token: deviceToken!, id: deviceId!, expiresAt: genuine.expiresAt.getTime() },
+          devices,
+          release,
+        };
+      },
+    };
+  }
+
   return {
     /** One attempt under a per-client rule other than login's (sign-up, refresh, password-forgot, verification-resend). */
     async admit(ruleName: Exclude<keyof ThrottlingRules["clients"], "logIn">, client: string): Promise<void> {
@@ -190,83 +253,47 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
     },
 
     /**
-     * The first step of a password check (a login, a password change): refuses it with 429 before any password is
+     * The first step of a password check (a login, a proof of presence): refuses it with 429 before any password is
      * looked at when the client's window is full (when `client` is given), or the count that applies (the device
      * token's, when a genuine one of this account is presented, else the account's) still has a wait to run. One
      * read decides that. `reserve` then counts the attempt with one conditional write per count, in one command,
      * and refuses it if another attempt took the end of that wait first: of concurrent attempts after a wait exactly
      * one goes ahead.
      */
-    async passwordAttempt(
-      email: string,
-      { client, deviceToken }: { client?: string; deviceToken?: string } = {},
-    ): Promise<PendingAttempt> {
-      const at = now();
-      const rule = rules.clients.logIn;
-      const window = client === undefined ? undefined : windowOf(rule, client, at);
-      const key = accountKey(email);
-      const read = await orUnavailable(
-        throttles
-          .find({ _id: { $in: window ? [window.id, key] : [key] } })
-          .lean<(AccountCount & { _id: string; count?: number })[]>(),
-      );
-      const windowCount = window && read.find(({ _id }) => _id === window.id);
-      if (window && (windowCount?.count ?? 0) >= rule.limit) throw tooMany(rule.name, window.endsAt - at);
-      const account = read.find(({ _id }) => _id === key);
-      const devices = account?.devices ?? {};
-      const deviceId = deviceToken && tokenHash(deviceToken);
-      const device = deviceId ? devices[deviceId] : undefined;
-      const genuine = device && device.expiresAt.getTime() > at ? device : undefined;
-      const ruleName = genuine ? "login-device" : "login-account";
-      const wait = waitLeft(genuine ?? account, at);
-      if (wait > 0) throw tooMany(ruleName, wait);
-      return {
-        async reserve(): Promise<Admission> {
-          const { failures, write, undo } = genuine
-            ? reservation(key, `${devicePath(deviceId!)}.`, genuine, at)
-            : reservation(key, "", account, at);
-          const counted = await countTogether(window && { ...window, rule }, write);
-          const release = async () => {
-            if (counted.reserved) await orUnavailable(throttles.updateOne(undo.filter, undo.update));
-          };
-          if (!counted.window) {
-            await release();
-            throw tooMany(rule.name, window!.endsAt - at);
-          }
-          if (!counted.reserved) throw tooMany(ruleName, Math.max(1_000, delayAfter(failures, failureRule)));
-          return {
-            email,
-            device: genuine && { token: deviceToken!, id: deviceId!, expiresAt: genuine.expiresAt.getTime() },
-            devices,
-            release,
-          };
-        },
-      };
-    },
+    passwordAttempt: (email: string, options: { client?: string; deviceToken?: string } = {}) =>
+      attempt(email, "password", options),
 
-    /** A right password: the admitted attempt was no failure, nor were those before it. */
-    async forgetFailures({ email, device }: Admission): Promise<void> {
-      await orUnavailable(
-        throttles.updateOne(
-          { _id: accountKey(email) },
-          { $set: { failures: 0, ...(device && { [`${devicePath(device.id)}.failures`]: 0 }) } },
-        ),
-      );
+    /**
+     * The same for a second-factor code, under the same rule on the account's count of wrong codes (and the code
+     * rule's window, when `client` is given). A genuine device token is kept, not counted on.
+     */
+    codeAttempt: (email: string, options: { client?: string; deviceToken?: string } = {}) =>
+      attempt(email, "code", options),
+
+    /** A right password or code: the admitted attempt was no failure, nor were those before it. */
+    async forgetFailures({ email, secret, device }: Admission): Promise<void> {
+      const forgotten =
+        secret === "code"
+          ? { "codes.failures": 0 }
+          : { failures: 0, ...(device && { [`${devicePath(device.id)}.failures`]: 0 }) };
+      await orUnavailable(throttles.updateOne({ _id: accountKey(email) }, { $set: forgotten }));
     },
 
     /**
      * A successful login, in one write: forgets the failures and answers the device token to keep: the one
      * presented if genuine (its lifetime renewed once half of it has passed), else a new one.
      */
-    async logInSucceeded({ email, device, devices }: Admission) {
+    async logInSucceeded({ email, secret, device, devices }: Admission) {
       const at = now();
+      // After a second factor, its wrong codes are forgotten too (the password's were, at the first step).
+      const forgotten = { failures: 0, ...(secret === "code" && { "codes.failures": 0 }) };
       if (!device) {
         const created = newDevice(devices, at);
         await orUnavailable(
           throttles.updateOne(
             { _id: accountKey(email) },
             {
-              $set: { failures: 0, [devicePath(created.id)]: created.device },
+              $set: { ...forgotten, [devicePath(created.id)]: created.device },
               ...(Object.keys(created.unset).length > 0 && { $unset: created.unset }),
               $max: { expiresAt: created.device.expiresAt },
             },
@@ -281,7 +308,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
         throttles.updateOne(
           { _id: accountKey(email) },
           {
-            $set: { failures: 0, [`${path}.failures`]: 0, ...(renewed && { [`${path}.expiresAt`]: renewed }) },
+            $set: { ...forgotten, [`${path}.failures`]: 0, ...(renewed && { [`${path}.expiresAt`]: renewed }) },
             ...(renewed && { $max: { expiresAt: renewed } }),
           },
         ),

@@ -3,7 +3,8 @@ import { Elysia, t } from "elysia";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer } from "../sessions/bearer.ts";
 import { SESSIONS_PER_ACCOUNT } from "../sessions/collection.ts";
-import { DEVICE_COOKIE, deviceCookie } from "../throttling/device-token.ts";
+import { deviceCookie, presentedDeviceToken } from "../throttling/device-token.ts";
+import { MfaChallenge } from "../mfa/schemas.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
@@ -20,9 +21,6 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     .use(requestContext)
     .use(client)
     .use(bearer(service.authenticate))
-    .derive(({ headers, clientAddress }) => ({
-      client: { userAgent: headers["user-agent"]?.slice(0, 512) ?? null, ip: clientAddress },
-    }))
     .post(
       "/signup",
       async ({ body, requestId, client, status }) =>
@@ -41,13 +39,9 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     .post(
       "/login",
       async ({ body, requestId, client, cookie, set }) => {
-        const presented = cookie[DEVICE_COOKIE]?.value;
-        const { deviceCookieMaxAgeMs, ...session } = await service.logIn(
-          body,
-          requestId,
-          client,
-          body.deviceToken ?? (typeof presented === "string" ? presented : undefined),
-        );
+        const result = await service.logIn(body, requestId, client, presentedDeviceToken(body, cookie));
+        if ("mfaRequired" in result) return result;
+        const { deviceCookieMaxAgeMs, ...session } = result;
         set.headers["set-cookie"] = deviceCookie(session.deviceToken, deviceCookieMaxAgeMs);
         return session;
       },
@@ -55,10 +49,14 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
         parse: "json",
         transform: normalizeBodyEmail,
         body: LogInRequest,
-        response: { 200: LogInResponse, ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503) },
+        response: {
+          200: t.Union([LogInResponse, MfaChallenge]),
+          ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503),
+        },
         detail: {
           summary: "Exchange email and password for a session: an access token and a refresh token",
           description:
+            "While TOTP is on, a right password answers `mfaRequired` and an mfaToken instead, for POST /login/mfa; a wrong one is the same 401 as ever. " +
             "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified. " +
             `An account keeps at most ${SESSIONS_PER_ACCOUNT} live sessions: a login past that ends its oldest.`,
         },
@@ -71,16 +69,20 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     })
     .delete(
       "/user",
-      async ({ user, body, status }) => {
-        await service.remove(user, body?.email);
+      async ({ caller, user, body, requestId, status }) => {
+        await service.remove(caller, user, body ?? {}, requestId);
         return status(204, undefined);
       },
       {
         bearer: true,
         parse: "json",
-        transform: normalizeBodyEmail,
         body: DeleteUserRequest,
-        response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
-        detail: { summary: "Delete the token's user", security: [{ bearer: [] }] },
+        response: { 204: t.Void(), ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503) },
+        detail: {
+          summary: "Delete the token's user",
+          description:
+            "Takes the current password, and a code while TOTP is on: 403 when either is wrong or missing; each wrong one counts like a failed login.",
+          security: [{ bearer: [] }],
+        },
       },
     );

@@ -2,6 +2,8 @@ import { LoginPassword, NewPassword } from "@accounts/shared";
 import { type Static, t } from "elysia";
 import { SessionGrant } from "../sessions/schemas.ts";
 import { DeviceToken, DeviceTokenGrant } from "../throttling/device-token.ts";
+import { RECOVERY_CODES_LOW } from "../mfa/recovery-codes.ts";
+import { EitherCode, MfaStatus, Password } from "../mfa/schemas.ts";
 
 // Addresses are normalized (trimmed, lower-cased) before validation, see the controller's `transform`.
 export const SignUpRequest = t.Object({
@@ -26,14 +28,27 @@ export const User = t.Object({
   email: t.String(),
   createdAt: t.String({ format: "date-time" }),
   emailVerified: t.Boolean({ description: "Whether the owner followed a link sent to the address (seed-era: false)" }),
+  mfa: MfaStatus,
 });
 export type User = Static<typeof User>;
 
 export const UserResponse = t.Object({ user: User });
 
-export const LogInResponse = t.Composite([SessionGrant, DeviceTokenGrant]);
+export const LogInResponse = t.Composite([
+  SessionGrant,
+  DeviceTokenGrant,
+  t.Object({
+    recoveryCodesLeft: t.Optional(
+      t.Integer({ description: `after a second step, when ${RECOVERY_CODES_LOW} or fewer recovery codes are left` }),
+    ),
+  }),
+]);
 export type LogInResponse = Static<typeof LogInResponse>;
 
+// Both optional in the schema: a missing one is refused like a wrong one (403), as every proof of presence is.
 export const DeleteUserRequest = t.Optional(
-  t.Object({ email: t.Optional(t.String({ description: "if given, must be the token's user" })) }),
+  t.Object({
+    password: t.Optional(Password),
+    code: t.Optional(EitherCode),
+  }),
 );

@@ -6,23 +6,31 @@ import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Authenticate } from "../sessions/bearer.ts";
 import { callerQuery } from "../sessions/queries.ts";
-import type { Client } from "../sessions/schemas.ts";
+import type { Caller, Client } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
+import type { MfaService } from "../mfa/service.ts";
 import type { Throttling } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
+import type { StoredMfa } from "../mfa/collection.ts";
+import type { Presence, Proof } from "../mfa/presence.ts";
+import { mfaStatus } from "../mfa/status.ts";
+import type { MfaChallenge } from "../mfa/schemas.ts";
+
+const wrongPassword = () => unauthorized("Wrong email or password");
 
 /** The seed's hashes: bcrypt, `$2a$<cost>$…` (or `$2b$`, `$2y$`). */
 const LEGACY_HASH = /^\$2[aby]\$\d\d\$/;
 
-type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean };
+type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean; mfa?: unknown };
 
 // Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
-export const toUser = ({ _id, email, createdAt, emailVerified }: StoredUser): User => ({
+export const toUser = ({ _id, email, createdAt, emailVerified, mfa }: StoredUser): User => ({
   id: String(_id),
   email,
   createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
   emailVerified: emailVerified === true,
+  mfa: mfaStatus(mfa as StoredMfa | undefined),
 });
 
 export type UsersService = ReturnType<typeof createUsersService>;
@@ -34,6 +42,8 @@ export function createUsersService({
   throttling,
   passwordPolicy,
   emailVerification,
+  mfa,
+  presence,
   requireVerifiedEmail,
 }: {
   users: UsersCollection;
@@ -42,6 +52,8 @@ export function createUsersService({
   throttling: Throttling;
   passwordPolicy: PasswordPolicy;
   emailVerification: Pick<EmailVerificationService, "afterSignUp">;
+  mfa: Pick<MfaService, "challenge">;
+  presence: Presence;
   /** REQUIRE_VERIFIED_EMAIL. */
   requireVerifiedEmail: boolean;
 }) {
@@ -90,20 +102,21 @@ export function createUsersService({
 
     /**
      * Checked in order, each before anything costlier: as many checks pending as auth-api holds (503), the throttles
-     * (429), then the password. `deviceToken` is the body's or the cookie's. A success opens a session.
+     * (429), then the password. `deviceToken` is the body's or the cookie's. A success opens a session, or, while
+     * TOTP is on, answers a challenge for the second step (mfa/): only a right password learns that TOTP is on.
      */
     async logIn(
       { email, password }: LogInRequest,
       requestId: string,
       client: Client,
       deviceToken: string | undefined,
-    ): Promise<LogInResponse & { deviceCookieMaxAgeMs: number }> {
+    ): Promise<(LogInResponse & { deviceCookieMaxAgeMs: number }) | MfaChallenge> {
       using _hashing = await auth.admitHashing();
       const attempt = await throttling.passwordAttempt(email, { client: client.ip, deviceToken });
       const [pass, found] = await Promise.all([
         attempt.reserve(),
         // The only query that selects the hash (the schema has `select: false` on it).
-        orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessions").lean()),
+        orUnavailable(users.findOne(userFilters.byEmail(email)).select("+password +sessions +mfa").lean()),
       ]);
       // An unknown address still costs one verification (auth-api checks a dummy hash when
       // `hashedPassword` is absent): the answer and its timing do not tell which addresses exist.
@@ -126,7 +139,7 @@ export function createUsersService({
           throw error;
         });
       // The admission counted the attempt as a failure already.
-      if (!found || !grant) throw unauthorized("Wrong email or password");
+      if (!found || !grant) throw wrongPassword();
       let verifiedHash = found.password;
       if (grant.rehashed) {
         // Conditional on the old hash, so a concurrent change or upgrade is not overwritten.
@@ -144,16 +157,28 @@ export function createUsersService({
         await throttling.forgetFailures(pass);
         throw emailNotVerified();
       }
+      if ((found.mfa as StoredMfa | undefined)?.totp) {
+        // The password was no failure; the device token waits for the second step.
+        const [challenge] = await Promise.all([
+          mfa.challenge({ _id: found._id, mfa: found.mfa as StoredMfa }, verifiedHash),
+          throttling.forgetFailures(pass),
+        ]);
+        if (!challenge) throw wrongPassword();
+        return challenge;
+      }
       // Sent together: the session write decides (401 when a change or reset of the password landed meanwhile).
       const [session, device] = await Promise.allSettled([
-        sessions.open({ userId: found._id, sessionId, existing: found.sessions ?? {}, client, verifiedHash }, grant),
+        sessions.open(
+          { userId: found._id, sessionId, existing: found.sessions ?? {}, client, verifiedHash, amr: ["pwd"] },
+          grant,
+        ),
         throttling.logInSucceeded(pass),
       ]);
-      if (session.status === "rejected") {
+      if (session.status === "rejected" || session.value === undefined) {
         // No session: nor a device token made for it.
         if (!pass.device && device.status === "fulfilled")
           await throttling.endDeviceToken(email, device.value.deviceToken);
-        throw session.reason;
+        throw session.status === "rejected" ? session.reason : wrongPassword();
       }
       if (device.status === "rejected") throw device.reason;
       const { deviceToken: kept, maxAgeMs } = device.value;
@@ -169,10 +194,10 @@ export function createUsersService({
       return found ? { user: toUser(found), caller } : undefined;
     }) satisfies Authenticate,
 
-    /** Deletes the token's user and ends all its sessions; `email`, if the client sent one, must be that user's. */
-    async remove(current: User, email: string | undefined): Promise<void> {
-      if (email !== undefined && email !== current.email)
-        throw forbidden("The email is not the token's user: a token can delete only its own account");
+    /** Deletes the caller's account, once presence is proven, and ends all its sessions. */
+    async remove(caller: Caller, current: User, { password, code }: Partial<Proof>, requestId: string): Promise<void> {
+      if (password === undefined) throw forbidden("password is required to delete the account");
+      await presence.prove(caller, current.email, { password, code }, requestId);
       await sessions.endAll(current.id);
       await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
       await throttling.forgetAccount(current.email);
