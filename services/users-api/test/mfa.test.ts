@@ -1,6 +1,5 @@
 // TOTP enrolment and confirmation through app.handle, with the real auth-api, database and SMTP server, and a clock
-// the tests move. Codes are computed here from RFC 6238 (node:crypto), not by the library users-api uses.
-import { createHmac } from "node:crypto";
+// the tests move. Codes are computed by ./totp.ts from RFC 6238, not by the library users-api uses.
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
@@ -11,6 +10,7 @@ import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { totpCode } from "./totp.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -49,22 +49,6 @@ async function call(...args: Parameters<typeof request>) {
   const response = await app.handle(request(...args));
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** RFC 6238's code for `secret` (base32) at `at`: HMAC-SHA1 of the 30-second step, dynamically truncated. */
-function totpCode(secret: string, at: number) {
-  const bits = [...secret].map((char) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".indexOf(char).toString(2).padStart(5, "0"));
-  const key = Buffer.from(
-    bits
-      .join("")
-      .match(/.{8}/g)!
-      .map((byte) => Number.parseInt(byte, 2)),
-  );
-  const step = Buffer.alloc(8);
-  step.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)));
-  const mac = createHmac("sha1", key).update(step).digest();
-  const offset = mac[19]! & 15;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
 
 let accounts = 0;

@@ -5,8 +5,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT, importJWK } from "jose";
 import type { Connection } from "mongoose";
 import { problemResponses } from "@accounts/shared";
-import type { TSchema } from "elysia";
+import { t, type TSchema } from "elysia";
 import { MailAccepted, VerifyEmailRequest } from "../src/email-verification/schemas.ts";
+import {
+  MfaChallenge,
+  MfaLogInRequest,
+  MfaProof,
+  RecoveryCodes,
+  TotpConfirmation,
+  TotpEnrolment,
+  TotpEnrolmentRequest,
+} from "../src/mfa/schemas.ts";
 import { PasswordChange } from "../src/password/schemas.ts";
 import { ForgotPasswordRequest, ResetPasswordRequest } from "../src/password-reset/schemas.ts";
 import { LogoutRequest, RefreshRequest, SessionGrant, SessionList } from "../src/sessions/schemas.ts";
@@ -64,7 +73,13 @@ describe("POST /signup", () => {
     const { status, body, headers } = await signUp("  Ada@Example.COM ");
     expect(status).toBe(201);
     expect(body).toEqual({
-      user: { id: expect.any(String), email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+      user: {
+        id: expect.any(String),
+        email: "ada@example.com",
+        createdAt: expect.any(String),
+        emailVerified: false,
+        mfa: { totp: false, recoveryCodesLeft: 0 },
+      },
     });
     expect(headers.get("content-type")).toStartWith("application/json");
     const stored = await db.collection("users").findOne({ email: "ada@example.com" });
@@ -150,6 +165,7 @@ describe("POST /login", () => {
       email: "seed@example.com",
       createdAt: stored?._id.getTimestamp().toISOString(),
       emailVerified: false,
+      mfa: { totp: false, recoveryCodesLeft: 0 },
     });
   });
 });
@@ -160,7 +176,13 @@ describe("GET /user", () => {
     const { status, body } = await call("GET", "/user", { token: session.token });
     expect(status).toBe(200);
     expect(body).toEqual({
-      user: { id: session.userId, email: "ada@example.com", createdAt: expect.any(String), emailVerified: false },
+      user: {
+        id: session.userId,
+        email: "ada@example.com",
+        createdAt: expect.any(String),
+        emailVerified: false,
+        mfa: { totp: false, recoveryCodesLeft: 0 },
+      },
     });
   });
 
@@ -224,31 +246,28 @@ describe("DELETE /user", () => {
     expect(await db.collection("users").countDocuments({ email: "ada@example.com" })).toBe(1);
   });
 
-  test("another user's address: 403, and nobody is deleted", async () => {
-    const { body: seed } = await logIn("seed@example.com", seedPassword);
-    const { status } = await call("DELETE", "/user", { token: seed.token, body: { email: "ada@example.com" } });
-    expect(status).toBe(403);
-    expect(
-      await db.collection("users").countDocuments({ email: { $in: ["ada@example.com", "seed@example.com"] } }),
-    ).toBe(2);
+  test("without the password, or with a wrong one: 403, and nothing is deleted", async () => {
+    const { body: session } = await logIn("ada@example.com");
+    expect((await call("DELETE", "/user", { token: session.token })).status).toBe(403);
+    expect((await call("DELETE", "/user", { token: session.token, body: { password: "wrong password" } })).status).toBe(
+      403,
+    );
+    expect(await db.collection("users").countDocuments({ email: "ada@example.com" })).toBe(1);
+    expect((await call("GET", "/user", { token: session.token })).status).toBe(200);
   });
 
   test("deletes the token's user; then the token is refused, login fails, and the address is free again", async () => {
     await signUp("leaving@example.com");
     const { body: session } = await logIn("leaving@example.com");
     expect(
-      (await call("DELETE", "/user", { token: session.token, body: { email: " Leaving@example.com" } })).status,
+      (await call("DELETE", "/user", { token: session.token, body: { password: "correct horse battery" } })).status,
     ).toBe(204);
     expect((await call("GET", "/user", { token: session.token })).status).toBe(401);
-    expect((await call("DELETE", "/user", { token: session.token })).status).toBe(401);
+    expect(
+      (await call("DELETE", "/user", { token: session.token, body: { password: "correct horse battery" } })).status,
+    ).toBe(401);
     expect((await logIn("leaving@example.com")).status).toBe(401);
     expect((await signUp("leaving@example.com")).status).toBe(201);
-  });
-
-  test("works without a body", async () => {
-    await signUp("nobody-else@example.com");
-    const { body: session } = await logIn("nobody-else@example.com");
-    expect((await call("DELETE", "/user", { token: session.token })).status).toBe(204);
   });
 });
 
@@ -333,9 +352,49 @@ describe("around the routes", () => {
         path: "/login",
         method: "post",
         body: LogInRequest,
-        success: ["200", LogInResponse],
+        success: ["200", t.Union([LogInResponse, MfaChallenge])],
         problems: [400, 401, 403, 413, 415, 422, 429, 503],
         bearer: false,
+      },
+      {
+        path: "/login/mfa",
+        method: "post",
+        body: MfaLogInRequest,
+        success: ["200", LogInResponse],
+        problems: [400, 401, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
+      {
+        path: "/mfa/totp",
+        method: "post",
+        body: TotpEnrolmentRequest,
+        success: ["201", TotpEnrolment],
+        problems: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+        bearer: true,
+      },
+      {
+        path: "/mfa/totp",
+        method: "delete",
+        body: MfaProof,
+        success: ["204", undefined],
+        problems: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+        bearer: true,
+      },
+      {
+        path: "/mfa/totp/confirm",
+        method: "post",
+        body: TotpConfirmation,
+        success: ["200", RecoveryCodes],
+        problems: [400, 401, 409, 413, 415, 422, 429, 503],
+        bearer: true,
+      },
+      {
+        path: "/mfa/recovery-codes",
+        method: "post",
+        body: MfaProof,
+        success: ["200", RecoveryCodes],
+        problems: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+        bearer: true,
       },
       {
         path: "/email/verify",
@@ -374,7 +433,7 @@ describe("around the routes", () => {
         method: "delete",
         body: DeleteUserRequest,
         success: ["204", undefined],
-        problems: [400, 401, 403, 413, 415, 422, 503],
+        problems: [400, 401, 403, 413, 415, 422, 429, 503],
         bearer: true,
       },
       {
