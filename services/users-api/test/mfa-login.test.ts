@@ -165,6 +165,21 @@ describe("two-step login", () => {
     ).toBe(200);
   });
 
+  test("concurrent second steps with one code: exactly one session, whether they share an mfaToken or not", async () => {
+    const { email, userId, secret } = await withTotp();
+    const code = totpCode(secret, now);
+    const shared = await mfaTokenOf(email);
+    // Four in all, within the account's free failures (each attempt counts as one until it succeeds).
+    const own = await Promise.all(Array.from({ length: 2 }, () => mfaTokenOf(email)));
+    const sessionsBefore = Object.keys((await storedUser(userId))?.sessions ?? {}).length;
+    const answers = await Promise.all([
+      ...Array.from({ length: 2 }, () => secondStep({ mfaToken: shared, code })),
+      ...own.map((mfaToken) => secondStep({ mfaToken, code })),
+    ]);
+    expect(answers.map(({ status }) => status).toSorted()).toEqual([200, 401, 401, 401]);
+    expect(Object.keys((await storedUser(userId))?.sessions ?? {})).toHaveLength(sessionsBefore + 1);
+  });
+
   test("five wrong codes kill an mfaToken, even for the right code next", async () => {
     const { email, secret } = await withTotp();
     const mfaToken = await mfaTokenOf(email);
