@@ -51,7 +51,7 @@ export const secrets = {
   smtp: { name: "users-api-smtp", keys: { url: "SMTP_URL" } } as const satisfies SecretSpec<UsersApiEnvName>,
   mfaEncryption: {
     name: "users-api-mfa-encryption",
-    keys: { key: "MFA_ENCRYPTION_KEY" },
+    keys: { key: "MFA_ENCRYPTION_KEY", previousKeys: "MFA_PREVIOUS_ENCRYPTION_KEYS" },
   } as const satisfies SecretSpec<UsersApiEnvName>,
   mongodbRoot: {
     name: "mongodb-root",

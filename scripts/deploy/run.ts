@@ -72,6 +72,11 @@ export async function deploy(
       kind: "Secret",
       metadata: { name: secrets.jwt.name, namespace },
     }),
+    liveMfaSecret: await kube.get({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: secrets.mfaEncryption.name, namespace },
+    }),
     rolloutDeadline,
     now: started,
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { environmentConfigs, environments, synthManifests } from "@accounts/k8s";
 import type { KubeObject } from "./objects.ts";
+import { generateEncryptionKey } from "@accounts/shared/secrets";
 import { readSecretInputs, SecretInputError, secretObjects } from "./secrets.ts";
 import { secretInputs, signingKey } from "./testing/cluster.ts";
 
@@ -97,6 +98,7 @@ test.each(environments)(
       namespace: "accounts",
       values: await readSecretInputs(config, { env: await secretInputs() }),
       liveJwtSecret: undefined,
+      liveMfaSecret: undefined,
       rolloutDeadline: new Date(),
       now: new Date(),
     }).flatMap((secret) =>
@@ -122,6 +124,7 @@ describe("signing key rotation", () => {
         namespace: "accounts",
         values: await readSecretInputs(dev, { env: { ...(await secretInputs()), JWT_SIGNING_KEY: key } }),
         liveJwtSecret: live,
+        liveMfaSecret: undefined,
         rolloutDeadline: new Date(at.getTime() + 600_000),
         now: at,
       }),
@@ -146,5 +149,48 @@ describe("signing key rotation", () => {
 
     const later = await deployWith(second, rotated, new Date(rolloutDeadline.getTime() + ttlMs + 1000));
     expect(previousKeys(later)).toEqual([]);
+  });
+});
+
+describe("MFA key rotation", () => {
+  const mfaSecret = (objects: KubeObject[]) =>
+    objects.find((object) => object.metadata.name === "users-api-mfa-encryption")!;
+  const decoded = (secret: KubeObject) =>
+    Object.fromEntries(
+      Object.entries(secret.data as Record<string, string>).map(([key, text]) => [
+        key,
+        Buffer.from(text, "base64").toString(),
+      ]),
+    );
+  const deployWith = async (key: string, live: KubeObject | undefined) =>
+    mfaSecret(
+      secretObjects({
+        config: dev,
+        namespace: "accounts",
+        values: await readSecretInputs(dev, { env: { ...(await secretInputs()), MFA_ENCRYPTION_KEY: key } }),
+        liveJwtSecret: undefined,
+        liveMfaSecret: live,
+        rolloutDeadline: new Date(),
+        now: new Date(),
+      }),
+    );
+
+  test("a new key keeps every earlier one among the previous keys, for secrets not sealed again yet", async () => {
+    const [first, second, third] = [generateEncryptionKey(), generateEncryptionKey(), generateEncryptionKey()];
+    const initial = await deployWith(first, undefined);
+    expect(decoded(initial)).toEqual({ MFA_ENCRYPTION_KEY: first, MFA_PREVIOUS_ENCRYPTION_KEYS: "" });
+    // The same key again changes nothing.
+    expect(await deployWith(first, initial)).toEqual(initial);
+    const rotated = await deployWith(second, initial);
+    expect(decoded(rotated)).toEqual({ MFA_ENCRYPTION_KEY: second, MFA_PREVIOUS_ENCRYPTION_KEYS: first });
+    expect(decoded(await deployWith(third, rotated))).toEqual({
+      MFA_ENCRYPTION_KEY: third,
+      MFA_PREVIOUS_ENCRYPTION_KEYS: `${second},${first}`,
+    });
+    // Back to a previous key: it is the current one again, not also a previous one.
+    expect(decoded(await deployWith(first, rotated))).toEqual({
+      MFA_ENCRYPTION_KEY: first,
+      MFA_PREVIOUS_ENCRYPTION_KEYS: second,
+    });
   });
 });

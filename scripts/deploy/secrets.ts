@@ -94,25 +94,44 @@ function publicJwk(privateJwk: string): Jwk {
   return { ...exported, kid, ...(alg ? { alg } : {}), ...(use ? { use } : {}) };
 }
 
+/** A value of a live Secret, decoded. */
+const liveValue = (secret: KubeObject | undefined, key: string) => {
+  const data = (secret?.data ?? {}) as Record<string, string>;
+  return data[key] ? Buffer.from(data[key], "base64").toString("utf8") : undefined;
+};
+
+/**
+ * MFA_PREVIOUS_ENCRYPTION_KEYS for this deploy: when MFA_ENCRYPTION_KEY changed since the live Secret was written,
+ * the old key joins the previous ones. They are kept for good: a TOTP secret is sealed again under the new key only
+ * when it is next used, and one never used since would otherwise stop opening.
+ */
+function previousEncryptionKeys(liveMfaSecret: KubeObject | undefined, key: string): string {
+  const { key: keyName, previousKeys } = secrets.mfaEncryption.keys;
+  const live = liveValue(liveMfaSecret, keyName);
+  const kept = (liveValue(liveMfaSecret, previousKeys) ?? "").split(",").filter(Boolean);
+  return [...new Set([...(live ? [live] : []), ...kept])].filter((previous) => previous !== key).join(",");
+}
+
 /**
  * The Secret objects for this deploy. When the signing key changed since the live Secret was written, the old
  * public key stays in JWT_PREVIOUS_PUBLIC_KEYS until every token it signed has expired: old pods keep signing with
- * it until the rollout replaces them, so that is the end of the rollout plus auth-api's token lifetime.
+ * it until the rollout replaces them, so that is the end of the rollout plus auth-api's token lifetime. A changed
+ * MFA key is rotated too (previousEncryptionKeys).
  */
 export function secretObjects(options: {
   config: EnvironmentConfig;
   namespace: string;
   values: Map<string, string>;
   liveJwtSecret: KubeObject | undefined;
+  liveMfaSecret: KubeObject | undefined;
   rolloutDeadline: Date;
   now: Date;
 }): KubeObject[] {
-  const { config, namespace, values, liveJwtSecret, now } = options;
+  const { config, namespace, values, liveJwtSecret, liveMfaSecret, now } = options;
   const value = (name: string) => values.get(name)!;
   const { signingKey, previousPublicKeys } = secrets.jwt.keys;
 
-  const liveData = (liveJwtSecret?.data ?? {}) as Record<string, string>;
-  const decode = (key: string) => (liveData[key] ? Buffer.from(liveData[key], "base64").toString("utf8") : undefined);
+  const decode = (key: string) => liveValue(liveJwtSecret, key);
   const expiries = JSON.parse(liveJwtSecret?.metadata.annotations?.[previousKeysExpiryAnnotation] ?? "{}") as Record<
     string,
     string
@@ -157,7 +176,13 @@ export function secretObjects(options: {
     secret(secrets.internalToken.name, { [secrets.internalToken.keys.token]: value(secrets.internalToken.keys.token) }),
     secret(secrets.mongodbUri.name, { [secrets.mongodbUri.keys.uri]: mongodbUri }),
     secret(secrets.smtp.name, { [secrets.smtp.keys.url]: value(secrets.smtp.keys.url) }),
-    secret(secrets.mfaEncryption.name, { [secrets.mfaEncryption.keys.key]: value(secrets.mfaEncryption.keys.key) }),
+    secret(secrets.mfaEncryption.name, {
+      [secrets.mfaEncryption.keys.key]: value(secrets.mfaEncryption.keys.key),
+      [secrets.mfaEncryption.keys.previousKeys]: previousEncryptionKeys(
+        liveMfaSecret,
+        value(secrets.mfaEncryption.keys.key),
+      ),
+    }),
   ];
   if (config.mongodb.mode === "in-cluster") {
     const { username, password } = secrets.mongodbRoot.keys;

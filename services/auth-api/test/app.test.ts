@@ -94,7 +94,7 @@ describe("auth-api operations routes", () => {
     const bodyFields = {
       "/hashed-pw": ["password"],
       "/token": ["userId", "sessionId", "password"],
-      "/token/refresh": ["userId", "sessionId"],
+      "/token/refresh": ["userId", "sessionId", "otp"],
     };
     for (const [path, required] of Object.entries(bodyFields)) {
       const operation = spec.paths[path]!.post!;

@@ -70,7 +70,7 @@ describe("POST /token", () => {
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "EdDSA", kid: keys.kid });
 
     const claims = await verify(app, token);
-    expect(Object.keys(claims ?? {}).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "sid", "sub"]);
+    expect(Object.keys(claims ?? {}).sort()).toEqual(["amr", "aud", "exp", "iat", "iss", "jti", "sid", "sub"]);
     expect(claims).toMatchObject({ sub: "user-42", sid: "session-1", iss: "auth-api", aud: "users-api" });
     expect(claims?.exp).toBe((claims?.iat as number) + config.JWT_TTL_SECONDS);
     expect(claims?.jti).toBeString();
@@ -163,9 +163,11 @@ describe("session tokens", () => {
     const response = await app.handle(
       post("/token", { userId: "u-1", password: PASSWORD, hashedPassword: hashed, sessionId: "s-1" }),
     );
+    // A password proves `pwd` (RFC 8176).
     expect(await verify(app, ((await response.json()) as { token: string }).token)).toMatchObject({
       sub: "u-1",
       sid: "s-1",
+      amr: ["pwd"],
     });
     const withoutSession = await app.handle(
       post("/token", { userId: "u-1", password: PASSWORD, hashedPassword: hashed }),
@@ -176,15 +178,17 @@ describe("session tokens", () => {
     ]);
   });
 
-  test("/token/refresh signs a token for the session without a password, and only with the internal credential", async () => {
+  test("/token/refresh signs a token for the session without a password, with its amr, and only with the internal credential", async () => {
     const { app, config } = await buildApp();
-    const request = { userId: "u-2", sessionId: "s-2" };
+    const request = { userId: "u-2", sessionId: "s-2", otp: true };
     const response = await app.handle(post("/token/refresh", request));
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toEqual({ token: expect.any(String), tokenType: "Bearer", expiresIn: config.JWT_TTL_SECONDS });
     const claims = await verify(app, body.token as string);
-    expect(claims).toMatchObject({ sub: "u-2", sid: "s-2", iss: "auth-api", aud: "users-api" });
+    expect(claims).toMatchObject({ sub: "u-2", sid: "s-2", amr: ["pwd", "otp"], iss: "auth-api", aud: "users-api" });
+    const passwordOnly = await app.handle(post("/token/refresh", { ...request, otp: false }));
+    expect(await verify(app, ((await passwordOnly.json()) as { token: string }).token)).toMatchObject({ amr: ["pwd"] });
     expect(claims?.exp).toBe((claims?.iat as number) + config.JWT_TTL_SECONDS);
 
     for (const credential of [null, "wrong-token-wrong-token-wrong-token"]) {
@@ -196,6 +200,7 @@ describe("session tokens", () => {
     expect(invalid.status).toBe(422);
     expect(((await invalid.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
       "sessionId",
+      "otp",
     ]);
   });
 });

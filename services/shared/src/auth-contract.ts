@@ -87,15 +87,15 @@ export type TokenResponse = Static<typeof TokenResponse>;
  * How a session was proven, the token's `amr` claim (RFC 8176): a password, and a one-time code after it when the
  * account has a second factor. A recovery code is a one-time code too (RFC 8176 has no value of its own for it).
  */
-export const AuthenticationMethods = t.Union([
-  t.Tuple([t.Literal("pwd")]),
-  t.Tuple([t.Literal("pwd"), t.Literal("otp")]),
-]);
-export type AuthenticationMethods = Static<typeof AuthenticationMethods>;
+export type AuthenticationMethods = ["pwd"] | ["pwd", "otp"];
 
 /**
  * A token for a session users-api has just checked (a refresh token, or a login's second factor): no password,
- * auth-api only signs, with the session's `amr`.
+ * auth-api only signs. `otp` rather than the claim itself, so no other list can be asked for.
  */
-export const SessionTokenRequest = t.Object({ userId: UserId, sessionId: SessionId, amr: AuthenticationMethods });
+export const SessionTokenRequest = t.Object({
+  userId: UserId,
+  sessionId: SessionId,
+  otp: t.Boolean({ description: "The session was proven with a one-time code after the password: amr [pwd, otp]" }),
+});
 export type SessionTokenRequest = Static<typeof SessionTokenRequest>;

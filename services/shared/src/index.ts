@@ -21,7 +21,7 @@ export { generateInternalToken } from "./secrets.ts";
 export { listen, runService } from "./server.ts";
 export { createServiceApp } from "./service.ts";
 export {
-  AuthenticationMethods,
+  type AuthenticationMethods,
   HashRequest,
   HashResponse,
   INTERNAL_CREDENTIAL_PROBLEM,

@@ -6,6 +6,7 @@
 export const PUBLIC_EXACT_PATHS = [
   "/signup",
   "/login",
+  "/login/mfa",
   "/refresh",
   "/logout",
   "/user",

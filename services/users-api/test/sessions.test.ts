@@ -436,7 +436,7 @@ describe("PUT /user/password", () => {
 test("deleting the account ends every session", async () => {
   const { grants } = await account(2);
   const [a, b] = grants as [Grant, Grant];
-  expect((await call("DELETE", "/user", { token: a.token })).status).toBe(204);
+  expect((await call("DELETE", "/user", { token: a.token, body: { password } })).status).toBe(204);
   expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
   expect([(await refresh(a.refreshToken)).status, (await refresh(b.refreshToken)).status]).toEqual([401, 401]);
   expect(await db.collection("users").countDocuments({ _id: new Types.ObjectId(a.userId) })).toBe(0);

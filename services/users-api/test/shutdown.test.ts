@@ -94,7 +94,7 @@ test("users-api: SIGTERM with sign-ups and deletions in flight lets them finish,
   );
   for (const deadline = Date.now() + 5_000; (await hashesInFlight(authApi.url)) === 0 && Date.now() < deadline; )
     await Bun.sleep(2);
-  const deletions = tokens.map((token) => send(usersApi.url, "DELETE", "/user", undefined, token));
+  const deletions = tokens.map((token) => send(usersApi.url, "DELETE", "/user", { password }, token));
   const { exitCode, probes } = await terminateWhileProbing(usersApi);
 
   expect((await Promise.all(signUps)).map(({ status }) => status)).toEqual(signUps.map(() => 201));

@@ -324,7 +324,7 @@ describe("device tokens", () => {
 
   test("deleting the account deletes its device tokens", async () => {
     const { body } = await logIn(app, other, password, { deviceToken: otherDeviceToken });
-    expect((await call(app, "DELETE", "/user", { token: body.token })).status).toBe(204);
+    expect((await call(app, "DELETE", "/user", { token: body.token, body: { password } })).status).toBe(204);
     expect(await db.collection<{ _id: string }>("throttles").countDocuments({ _id: `login-account:${other}` })).toBe(0);
   });
 });

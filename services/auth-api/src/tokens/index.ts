@@ -49,7 +49,7 @@ export const tokens = ({
     .post(
       "/token/refresh",
       async ({ body }) => ({
-        token: await tokenService.issue(body.userId, body.sessionId, body.amr),
+        token: await tokenService.issue(body.userId, body.sessionId, body.otp ? ["pwd", "otp"] : ["pwd"]),
         tokenType: "Bearer" as const,
         expiresIn: tokenService.ttlSeconds,
       }),
@@ -61,7 +61,7 @@ export const tokens = ({
           tags: ["tokens"],
           summary: "Issue a token for a session users-api has checked, without a password",
           description:
-            "For users-api's refresh (it has checked the refresh token against the session it stores) and a login's second factor (it has checked the code); auth-api only signs, with the session's `amr`.",
+            "For users-api's refresh (it has checked the refresh token against the session it stores) and a login's second factor (it has checked the code); auth-api only signs, with the session's `amr` (`otp`: pwd and otp, else pwd).",
           security: internalSecurity,
         },
       },

@@ -1,4 +1,5 @@
 import {
+  type AuthenticationMethods,
   HashResponse,
   INTERNAL_CREDENTIAL_PROBLEM,
   type Logger,
@@ -102,9 +103,16 @@ export function createAuthClient({ url, internalToken, timeoutMs, logger, clock 
       return read(response, TokenResponse, requestId);
     },
 
-    /** A token for a session users-api has just checked a refresh token against: auth-api signs, no password. */
-    async issueSessionToken(session: SessionTokenRequest, requestId: string): Promise<TokenResponse> {
-      return read(await call("/token/refresh", requestId, { body: session }), TokenResponse, requestId);
+    /**
+     * A token for a session users-api has just checked (a refresh token, a login's second factor), proven by `amr`:
+     * auth-api signs, no password.
+     */
+    async issueSessionToken(
+      { userId, sessionId, amr }: { userId: string; sessionId: string; amr: AuthenticationMethods },
+      requestId: string,
+    ): Promise<TokenResponse> {
+      const body: SessionTokenRequest = { userId, sessionId, otp: amr[1] === "otp" };
+      return read(await call("/token/refresh", requestId, { body }), TokenResponse, requestId);
     },
 
     /** Whether auth-api answers its own /ready with 200; `signal` ends the wait early (readiness has its own deadline). */
