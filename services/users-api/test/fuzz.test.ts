@@ -23,39 +23,42 @@ let python: string;
 let authApi: RunningService;
 let usersApi: RunningService;
 let database: Awaited<ReturnType<typeof processDatabase>>;
+/** users-api again, on a database of its own, for the stateful chains alone (see schemathesisArguments). */
+let chainsApi: RunningService;
+let chainsDatabase: Awaited<ReturnType<typeof processDatabase>>;
 
 beforeAll(async () => {
   if (!runnable) return;
   python = await ensurePythonTools("schemathesis");
   database = await processDatabase("users_fuzz");
+  chainsDatabase = await processDatabase("users_fuzz_chains");
   authApi = await startService("auth-api", {
     env: {
       INTERNAL_TOKEN: internalToken,
       JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
     },
   });
-  usersApi = await startService("users-api", {
-    env: {
-      ...usersApiProcessEnv(),
-      MONGODB_URI: database.uri,
-      AUTH_API_URL: authApi.url,
-      INTERNAL_TOKEN: internalToken,
-    },
-  });
+  const usersApiOn = (uri: string) =>
+    startService("users-api", {
+      env: { ...usersApiProcessEnv(), MONGODB_URI: uri, AUTH_API_URL: authApi.url, INTERNAL_TOKEN: internalToken },
+    });
+  [usersApi, chainsApi] = await Promise.all([usersApiOn(database.uri), usersApiOn(chainsDatabase.uri)]);
 }, 60_000);
 
 afterAll(async () => {
   if (!runnable) return;
   await usersApi?.stop();
+  await chainsApi?.stop();
   await authApi?.stop();
   await database?.drop();
+  await chainsDatabase?.drop();
 });
 
 /** Runs Schemathesis against one document; resolves its exit code and whole report. */
-async function fuzz(documentUrl: string, headers: Record<string, string> = {}) {
+async function fuzz(documentUrl: string, headers: Record<string, string> = {}, phases?: string) {
   // Schemathesis keeps a cache of what it found in its working directory: a throw-away one, not the repository.
   const workDir = mkdtempSync(join(tmpdir(), "accounts-fuzz-"));
-  const child = Bun.spawn([python, "-m", "schemathesis.cli", ...schemathesisArguments(documentUrl, headers)], {
+  const child = Bun.spawn([python, "-m", "schemathesis.cli", ...schemathesisArguments(documentUrl, headers, phases)], {
     cwd: workDir,
     stdout: "pipe",
     stderr: "pipe",
@@ -69,7 +72,7 @@ async function fuzz(documentUrl: string, headers: Record<string, string> = {}) {
   rmSync(workDir, { recursive: true, force: true });
   const report = `${stdout}\n${stderr}`;
   // The report is the evidence: print it when Schemathesis failed, so the failures read in the test output.
-  if (exitCode !== 0) console.error(report);
+  if (exitCode !== 0 || process.env.FUZZ_REPORT) console.error(report);
   return { exitCode, report };
 }
 
@@ -98,11 +101,20 @@ const FUZZ_TIMEOUT_MS = 600_000;
 
 describe.skipIf(!runnable)("Schemathesis finds nothing", () => {
   test(
-    "users-api: every operation, stateful and negative",
+    "users-api: every operation, positive and negative",
     async () => {
-      const { exitCode, report } = await fuzz(`${usersApi.url}/swagger/json`);
+      const { exitCode, report } = await fuzz(`${usersApi.url}/swagger/json`, {}, "examples,coverage,fuzzing");
       expect(exitCode).toBe(0);
       expectEveryOperationTested(report);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  test(
+    "users-api: stateful chains along the links, on a database of their own",
+    async () => {
+      const { exitCode, report } = await fuzz(`${chainsApi.url}/swagger/json`, {}, "stateful");
+      expect(exitCode).toBe(0);
       expectLinksFollowed(report);
     },
     FUZZ_TIMEOUT_MS,
