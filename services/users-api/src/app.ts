@@ -5,6 +5,9 @@ import { clientAddress } from "./client-address/index.ts";
 import { createClientAddressResolver } from "./client-address/service.ts";
 import type { UsersConfig } from "./config.ts";
 import { cors, corsOrigins } from "./cors/index.ts";
+import { emailChangeTokensCollection } from "./email-change/collection.ts";
+import { emailChange } from "./email-change/index.ts";
+import { createEmailChangeService } from "./email-change/service.ts";
 import { verificationTokensCollection } from "./email-verification/collection.ts";
 import { emailVerification } from "./email-verification/index.ts";
 import { createEmailVerificationService } from "./email-verification/service.ts";
@@ -127,6 +130,19 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     publicUrl: config.PUBLIC_URL,
     logger,
   });
+  const emailChangeService = createEmailChangeService({
+    tokens: emailChangeTokensCollection(db),
+    users,
+    presence,
+    sessions: sessionService,
+    throttling,
+    passwordReset: reset,
+    mailer,
+    quota,
+    publicUrl: config.PUBLIC_URL,
+    logger,
+    now: clock,
+  });
   const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
   return createServiceApp({
     service: "users-api",
@@ -142,7 +158,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
         title: "users-api",
         version: "1.0.0",
         description:
-          "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, read and delete your account. Errors are RFC 9457 problem+json.",
+          "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, change your address, read and delete your account. Errors are RFC 9457 problem+json.",
       },
       components: {
         securitySchemes: {
@@ -177,6 +193,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     .use(mfa({ service: mfaService, authenticate, throttling, client }))
     .use(emailVerification({ service: verification, authenticate, throttling, client }))
     .use(passwordReset({ service: reset, throttling, client }))
+    .use(emailChange({ service: emailChangeService, authenticate, throttling, client }))
     .use(pages);
 }
 

@@ -21,7 +21,10 @@ export const UsersConfigSchema = Type.Object({
   }),
   LOGINS_PER_CLIENT_PER_MINUTE: limit(20, "Login attempts per client"),
   SIGNUPS_PER_CLIENT_PER_HOUR: limit(10, "Sign-ups per client"),
-  EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: limit(5, "Password-forgot and verification-resend requests per client"),
+  EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: limit(
+    5,
+    "Password-forgot, verification-resend and email-change requests per client",
+  ),
   REFRESHES_PER_CLIENT_PER_MINUTE: limit(60, "Refreshes per client"),
   CODES_PER_CLIENT_PER_MINUTE: limit(20, "Second-factor codes per client (login's second step, confirming TOTP)"),
   LOGIN_FAILURES_BEFORE_DELAY: limit(

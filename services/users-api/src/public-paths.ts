@@ -11,12 +11,17 @@ export const PUBLIC_EXACT_PATHS = [
   "/logout",
   "/user",
   "/user/password",
+  "/user/email",
+  "/user/email/confirm",
+  "/user/email/revert",
   "/email/verify",
   "/email/verify/resend",
   "/password/forgot",
   "/password/reset",
   "/verify-email",
   "/reset-password",
+  "/email-change/confirm",
+  "/email-change/revert",
 ] as const;
 
 /** Routed with everything below them: `/sessions/:id`, the second factor's routes, and the pages' script and style. */

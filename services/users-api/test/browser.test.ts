@@ -127,6 +127,57 @@ else
       });
     }, 30_000);
 
+    test("move the account to a new address in the confirmation page, then undo it in the notice's page", async () => {
+      const email = "browser-move@example.com";
+      const newEmail = "browser-moved@example.org";
+      const password = "correct horse battery";
+      expect((await api("POST", "/signup", { email, password })).status).toBe(201);
+      await mailbox.next(email);
+      const { token } = (await api("POST", "/login", { email, password })).body as { token: string };
+      const asked = await fetch(`${base}/user/email`, requestInit("POST", { token, body: { newEmail, password } }));
+      expect(asked.status).toBe(202);
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+          problems.push(message.text());
+      });
+      page.on("pageerror", (error) => problems.push(error.message));
+      page.on("response", (response) => {
+        if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
+          problems.push(`${response.status()} ${response.url()}`);
+      });
+
+      const confirmation = linkIn(await mailbox.next(newEmail), "/email-change/confirm");
+      expect(confirmation.link).toBe(`${base}/email-change/confirm#token=${confirmation.token}`);
+      await page.goto(confirmation.link);
+      expect(await page.evaluate("location.href")).toBe(`${base}/email-change/confirm`);
+      await page.getByRole("button", { name: "Confirm my new email address" }).click();
+      await page.getByRole("status").getByText("Your email address is changed").waitFor();
+      expect((await api("POST", "/login", { email: newEmail, password })).status).toBe(200);
+
+      const undo = linkIn(await mailbox.next(email), "/email-change/revert");
+      expect(undo.link).toBe(`${base}/email-change/revert#token=${undo.token}`);
+      await page.goto(undo.link);
+      expect(await page.evaluate("location.href")).toBe(`${base}/email-change/revert`);
+      await page.getByRole("button", { name: "Give my account this address back" }).click();
+      await page.getByRole("status").getByText("Your account has this address again").waitFor();
+      linkIn(await mailbox.next(email), "/reset-password");
+      expect((await api("POST", "/login", { email, password })).status).toBe(200);
+
+      expect(problems).toEqual([]);
+      // The same link again, in a new tab: the page says why.
+      const again = await browser.newPage();
+      await again.goto(undo.link);
+      await again.getByRole("button", { name: "Give my account this address back" }).click();
+      await again.getByRole("status").getByText("used, expired or replaced").waitFor();
+      const leaked = received.filter((url) => url.includes(confirmation.token) || url.includes(undo.token));
+      expect({ leaked, pagesLoaded: received.filter((url) => url.includes("/email-change/")) }).toEqual({
+        leaked: [],
+        pagesLoaded: [`${base}/email-change/confirm`, `${base}/email-change/revert`, `${base}/email-change/revert`],
+      });
+    }, 30_000);
+
     test("a link sent before the fragment (?token=) still opens, and its token leaves the address bar too", async () => {
       const email = "query-link@example.com";
       expect((await api("POST", "/signup", { email, password: "correct horse battery" })).status).toBe(201);

@@ -1,7 +1,8 @@
 // Update semantics users-api relies on, on MongoDB and on the dev database (FerretDB 1.24 as patched by
 // tools/ferretdb/github.com+FerretDB+FerretDB.patch; as shipped, each test fails): a login sends its client window and
 // its reservation as one unordered bulk write (throttling/service.ts), a password change replaces the account's
-// device tokens with one `$set` of the whole map, and a refresh rotates its session with a projected findOneAndUpdate.
+// device tokens with one `$set` of the whole map, a refresh rotates its session with a projected findOneAndUpdate, and
+// an email change is one update the unique index on `email` refuses when another account has the address.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
@@ -40,6 +41,21 @@ test("an unordered bulk update reports an upsert's duplicate key by its index an
     { _id: "full", n: 3 },
     { _id: "new", n: 1 },
     { _id: "other", n: 1 },
+  ]);
+});
+
+test("an update that gives a document another's value of a unique index fails as a duplicate key, changing nothing", async () => {
+  const unique = db.db!.collection<{ _id: string; email: string }>("unique_updates");
+  await unique.createIndex({ email: 1 }, { unique: true });
+  await unique.insertMany([
+    { _id: "a", email: "a@example.com" },
+    { _id: "b", email: "b@example.com" },
+  ]);
+  const error = await unique.updateOne({ _id: "a" }, { $set: { email: "b@example.com" } }).catch((caught) => caught);
+  expect(error?.code).toBe(11000);
+  expect(await unique.find().sort({ _id: 1 }).toArray()).toEqual([
+    { _id: "a", email: "a@example.com" },
+    { _id: "b", email: "b@example.com" },
   ]);
 });
 

@@ -3,6 +3,7 @@
 // tools/ferretdb's patch) each is served by an index too, which its explain shows as SQLite's query plan.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Types, type Connection } from "mongoose";
+import { emailChangeTokensCollectionName } from "../src/email-change/collection.ts";
 import { verificationTokensCollectionName } from "../src/email-verification/collection.ts";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
 import { resetTokensCollectionName } from "../src/password-reset/collection.ts";
@@ -52,6 +53,16 @@ const requestPathQueries: RequestPathQuery[] = [
     name: "a reset voids the user's older links",
     collection: resetTokensCollectionName,
     filter: { userId: new Types.ObjectId() },
+  },
+  {
+    name: "an email change voids the user's older links",
+    collection: emailChangeTokensCollectionName,
+    filter: { userId: new Types.ObjectId(), purpose: "confirm" },
+  },
+  {
+    name: "email change tokens",
+    collection: emailChangeTokensCollectionName,
+    filter: { _id: "hash", purpose: "confirm", expiresAt: { $gt: new Date() } },
   },
   {
     name: "verification tokens",

@@ -6,6 +6,7 @@ import { SignJWT, importJWK } from "jose";
 import type { Connection } from "mongoose";
 import { problemResponses } from "@accounts/shared";
 import { t, type TSchema } from "elysia";
+import { EmailChangeRequest, EmailChangeTokenRequest } from "../src/email-change/schemas.ts";
 import { MailAccepted, VerifyEmailRequest } from "../src/email-verification/schemas.ts";
 import {
   MfaChallenge,
@@ -312,6 +313,11 @@ describe("around the routes", () => {
         "/password/reset",
         "/verify-email",
         "/reset-password",
+        "/user/email",
+        "/user/email/confirm",
+        "/user/email/revert",
+        "/email-change/confirm",
+        "/email-change/revert",
         "/health",
         "/ready",
         "/metrics",
@@ -340,6 +346,30 @@ describe("around the routes", () => {
       problems: number[];
       bearer: boolean;
     }[] = [
+      {
+        path: "/user/email",
+        method: "post",
+        body: EmailChangeRequest,
+        success: ["202", MailAccepted],
+        problems: [400, 401, 403, 409, 413, 415, 422, 429, 503],
+        bearer: true,
+      },
+      {
+        path: "/user/email/confirm",
+        method: "post",
+        body: EmailChangeTokenRequest,
+        success: ["200", UserResponse],
+        problems: [400, 409, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
+      {
+        path: "/user/email/revert",
+        method: "post",
+        body: EmailChangeTokenRequest,
+        success: ["200", UserResponse],
+        problems: [400, 409, 413, 415, 422, 429, 503],
+        bearer: false,
+      },
       {
         path: "/signup",
         method: "post",

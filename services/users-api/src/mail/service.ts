@@ -7,7 +7,10 @@ export type MailKind =
   | "password-changed"
   | "totp-enabled"
   | "totp-disabled"
-  | "recovery-codes-regenerated";
+  | "recovery-codes-regenerated"
+  | "email-change"
+  | "email-change-taken"
+  | "email-changed";
 
 /** One email, both parts: every mail has a plain-text and an HTML version. */
 export interface Mail {

@@ -1,8 +1,10 @@
+import { EMAIL_CHANGE_CONFIRM_TTL_MS, EMAIL_CHANGE_REVERT_TTL_MS } from "../email-change/collection.ts";
 import { RESET_TOKEN_TTL_MS, VERIFICATION_TOKEN_TTL_MS } from "../one-time-token.ts";
 import type { Mail } from "./service.ts";
 
 const hours = (ms: number) => ms / 3_600_000;
 const minutes = (ms: number) => ms / 60_000;
+const days = (ms: number) => ms / 86_400_000;
 
 // A plain, single-column HTML part with the link also written out, for clients that show the HTML only.
 const html = (paragraphs: string[], link?: { href: string; label: string }) =>
@@ -105,5 +107,50 @@ export function totpDisabledMail(to: string): Mail {
     subject: "Two-step login is off",
     text: `${lines.join("\n\n")}\n`,
     html: html(lines),
+  };
+}
+
+/** The link that moves an account to `to`, once it proves its reader asked for that. */
+export function emailChangeMail(to: string, link: string): Mail {
+  const lines = [
+    "Someone asked to move their account to this email address. Open the link below to confirm that this address is yours: the account then logs in with it, and every session is logged out.",
+    `The link works once and for ${hours(EMAIL_CHANGE_CONFIRM_TTL_MS)} hours. If you did not ask for this, ignore this email: nothing changes.`,
+  ];
+  return {
+    kind: "email-change",
+    to,
+    subject: "Confirm your new email address",
+    text: `${lines.join("\n\n")}\n\n${link}\n`,
+    html: html(lines, { href: link, label: "Confirm my new email address" }),
+  };
+}
+
+/** What an address that has an account gets instead of a link, so that asking for it tells the asker nothing. */
+export function emailChangeTakenMail(to: string): Mail {
+  const lines = [
+    "Someone asked to move an account to this email address. This address has an account already, so nothing was changed.",
+    "If it was you, log in with this address instead. If it was not, there is nothing to do.",
+  ];
+  return {
+    kind: "email-change-taken",
+    to,
+    subject: "Someone tried to move an account to this address",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}
+
+/** The notice to the old address after a change, with the link that undoes it. */
+export function emailChangedMail(to: string, newEmail: string, link: string): Mail {
+  const lines = [
+    `The email address of your account was just changed to ${newEmail}, and every session was logged out.`,
+    `If you did this, there is nothing more to do. If you did not, open the link below within ${days(EMAIL_CHANGE_REVERT_TTL_MS)} days: your account gets this address back, every session and remembered device is logged out, and we send you a link to choose a new password.`,
+  ];
+  return {
+    kind: "email-changed",
+    to,
+    subject: "Your email address was changed",
+    text: `${lines.join("\n\n")}\n\n${link}\n`,
+    html: html(lines, { href: link, label: "Undo the change" }),
   };
 }

@@ -1,4 +1,4 @@
-// The script of the verify-email and reset-password pages (served from /pages/app.js: the pages' CSP allows no
+// The script of the pages the links in emails open (served from /pages/app.js: the pages' CSP allows no
 // inline script). The links carry the token in the fragment (#token=…), which a browser never sends, so no access log
 // between the reader and us records it. First thing, the script takes it from there and removes it from the address
 // bar (history, screenshots, a copied address); then it calls the JSON API of the origin that served the page.
@@ -68,4 +68,20 @@ handle(document.getElementById("reset-password"), async (form) => {
   if (failure) return show(failure, true);
   form.hidden = true;
   show("Your password is changed and every session was logged out. Log in with the new password.");
+});
+
+handle(document.getElementById("confirm-email-change"), async (form) => {
+  const failure = await post("/user/email/confirm", { token });
+  if (failure) return show(failure, true);
+  form.hidden = true;
+  show("Your email address is changed and every session was logged out. Log in with the new address.");
+});
+
+handle(document.getElementById("revert-email-change"), async (form) => {
+  const failure = await post("/user/email/revert", { token });
+  if (failure) return show(failure, true);
+  form.hidden = true;
+  show(
+    "Your account has this address again and every session was logged out. Choose a new password with the link we just sent here.",
+  );
 });

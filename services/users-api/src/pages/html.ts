@@ -1,4 +1,4 @@
-// The two pages the links in emails open. Static HTML: the token is in the link's fragment, which the request never
+// The pages the links in emails open. Static HTML: the token is in the link's fragment, which the request never
 // carries; the script reads it from the address bar, so nothing a request carries is ever written into a page.
 
 const layout = (title: string, body: string) => `<!doctype html>
@@ -37,5 +37,21 @@ export const resetPasswordPage = layout(
 <label for="repeat-password">The same password again</label>
 <input id="repeat-password" type="password" autocomplete="new-password" required>
 <button type="submit">Set the new password</button>
+</form>`,
+);
+
+export const confirmEmailChangePage = layout(
+  "Confirm your new email address",
+  `<form id="confirm-email-change" novalidate>
+<p>Press the button to move your account to this address. Every session is logged out; log in again with this address.</p>
+<button type="submit">Confirm my new email address</button>
+</form>`,
+);
+
+export const revertEmailChangePage = layout(
+  "Undo the change of your email address",
+  `<form id="revert-email-change" novalidate>
+<p>Press the button to give your account this address back. Every session and remembered device is logged out, and a link to choose a new password is sent here.</p>
+<button type="submit">Give my account this address back</button>
 </form>`,
 );

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { resetPasswordPage, verifyEmailPage } from "./html.ts";
+import { confirmEmailChangePage, resetPasswordPage, revertEmailChangePage, verifyEmailPage } from "./html.ts";
 
 // Only our own script, style and API: no inline code, no third-party assets, no framing, no forms posted elsewhere.
 const CONTENT_SECURITY_POLICY =
@@ -53,6 +53,16 @@ export const pages = new Elysia({ name: "pages", detail: { tags: ["pages"] } })
   .get("/reset-password", page(resetPasswordPage), {
     query: legacyTokenQuery,
     detail: htmlDoc("The page a reset link opens: a form that sets the new password (POST /password/reset)"),
+  })
+  .get("/email-change/confirm", page(confirmEmailChangePage), {
+    detail: htmlDoc(
+      "The page an email change's confirmation link opens: a button that moves the account (POST /user/email/confirm)",
+    ),
+  })
+  .get("/email-change/revert", page(revertEmailChangePage), {
+    detail: htmlDoc(
+      "The page an email change notice's undo link opens: a button that gives the account its old address back (POST /user/email/revert)",
+    ),
   })
   .get("/pages/app.js", asset(script, "text/javascript; charset=utf-8"), {
     detail: { summary: "The pages' script", hide: true },

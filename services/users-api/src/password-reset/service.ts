@@ -66,6 +66,15 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     },
 
     /**
+     * Sends a reset link to the account at `email` without taking the quota: for a caller that has proved control
+     * of the address already (an undone email change), whom an earlier request this minute must not leave without
+     * one. Like `forgot`, it runs after the answer and never throws.
+     */
+    sendLink(email: string, requestId: string): void {
+      void issue(email, requestId);
+    },
+
+    /**
      * Sets the new password (sign-up's rules), ends every session and device token, forgets the account's failed
      * logins (the link proved control of the mailbox, so a stranger's guesses no longer hold the owner back), marks
      * the address verified (the link proved the user reads it), sends a notice, and answers a new device token.

@@ -23,7 +23,15 @@ import {
 } from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
 
-export type RevocationReason = "logout" | "reuse" | "password_change" | "mfa_change" | "deletion" | "expiry" | "limit";
+export type RevocationReason =
+  | "logout"
+  | "reuse"
+  | "password_change"
+  | "mfa_change"
+  | "email_change"
+  | "deletion"
+  | "expiry"
+  | "limit";
 
 export interface SessionServiceDeps {
   users: UsersCollection;
@@ -267,5 +275,7 @@ export function createSessionService({ users, auth, config, metrics, logger, now
     endAll: (userId: string) => endAll(userId, "deletion"),
     /** A password reset ends every session: whoever knew the old password is logged out everywhere. */
     endAllOnPasswordReset: (userId: string) => endAll(userId, "password_change"),
+    /** A confirmed or undone address change ends every session: neither request carries a session to keep. */
+    endAllOnEmailChange: (userId: string) => endAll(userId, "email_change"),
   };
 }

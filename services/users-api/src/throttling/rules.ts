@@ -27,10 +27,10 @@ export const throttlingRules = (config: UsersConfig) => ({
   clients: {
     logIn: { name: "login-client", limit: config.LOGINS_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
     signUp: { name: "signup-client", limit: config.SIGNUPS_PER_CLIENT_PER_HOUR, windowMs: HOUR_MS },
-    // Password-forgot and verification-resend share one budget: both make us send mail to an address.
+    // Password-forgot, verification-resend and email-change requests share one budget: each makes us mail an address.
     emailRequest: { name: "email-client", limit: config.EMAIL_REQUESTS_PER_CLIENT_PER_HOUR, windowMs: HOUR_MS },
     refresh: { name: "refresh-client", limit: config.REFRESHES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
-    // Second-factor codes: a login's second step, and confirming an authenticator.
+    // Second-factor codes: a login's second step, and confirming an authenticator; and the email-change links' tokens.
     code: { name: "code-client", limit: config.CODES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
   } satisfies Record<string, ClientRule>,
   loginFailures: {
