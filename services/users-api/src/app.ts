@@ -1,5 +1,8 @@
 import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
 import type { Connection } from "mongoose";
+import { auditEventsCollection } from "./audit/collection.ts";
+import { audit as auditFeature } from "./audit/index.ts";
+import { createAuditService } from "./audit/service.ts";
 import type { AuthClient } from "./auth-client/client.ts";
 import { clientAddress } from "./client-address/index.ts";
 import { createClientAddressResolver } from "./client-address/service.ts";
@@ -71,12 +74,20 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     onThrottled: (rule) => throttled({ rule }),
   });
   const users = usersCollection(db);
+  const audit = createAuditService({
+    events: auditEventsCollection(db),
+    logger,
+    metrics,
+    now: clock,
+    retentionDays: config.AUDIT_RETENTION_DAYS,
+  });
   const sessionService = createSessionService({
     users,
     auth: authClient,
     config,
     metrics,
     logger,
+    audit,
     now: clock,
   });
   const verification = createEmailVerificationService({
@@ -103,6 +114,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     throttling,
     auth: authClient,
     mailer,
+    audit,
     issuer: config.TOTP_ISSUER,
     now: clock,
   });
@@ -115,6 +127,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     emailVerification: verification,
     mfa: mfaService,
     presence,
+    audit,
     requireVerifiedEmail: config.REQUIRE_VERIFIED_EMAIL,
   });
   const { authenticate } = userService;
@@ -129,6 +142,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     quota,
     publicUrl: config.PUBLIC_URL,
     logger,
+    audit,
   });
   const emailChangeService = createEmailChangeService({
     tokens: emailChangeTokensCollection(db),
@@ -144,57 +158,64 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     now: clock,
   });
   const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
-  return createServiceApp({
-    service: "users-api",
-    config,
-    logger,
-    metrics,
-    readiness: {
-      mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
-      authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
-    },
-    documentation: {
-      info: {
-        title: "users-api",
-        version: "1.0.0",
-        description:
-          "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, change your address, read and delete your account. Errors are RFC 9457 problem+json.",
+  return (
+    createServiceApp({
+      service: "users-api",
+      config,
+      logger,
+      metrics,
+      readiness: {
+        mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
+        authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
       },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: "http",
-            scheme: "bearer",
-            bearerFormat: "JWT",
-            description: "The access token from POST /login or POST /refresh",
+      documentation: {
+        info: {
+          title: "users-api",
+          version: "1.0.0",
+          description:
+            "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, change your address, read and delete your account. Errors are RFC 9457 problem+json.",
+        },
+        components: {
+          securitySchemes: {
+            bearer: {
+              type: "http",
+              scheme: "bearer",
+              bearerFormat: "JWT",
+              description: "The access token from POST /login or POST /refresh",
+            },
           },
         },
       },
-    },
-    links: usersLinks,
-  })
-    .use(cors(corsOrigins(config.CORS_ORIGINS)))
-    .use(usersFeature(userService, client))
-    .use(sessions({ service: sessionService, authenticate, throttling, client }))
-    .use(
-      password({
-        service: createPasswordService({
-          users,
-          auth: authClient,
-          sessions: sessionService,
-          throttling,
-          presence,
-          passwordPolicy,
-          mailer,
+      links: usersLinks,
+    })
+      .use(cors(corsOrigins(config.CORS_ORIGINS)))
+      // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
+      .onStop(() => audit.flush())
+      .use(usersFeature(userService, client, audit))
+      .use(sessions({ service: sessionService, authenticate, throttling, client, audit }))
+      .use(
+        password({
+          service: createPasswordService({
+            users,
+            auth: authClient,
+            sessions: sessionService,
+            throttling,
+            presence,
+            passwordPolicy,
+            mailer,
+          }),
+          authenticate,
+          client,
+          audit,
         }),
-        authenticate,
-      }),
-    )
-    .use(mfa({ service: mfaService, authenticate, throttling, client }))
-    .use(emailVerification({ service: verification, authenticate, throttling, client }))
-    .use(passwordReset({ service: reset, throttling, client }))
-    .use(emailChange({ service: emailChangeService, authenticate, throttling, client }))
-    .use(pages);
+      )
+      .use(mfa({ service: mfaService, authenticate, throttling, client, audit }))
+      .use(emailVerification({ service: verification, authenticate, throttling, client, audit }))
+      .use(passwordReset({ service: reset, throttling, client }))
+      .use(emailChange({ service: emailChangeService, authenticate, throttling, client, audit }))
+      .use(auditFeature({ service: audit, authenticate }))
+      .use(pages)
+  );
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

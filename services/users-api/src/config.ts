@@ -79,6 +79,11 @@ export const UsersConfigSchema = Type.Object({
     default: "Accounts",
     description: "The name authenticator apps show beside the address",
   }),
+  AUDIT_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 90,
+    description: "How long security events are kept (MongoDB's TTL index deletes them after; FerretDB keeps them)",
+  }),
   CORS_ORIGINS: Type.String({
     default: "",
     pattern: "^(https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)?$",

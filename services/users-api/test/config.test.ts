@@ -35,6 +35,7 @@ describe("users-api config", () => {
       REQUIRE_VERIFIED_EMAIL: false,
       MFA_PREVIOUS_ENCRYPTION_KEYS: "",
       TOTP_ISSUER: "Accounts",
+      AUDIT_RETENTION_DAYS: 90,
       CORS_ORIGINS: "",
     });
   });

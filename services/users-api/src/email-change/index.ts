@@ -1,5 +1,7 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { userContext } from "../audit/context.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
 import { type Authenticate, bearer } from "../sessions/bearer.ts";
@@ -22,8 +24,10 @@ export const emailChange = ({
   authenticate,
   throttling,
   client,
+  audit,
 }: {
   service: EmailChangeService;
+  audit: Pick<AuditService, "record">;
   authenticate: Authenticate;
   throttling: Throttling;
   /** The app's one client-address plugin, so every feature counts a request's client alike. */
@@ -35,10 +39,14 @@ export const emailChange = ({
     .use(client)
     .post(
       "/user/email",
-      async ({ caller, user, body, requestId, clientAddress, status }) => {
+      async ({ caller, user, body, requestId, client, clientAddress, status }) => {
         // It makes us mail an address the caller chooses: counted with password-forgot and verification-resend.
         await throttling.admit("emailRequest", clientAddress);
         await service.request(caller, user, body, requestId);
+        audit.record("email.change_requested", userContext({ client, requestId }), {
+          userId: user.id,
+          email: user.email,
+        });
         return status(202, { message: "A link to confirm the new address is on its way to it" });
       },
       {
@@ -61,10 +69,12 @@ export const emailChange = ({
     )
     .post(
       "/user/email/confirm",
-      async ({ body, requestId, clientAddress }) => {
+      async ({ body, requestId, client, clientAddress }) => {
         // A token is no guess worth counting, but each right one mails: bounded like second-factor codes.
         await throttling.admit("code", clientAddress);
-        return { user: await service.confirm(body.token, requestId) };
+        const user = await service.confirm(body.token, requestId);
+        audit.record("email.changed", userContext({ client, requestId }), { userId: user.id, email: user.email });
+        return { user };
       },
       {
         parse: "json",
@@ -79,9 +89,11 @@ export const emailChange = ({
     )
     .post(
       "/user/email/revert",
-      async ({ body, requestId, clientAddress }) => {
+      async ({ body, requestId, client, clientAddress }) => {
         await throttling.admit("code", clientAddress);
-        return { user: await service.revert(body.token, requestId) };
+        const user = await service.revert(body.token, requestId);
+        audit.record("email.reverted", userContext({ client, requestId }), { userId: user.id, email: user.email });
+        return { user };
       },
       {
         parse: "json",

@@ -1,5 +1,7 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { userContext } from "../audit/context.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { type Authenticate, bearer } from "../sessions/bearer.ts";
 import type { Throttling } from "../throttling/service.ts";
@@ -12,8 +14,10 @@ export const emailVerification = ({
   authenticate,
   throttling,
   client,
+  audit,
 }: {
   service: EmailVerificationService;
+  audit: Pick<AuditService, "record">;
   authenticate: Authenticate;
   throttling: Throttling;
   /** The app's one client-address plugin, so every feature counts a request's client alike. */
@@ -23,16 +27,24 @@ export const emailVerification = ({
     .use(requestContext)
     .use(bearer(authenticate))
     .use(client)
-    .post("/email/verify", async ({ body }) => ({ user: await service.verify(body.token) }), {
-      parse: "json",
-      body: VerifyEmailRequest,
-      response: { 200: UserResponse, ...problemResponses(400, 413, 415, 422, 503) },
-      detail: {
-        summary: "Confirm an email address with the token from the verification email's link",
-        description:
-          "400 (type urn:accounts:problem:verification-token-invalid): the token is used, expired or unknown.",
+    .post(
+      "/email/verify",
+      async ({ body, requestId, client }) => {
+        const user = await service.verify(body.token);
+        audit.record("email.verified", userContext({ client, requestId }), { userId: user.id, email: user.email });
+        return { user };
       },
-    })
+      {
+        parse: "json",
+        body: VerifyEmailRequest,
+        response: { 200: UserResponse, ...problemResponses(400, 413, 415, 422, 503) },
+        detail: {
+          summary: "Confirm an email address with the token from the verification email's link",
+          description:
+            "400 (type urn:accounts:problem:verification-token-invalid): the token is used, expired or unknown.",
+        },
+      },
+    )
     .post(
       "/email/verify/resend",
       async ({ user, requestId, clientAddress, status }) => {

@@ -1,5 +1,7 @@
 import { problemResponses } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { userContext } from "../audit/context.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer, type Authenticate } from "../sessions/bearer.ts";
 import { deviceCookie, presentedDeviceToken } from "../throttling/device-token.ts";
@@ -24,8 +26,10 @@ export const mfa = ({
   authenticate,
   throttling,
   client,
+  audit,
 }: {
   service: MfaService;
+  audit: Pick<AuditService, "record">;
   authenticate: Authenticate;
   throttling: Throttling;
   /** The app's one client-address plugin, so every feature counts a request's client alike. */
@@ -40,9 +44,8 @@ export const mfa = ({
         await throttling.admit("code", clientAddress);
         const { deviceCookieMaxAgeMs, ...session } = await service.completeLogIn(
           body,
-          client,
+          userContext({ client, requestId }),
           presentedDeviceToken({}, cookie),
-          requestId,
         );
         set.headers["set-cookie"] = deviceCookie(session.deviceToken, deviceCookieMaxAgeMs);
         return session;
@@ -79,9 +82,11 @@ export const mfa = ({
     )
     .post(
       "/mfa/totp/confirm",
-      async ({ caller, user, body, requestId, clientAddress }) => {
+      async ({ caller, user, body, requestId, client, clientAddress }) => {
         await throttling.admit("code", clientAddress);
-        return service.confirm(caller, user.email, body, requestId);
+        const codes = await service.confirm(caller, user.email, body, requestId);
+        audit.record("mfa.totp_enabled", userContext({ client, requestId }), { userId: user.id, email: user.email });
+        return codes;
       },
       {
         bearer: true,
@@ -97,7 +102,14 @@ export const mfa = ({
     )
     .post(
       "/mfa/recovery-codes",
-      ({ caller, user, body, requestId }) => service.regenerateRecoveryCodes(caller, user.email, body, requestId),
+      async ({ caller, user, body, requestId, client }) => {
+        const codes = await service.regenerateRecoveryCodes(caller, user.email, body, requestId);
+        audit.record("mfa.recovery_codes_regenerated", userContext({ client, requestId }), {
+          userId: user.id,
+          email: user.email,
+        });
+        return codes;
+      },
       {
         bearer: true,
         parse: "json",
@@ -112,8 +124,9 @@ export const mfa = ({
     )
     .delete(
       "/mfa/totp",
-      async ({ caller, user, body, requestId, status }) => {
+      async ({ caller, user, body, requestId, client, status }) => {
         await service.disable(caller, user.email, body, requestId);
+        audit.record("mfa.totp_disabled", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
       },
       {

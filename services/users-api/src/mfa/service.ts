@@ -1,10 +1,12 @@
 import { type AuthenticationMethods, conflict, HttpProblem, unauthorized } from "@accounts/shared";
 import type { Types } from "mongoose";
+import type { AuditContext } from "../audit/schemas.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { Mailer } from "../mail/service.ts";
 import { recoveryCodesRegeneratedMail, totpDisabledMail, totpEnabledMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
-import type { Caller, Client, SessionGrant } from "../sessions/schemas.ts";
+import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
@@ -48,6 +50,7 @@ export function createMfaService({
   throttling,
   auth,
   mailer,
+  audit,
   issuer,
   now,
 }: {
@@ -58,6 +61,7 @@ export function createMfaService({
   throttling: Throttling;
   auth: AuthClient;
   mailer: Mailer;
+  audit: Pick<AuditService, "record">;
   /** TOTP_ISSUER. */
   issuer: string;
   /** Milliseconds since the epoch: TOTP's time steps and the mfaTokens' expiry; tests move it. */
@@ -188,13 +192,13 @@ export function createMfaService({
      * A login's second step: the mfaToken's challenge and the code are used in the one write that opens the session
      * (sessions.open), so neither works twice and a password changed since refuses it. A wrong code counts against
      * the token (MFA_TOKEN_FAILURES) and against the account's own count of wrong codes. `deviceToken` is kept or
-     * replaced as by a login.
+     * replaced as by a login. Audited once an account's challenge is found: a wrong code, or a success (and the
+     * recovery code it used up).
      */
     async completeLogIn(
       { mfaToken, ...code }: MfaLogInRequest,
-      client: Client,
+      context: AuditContext,
       deviceToken: string | undefined,
-      requestId: string,
     ): Promise<SessionGrant & { deviceToken: string; deviceCookieMaxAgeMs: number; recoveryCodesLeft?: number }> {
       const token = parseMfaToken(mfaToken);
       if (!token) throw refused();
@@ -208,6 +212,8 @@ export function createMfaService({
       const mfa = found?.mfa as StoredMfa | undefined;
       const challenge = mfa?.challenges?.[token.challengeId];
       if (!found || !challengeOpen(challenge, now())) throw refused();
+      const { requestId } = context;
+      const subject = { userId: token.userId, email: found.email };
       const pass: Admission = await (await throttling.codeAttempt(found.email, { deviceToken })).reserve();
       const use = codeUse(box, token.userId, mfa, code, now());
       if (!use) {
@@ -217,6 +223,7 @@ export function createMfaService({
             { $inc: { [`${path}.failures`]: 1 } },
           ),
         );
+        audit.record("mfa.failed", context, subject);
         throw refused();
       }
       const sessionId = crypto.randomUUID();
@@ -234,7 +241,7 @@ export function createMfaService({
             userId: found._id,
             sessionId,
             existing: found.sessions ?? {},
-            client,
+            client: { ip: context.ip, userAgent: context.userAgent },
             verifiedHash: challenge.passwordHash,
             amr,
             alongside: {
@@ -256,6 +263,8 @@ export function createMfaService({
         throw session.status === "rejected" ? session.reason : refused();
       }
       if (device.status === "rejected") throw device.reason;
+      audit.record("mfa.succeeded", context, subject);
+      if ("recoveryCode" in code) audit.record("mfa.recovery_code_used", context, subject);
       return {
         ...session.value,
         deviceToken: device.value.deviceToken,

@@ -1,5 +1,6 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { userContext } from "../audit/context.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
 import { DeviceTokenGrant, deviceCookie } from "../throttling/device-token.ts";
@@ -23,10 +24,10 @@ export const passwordReset = ({
     .use(client)
     .post(
       "/password/forgot",
-      async ({ body, requestId, clientAddress, status }) => {
+      async ({ body, requestId, client, clientAddress, status }) => {
         // Per client, before anything else: the same for every address, so it reveals nothing either.
         await throttling.admit("emailRequest", clientAddress);
-        await service.forgot(body.email, requestId);
+        await service.forgot(body.email, userContext({ client, requestId }));
         return status(202, { message: "If an account has this address, a link to reset its password is on its way" });
       },
       {
@@ -43,8 +44,8 @@ export const passwordReset = ({
     )
     .post(
       "/password/reset",
-      async ({ body, requestId, set }) => {
-        const { deviceToken, maxAgeMs } = await service.reset(body, requestId);
+      async ({ body, requestId, client, set }) => {
+        const { deviceToken, maxAgeMs } = await service.reset(body, userContext({ client, requestId }));
         set.headers["set-cookie"] = deviceCookie(deviceToken, maxAgeMs);
         return { deviceToken };
       },

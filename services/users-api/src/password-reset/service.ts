@@ -1,4 +1,6 @@
 import { HttpProblem, type Logger } from "@accounts/shared";
+import type { AuditContext } from "../audit/schemas.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { MailQuota } from "../mail/quota.ts";
 import type { Mailer } from "../mail/service.ts";
@@ -27,6 +29,7 @@ export interface PasswordResetDeps {
   quota: MailQuota;
   publicUrl: string;
   logger: Logger;
+  audit: Pick<AuditService, "record">;
 }
 
 export type PasswordResetService = ReturnType<typeof createPasswordResetService>;
@@ -37,21 +40,37 @@ const invalidToken = () =>
   });
 
 export function createPasswordResetService(deps: PasswordResetDeps) {
-  const { tokens, users, auth, passwordPolicy, endAllSessions, replaceDeviceTokens, mailer, quota, publicUrl, logger } =
-    deps;
+  const {
+    tokens,
+    users,
+    auth,
+    passwordPolicy,
+    endAllSessions,
+    replaceDeviceTokens,
+    mailer,
+    quota,
+    publicUrl,
+    logger,
+    audit,
+  } = deps;
 
-  /** A new link for the address's account, if it has one, voiding older links; runs after the answer. */
+  /**
+   * A new link for the address's account, if it has one, voiding older links; runs after the answer. The account the
+   * link was made for, if one was.
+   */
   async function issue(email: string, requestId: string) {
     try {
       const user = await users.findOne({ email }).lean();
-      if (!user) return;
+      if (!user) return undefined;
       const { token, hash } = newSecretToken();
       await tokens.deleteMany({ userId: user._id });
       await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
       mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password#token=${token}`), requestId);
+      return user;
     } catch {
       // Only a database failure gets here; its error could quote the token's hash.
       logger.error({ requestId, kind: "password-reset" }, "reset link not created: database error");
+      return undefined;
     }
   }
 
@@ -60,9 +79,13 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
      * Sends a reset link if `email` has an account and had none this minute. The caller learns nothing: the answer
      * waits only for the quota's one write, the same for every address; looking the account up, making the token
      * and sending the mail happen after it, so neither the answer nor its timing depends on the account existing.
+     * Audited when a link was made for an account.
      */
-    async forgot(email: string, requestId: string): Promise<void> {
-      if (await quota.take(`reset:${email}`)) void issue(email, requestId);
+    async forgot(email: string, context: AuditContext): Promise<void> {
+      if (!(await quota.take(`reset:${email}`))) return;
+      void issue(email, context.requestId).then(
+        (user) => user && audit.record("password.reset_requested", context, { userId: String(user._id), email }),
+      );
     },
 
     /**
@@ -82,7 +105,8 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
      * auth-api outage leaves the link working; its deletion is the one decision between two submissions of the
      * same link.
      */
-    async reset({ token, newPassword }: ResetPasswordRequest, requestId: string) {
+    async reset({ token, newPassword }: ResetPasswordRequest, context: AuditContext) {
+      const { requestId } = context;
       const hash = tokenHash(token);
       const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date() } }).lean());
       const user = pending && (await orUnavailable(users.findById(pending.userId).lean()));
@@ -100,6 +124,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
         endAllSessions(String(user._id)),
       ]);
       mailer.send(passwordChangedMail(user.email), requestId);
+      audit.record("password.reset", context, { userId: String(user._id), email: user.email });
       return device;
     },
   };

@@ -1,5 +1,7 @@
 import { HttpProblem, problemResponses } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { userContext } from "../audit/context.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import type { Throttling } from "../throttling/service.ts";
 import { bearer, type Authenticate } from "./bearer.ts";
@@ -13,8 +15,10 @@ export const sessions = ({
   authenticate,
   throttling,
   client,
+  audit,
 }: {
   service: SessionService;
+  audit: Pick<AuditService, "record">;
   authenticate: Authenticate;
   throttling: Throttling;
   /** The app's one client-address plugin, so every feature counts a request's client alike. */
@@ -25,9 +29,9 @@ export const sessions = ({
     .use(client)
     .post(
       "/refresh",
-      async ({ body, requestId, clientAddress }) => {
+      async ({ body, requestId, client, clientAddress }) => {
         await throttling.admit("refresh", clientAddress);
-        return service.refresh(body.refreshToken, requestId);
+        return service.refresh(body.refreshToken, userContext({ client, requestId }));
       },
       {
         parse: "json",
@@ -43,8 +47,9 @@ export const sessions = ({
     )
     .post(
       "/logout",
-      async ({ caller, body, status }) => {
+      async ({ caller, user, body, client, requestId, status }) => {
         await service.logout(caller, body?.scope ?? "local");
+        audit.record("session.logged_out", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
       },
       {
@@ -65,9 +70,10 @@ export const sessions = ({
     })
     .delete(
       "/sessions/:id",
-      async ({ caller, params, status }) => {
+      async ({ caller, user, params, client, requestId, status }) => {
         // Another user's session id gets the same 404 as a made-up one.
         if (!(await service.revoke(caller, params.id))) throw new HttpProblem(404, "No such session of yours");
+        audit.record("session.revoked", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
       },
       {

@@ -6,6 +6,8 @@ import {
   unauthorized,
 } from "@accounts/shared";
 import type { Types } from "mongoose";
+import type { AuditContext } from "../audit/schemas.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
@@ -39,6 +41,7 @@ export interface SessionServiceDeps {
   config: Pick<UsersConfig, "SESSION_MAX_AGE_SECONDS" | "SESSION_IDLE_SECONDS" | "REFRESH_REUSE_GRACE_SECONDS">;
   metrics: Metrics;
   logger: Logger;
+  audit: Pick<AuditService, "record">;
   /** Milliseconds since the epoch; tests move it to reach expiries and the end of the grace window. */
   now: () => number;
 }
@@ -55,7 +58,7 @@ const oldestFirst = (sessions: StoredSessions) =>
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
-export function createSessionService({ users, auth, config, metrics, logger, now }: SessionServiceDeps) {
+export function createSessionService({ users, auth, config, metrics, logger, audit, now }: SessionServiceDeps) {
   const countCreated = metrics.counter("sessions_created_total", "Sessions started by a login");
   const countRefreshed = metrics.counter("sessions_refreshed_total", "Refreshes answered with new tokens");
   const countRevoked = metrics.counter("sessions_revoked_total", "Sessions ended, by reason", ["reason"]);
@@ -176,9 +179,11 @@ export function createSessionService({ users, auth, config, metrics, logger, now
      * New tokens for a refresh token: one conditional write rotates it and answers the session as it was, then
      * auth-api signs. Were auth-api down then, the session is put back as it was, so the client's retry with the
      * same token works (and does not, past the grace window, look like reuse). Only when the write matches nothing
-     * is the session read, to tell the other tab, reuse and expiry apart: a forged token costs no signature.
+     * is the session read, to tell the other tab, reuse and expiry apart: a forged token costs no signature. Reuse
+     * is audited, as the service's act (`system`) from the client that presented the token.
      */
-    async refresh(refreshToken: string, requestId: string): Promise<SessionGrant> {
+    async refresh(refreshToken: string, context: AuditContext): Promise<SessionGrant> {
+      const { requestId } = context;
       const parts = parseRefreshToken(refreshToken);
       if (!parts) throw refused();
       const { userId, sessionId } = parts;
@@ -234,6 +239,7 @@ export function createSessionService({ users, auth, config, metrics, logger, now
       // Sessions moved from the first layout keep full hashes in their ring; both are prefixes of the presented one.
       if (Object.values(session.rotatedHashes ?? {}).some((kept) => presented.startsWith(kept))) {
         await end(sessionId, userId, "reuse");
+        audit.record("session.refresh_token_reused", { ...context, actor: "system" }, { userId });
         logger.warn({ requestId, userId, sessionId }, "a rotated refresh token was presented again: session revoked");
       }
       throw refused();

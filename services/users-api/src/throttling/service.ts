@@ -11,6 +11,23 @@ import {
 import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
+const TOO_MANY = "Too many attempts; try again after the number of seconds in Retry-After";
+const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * A 429 because a count of failures (`rule`: the account's, a device token's, the account's wrong codes) still has a
+ * wait to run since its last failure: that instant names the wait, so its refusals can be told from the next wait's.
+ */
+export class WaitRefused extends HttpProblem {
+  constructor(
+    retryAfterSeconds: number,
+    readonly rule: string,
+    readonly lastFailureAt: Date,
+  ) {
+    super(429, TOO_MANY, { retryAfterSeconds });
+  }
+}
+
 export interface ThrottlingDeps {
   throttles: ThrottlesCollection;
   rules: ThrottlingRules;
@@ -59,9 +76,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
 
   const tooMany = (rule: string, retryAfterMs: number) => {
     onThrottled(rule);
-    return new HttpProblem(429, "Too many attempts; try again after the number of seconds in Retry-After", {
-      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-    });
+    return new HttpProblem(429, TOO_MANY, { retryAfterSeconds: retryAfterSeconds(retryAfterMs) });
   };
 
   const windowOf = (rule: ClientRule, client: string, at: number) => {
@@ -220,7 +235,10 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
           ? (["login-device", `${devicePath(deviceId!)}.`, genuine] as const)
           : (["login-account", "", account] as const);
     const wait = waitLeft(counted, at);
-    if (wait > 0) throw tooMany(ruleName, wait);
+    if (wait > 0) {
+      onThrottled(ruleName);
+      throw new WaitRefused(retryAfterSeconds(wait), ruleName, counted!.lastFailureAt!);
+    }
     return {
       async reserve(): Promise<Admission> {
         // A code's count is made on an account document that may not exist yet (`codes` absent is no count).

@@ -1,5 +1,7 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { userContext } from "../audit/context.ts";
+import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer } from "../sessions/bearer.ts";
 import { SESSIONS_PER_ACCOUNT } from "../sessions/collection.ts";
@@ -16,15 +18,22 @@ export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
 };
 
 /** `client` is the app's one client-address plugin, so every feature counts a request's client alike. */
-export const users = (service: UsersService, client: ReturnType<typeof clientAddress>) =>
+export const users = (
+  service: UsersService,
+  client: ReturnType<typeof clientAddress>,
+  audit: Pick<AuditService, "record">,
+) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
     .use(client)
     .use(bearer(service.authenticate))
     .post(
       "/signup",
-      async ({ body, requestId, client, status }) =>
-        status(201, { user: await service.signUp(body, requestId, client) }),
+      async ({ body, requestId, client, status }) => {
+        const user = await service.signUp(body, requestId, client);
+        audit.record("account.created", userContext({ client, requestId }), { userId: user.id, email: user.email });
+        return status(201, { user });
+      },
       {
         parse: "json",
         transform: normalizeBodyEmail,
@@ -39,7 +48,11 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     .post(
       "/login",
       async ({ body, requestId, client, cookie, set }) => {
-        const result = await service.logIn(body, requestId, client, presentedDeviceToken(body, cookie));
+        const result = await service.logIn(
+          body,
+          userContext({ client, requestId }),
+          presentedDeviceToken(body, cookie),
+        );
         if ("mfaRequired" in result) return result;
         const { deviceCookieMaxAgeMs, ...session } = result;
         set.headers["set-cookie"] = deviceCookie(session.deviceToken, deviceCookieMaxAgeMs);
@@ -69,8 +82,9 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     })
     .delete(
       "/user",
-      async ({ caller, user, body, requestId, status }) => {
+      async ({ caller, user, body, requestId, client, status }) => {
         await service.remove(caller, user, body ?? {}, requestId);
+        audit.record("account.deleted", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
       },
       {

@@ -1,5 +1,7 @@
 import { conflict, forbidden, unauthorized } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
+import type { AuditService } from "../audit/service.ts";
+import type { AuditContext } from "../audit/schemas.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import { emailNotVerified, type EmailVerificationService } from "../email-verification/service.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
@@ -9,7 +11,7 @@ import { callerQuery } from "../sessions/queries.ts";
 import type { Caller, Client } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { MfaService } from "../mfa/service.ts";
-import type { Throttling } from "../throttling/service.ts";
+import { type Throttling, WaitRefused } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 import type { StoredMfa } from "../mfa/collection.ts";
@@ -44,6 +46,7 @@ export function createUsersService({
   emailVerification,
   mfa,
   presence,
+  audit,
   requireVerifiedEmail,
 }: {
   users: UsersCollection;
@@ -54,6 +57,7 @@ export function createUsersService({
   emailVerification: Pick<EmailVerificationService, "afterSignUp">;
   mfa: Pick<MfaService, "challenge">;
   presence: Presence;
+  audit: Pick<AuditService, "record" | "recordOnce">;
   /** REQUIRE_VERIFIED_EMAIL. */
   requireVerifiedEmail: boolean;
 }) {
@@ -104,15 +108,24 @@ export function createUsersService({
      * Checked in order, each before anything costlier: as many checks pending as auth-api holds (503), the throttles
      * (429), then the password. `deviceToken` is the body's or the cookie's. A success opens a session, or, while
      * TOTP is on, answers a challenge for the second step (mfa/): only a right password learns that TOTP is on.
+     * Audited: a wrong password, a success (not a challenge: its second step is), and once per wait a refusal.
      */
     async logIn(
       { email, password }: LogInRequest,
-      requestId: string,
-      client: Client,
+      context: AuditContext,
       deviceToken: string | undefined,
     ): Promise<(LogInResponse & { deviceCookieMaxAgeMs: number }) | MfaChallenge> {
+      const { requestId } = context;
+      const client: Client = { ip: context.ip, userAgent: context.userAgent };
       using _hashing = await auth.admitHashing();
-      const attempt = await throttling.passwordAttempt(email, { client: client.ip, deviceToken });
+      const attempt = await throttling.passwordAttempt(email, { client: client.ip, deviceToken }).catch((error) => {
+        // Refused until the wait since that failure has run: one event for all of its refusals.
+        if (error instanceof WaitRefused)
+          audit.recordOnce(`${email}:${error.rule}:${error.lastFailureAt.getTime()}`, "login.throttled", context, {
+            email,
+          });
+        throw error;
+      });
       const [pass, found] = await Promise.all([
         attempt.reserve(),
         // The only query that selects the hash (the schema has `select: false` on it).
@@ -139,7 +152,10 @@ export function createUsersService({
           throw error;
         });
       // The admission counted the attempt as a failure already.
-      if (!found || !grant) throw wrongPassword();
+      if (!found || !grant) {
+        audit.record("login.failed", context, { userId: found ? String(found._id) : undefined, email });
+        throw wrongPassword();
+      }
       let verifiedHash = found.password;
       if (grant.rehashed) {
         // Conditional on the old hash, so a concurrent change or upgrade is not overwritten.
@@ -181,6 +197,7 @@ export function createUsersService({
         throw session.status === "rejected" ? session.reason : wrongPassword();
       }
       if (device.status === "rejected") throw device.reason;
+      audit.record("login.succeeded", context, { userId: String(found._id), email });
       const { deviceToken: kept, maxAgeMs } = device.value;
       return { ...session.value, deviceToken: kept, deviceCookieMaxAgeMs: maxAgeMs };
     },
