@@ -37,10 +37,10 @@ const toAuditEvent = ({ type, at, userId, email, actor, ip, userAgent, requestId
   requestId,
 });
 
-/** A bulk insert's failed writes, as the driver reports them (one or several). */
-const writeErrorsOf = (error: unknown): unknown[] | undefined => {
+/** A bulk insert's failed writes, as the driver reports them (one or several), each with its document's index. */
+const writeErrorsOf = (error: unknown): { index: number; code?: number }[] | undefined => {
   const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
-  return writeErrors === undefined ? undefined : [writeErrors].flat();
+  return writeErrors === undefined ? undefined : [writeErrors as { index: number }].flat();
 };
 
 export type AuditService = ReturnType<typeof createAuditService>;
@@ -70,13 +70,16 @@ export function createAuditService({
   // Each flush after the one before, so `flush()` resolves once everything recorded until then is stored or given up.
   let flushing = Promise.resolve();
   const onceKeys = new Set<string>();
+  const onceEvents = new WeakSet<StoredAuditEvent>();
 
   async function store(batch: StoredAuditEvent[]): Promise<void> {
     try {
       await orUnavailable(events.collection.insertMany(batch, { ordered: false }));
     } catch (error) {
       // A recordOnce event another replica stored already is no loss.
-      const lost = writeErrorsOf(error)?.filter((writeError) => !isDuplicateKey(writeError)).length ?? batch.length;
+      const stored = (writeError: { index: number }) =>
+        isDuplicateKey(writeError) && onceEvents.has(batch[writeError.index]!);
+      const lost = writeErrorsOf(error)?.filter((writeError) => !stored(writeError)).length ?? batch.length;
       if (lost === 0) return;
       countFailed({}, lost);
       // The error's message and code only: the driver's error quotes the documents.
@@ -94,7 +97,12 @@ export function createAuditService({
     return flushing;
   }
 
-  function add(type: AuditEventType, context: AuditContext, { userId, email }: AuditSubject, id: Types.ObjectId) {
+  function add(
+    type: AuditEventType,
+    context: AuditContext,
+    { userId, email }: AuditSubject,
+    id: Types.ObjectId,
+  ): StoredAuditEvent {
     const at = now();
     const event: StoredAuditEvent = {
       _id: id,
@@ -109,6 +117,7 @@ export function createAuditService({
     buffer.push(event);
     if (buffer.length >= FLUSH_AT_EVENTS) void flush();
     else timer ??= setTimeout(flush, AUDIT_FLUSH_DELAY_MS);
+    return event;
   }
 
   return {
@@ -125,7 +134,7 @@ export function createAuditService({
       if (onceKeys.has(key)) return;
       if (onceKeys.size >= ONCE_KEYS_REMEMBERED) onceKeys.clear();
       onceKeys.add(key);
-      add(type, context, subject, idOf(`${type}:${key}`));
+      onceEvents.add(add(type, context, subject, idOf(`${type}:${key}`)));
     },
 
     flush,
