@@ -3,6 +3,7 @@
 // tools/ferretdb's patch) each is served by an index too, which its explain shows as SQLite's query plan.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Types, type Connection } from "mongoose";
+import { auditEventsCollectionName } from "../src/audit/collection.ts";
 import { emailChangeTokensCollectionName } from "../src/email-change/collection.ts";
 import { verificationTokensCollectionName } from "../src/email-verification/collection.ts";
 import { prepareExpiringCollections } from "../src/expiring-collections.ts";
@@ -68,6 +69,16 @@ const requestPathQueries: RequestPathQuery[] = [
     name: "verification tokens",
     collection: verificationTokensCollectionName,
     filter: { _id: "hash", expiresAt: { $gt: new Date() } },
+  },
+  {
+    name: "GET /user/security-events: the user's events, newest first",
+    collection: auditEventsCollectionName,
+    filter: { userId: new Types.ObjectId() },
+  },
+  {
+    name: "the audit trail by type (GET /admin/audit)",
+    collection: auditEventsCollectionName,
+    filter: { type: "login.failed" },
   },
   {
     name: "reset tokens",

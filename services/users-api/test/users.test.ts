@@ -1,3 +1,4 @@
+import { AuditEventPage } from "../src/audit/schemas.ts";
 import { DeviceTokenGrant } from "../src/throttling/device-token.ts";
 // users-api through app.handle, with the real auth-api (in this process, on a free port) and a real
 // database: the seed's scenarios and the flaws it had.
@@ -316,6 +317,7 @@ describe("around the routes", () => {
         "/user/email",
         "/user/email/confirm",
         "/user/email/revert",
+        "/user/security-events",
         "/email-change/confirm",
         "/email-change/revert",
         "/health",
@@ -483,6 +485,13 @@ describe("around the routes", () => {
         bearer: true,
       },
       { path: "/sessions", method: "get", success: ["200", SessionList], problems: [401, 503], bearer: true },
+      {
+        path: "/user/security-events",
+        method: "get",
+        success: ["200", AuditEventPage],
+        problems: [401, 422, 503],
+        bearer: true,
+      },
       {
         path: "/sessions/{id}",
         method: "delete",
