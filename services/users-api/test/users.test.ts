@@ -280,8 +280,8 @@ describe("around the routes", () => {
       headers: { "x-request-id": "trace-login-42" },
     });
     expect(headers.get("x-request-id")).toBe("trace-login-42");
-    // The request's log line is written after the response is sent.
-    await until(() => users.lines.some((line) => line.requestId === "trace-login-42"));
+    // The request's log line is written after the response is sent (its audit event's line, before).
+    await until(() => users.lines.some((line) => line.requestId === "trace-login-42" && line.route === "/login"));
     expect(authApi.lines).toContainEqual(
       expect.objectContaining({ requestId: "trace-login-42", route: "/token", status: 200 }),
     );
