@@ -174,7 +174,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     links: usersLinks,
   })
     .use(cors(corsOrigins(config.CORS_ORIGINS)))
-    .use(usersFeature(userService, client))
+    .use(usersFeature({ service: userService, throttling, client }))
     .use(sessions({ service: sessionService, authenticate, throttling, client }))
     .use(
       password({
@@ -188,6 +188,8 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
           mailer,
         }),
         authenticate,
+        throttling,
+        client,
       }),
     )
     .use(mfa({ service: mfaService, authenticate, throttling, client }))

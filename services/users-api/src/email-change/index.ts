@@ -36,7 +36,9 @@ export const emailChange = ({
     .post(
       "/user/email",
       async ({ caller, user, body, requestId, clientAddress, status }) => {
-        // It makes us mail an address the caller chooses: counted with password-forgot and verification-resend.
+        // A proof of presence, and it makes us mail an address the caller chooses: counted with proofs, and with
+        // password-forgot and verification-resend.
+        await throttling.admit("proof", clientAddress);
         await throttling.admit("emailRequest", clientAddress);
         await service.request(caller, user, body, requestId);
         return status(202, { message: "A link to confirm the new address is on its way to it" });
@@ -62,8 +64,8 @@ export const emailChange = ({
     .post(
       "/user/email/confirm",
       async ({ body, requestId, clientAddress }) => {
-        // A token is no guess worth counting, but each right one mails: bounded like second-factor codes.
-        await throttling.admit("code", clientAddress);
+        // A token is no guess worth counting, but each right one mails: bounded with the other proofs.
+        await throttling.admit("proof", clientAddress);
         return { user: await service.confirm(body.token, requestId) };
       },
       {
@@ -80,7 +82,7 @@ export const emailChange = ({
     .post(
       "/user/email/revert",
       async ({ body, requestId, clientAddress }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         return { user: await service.revert(body.token, requestId) };
       },
       {

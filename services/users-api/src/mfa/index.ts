@@ -37,7 +37,7 @@ export const mfa = ({
     .post(
       "/login/mfa",
       async ({ body, requestId, client, clientAddress, cookie, set }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         const { deviceCookieMaxAgeMs, ...session } = await service.completeLogIn(
           body,
           client,
@@ -61,8 +61,10 @@ export const mfa = ({
     )
     .post(
       "/mfa/totp",
-      async ({ caller, user, body, requestId, status }) =>
-        status(201, await service.enrol(caller, user.email, body, requestId)),
+      async ({ caller, user, body, requestId, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
+        return status(201, await service.enrol(caller, user.email, body, requestId));
+      },
       {
         bearer: true,
         parse: "json",
@@ -80,7 +82,7 @@ export const mfa = ({
     .post(
       "/mfa/totp/confirm",
       async ({ caller, user, body, requestId, clientAddress }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         return service.confirm(caller, user.email, body, requestId);
       },
       {
@@ -97,7 +99,10 @@ export const mfa = ({
     )
     .post(
       "/mfa/recovery-codes",
-      ({ caller, user, body, requestId }) => service.regenerateRecoveryCodes(caller, user.email, body, requestId),
+      async ({ caller, user, body, requestId, clientAddress }) => {
+        await throttling.admit("proof", clientAddress);
+        return service.regenerateRecoveryCodes(caller, user.email, body, requestId);
+      },
       {
         bearer: true,
         parse: "json",
@@ -112,7 +117,8 @@ export const mfa = ({
     )
     .delete(
       "/mfa/totp",
-      async ({ caller, user, body, requestId, status }) => {
+      async ({ caller, user, body, requestId, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
         await service.disable(caller, user.email, body, requestId);
         return status(204, undefined);
       },

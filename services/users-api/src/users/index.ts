@@ -8,6 +8,7 @@ import { MfaChallenge } from "../mfa/schemas.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
+import type { Throttling } from "../throttling/service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
 export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
@@ -15,8 +16,16 @@ export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
     body.email = normalizeEmail(body.email);
 };
 
-/** `client` is the app's one client-address plugin, so every feature counts a request's client alike. */
-export const users = (service: UsersService, client: ReturnType<typeof clientAddress>) =>
+export const users = ({
+  service,
+  throttling,
+  client,
+}: {
+  service: UsersService;
+  throttling: Throttling;
+  /** The app's one client-address plugin, so every feature counts a request's client alike. */
+  client: ReturnType<typeof clientAddress>;
+}) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
     .use(client)
@@ -69,7 +78,8 @@ export const users = (service: UsersService, client: ReturnType<typeof clientAdd
     })
     .delete(
       "/user",
-      async ({ caller, user, body, requestId, status }) => {
+      async ({ caller, user, body, requestId, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
         await service.remove(caller, user, body ?? {}, requestId);
         return status(204, undefined);
       },
