@@ -191,7 +191,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
       .use(cors(corsOrigins(config.CORS_ORIGINS)))
       // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
       .onStop(() => audit.flush())
-      .use(usersFeature(userService, client, audit))
+      .use(usersFeature({ service: userService, throttling, client, audit }))
       .use(sessions({ service: sessionService, authenticate, throttling, client, audit }))
       .use(
         password({
@@ -205,6 +205,7 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
             mailer,
           }),
           authenticate,
+          throttling,
           client,
           audit,
         }),

@@ -26,7 +26,10 @@ export const UsersConfigSchema = Type.Object({
     "Password-forgot, verification-resend and email-change requests per client",
   ),
   REFRESHES_PER_CLIENT_PER_MINUTE: limit(60, "Refreshes per client"),
-  CODES_PER_CLIENT_PER_MINUTE: limit(20, "Second-factor codes per client (login's second step, confirming TOTP)"),
+  PROOFS_PER_CLIENT_PER_MINUTE: limit(
+    20,
+    "Second-factor codes, sensitive actions' passwords and email-change links per client",
+  ),
   LOGIN_FAILURES_BEFORE_DELAY: limit(
     5,
     "Consecutive failed logins of an account (or device) before each further attempt must wait",

@@ -13,6 +13,7 @@ import { callerQuery, rotationQuery } from "../src/sessions/queries.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { userFilters } from "../src/users/collection.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { challengeFilter, parseMfaToken } from "../src/mfa/challenge.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 
@@ -44,6 +45,11 @@ const requestPathQueries: RequestPathQuery[] = [
     name: "POST /refresh: the rotation's conditional update",
     collection: "users",
     filter: rotationQuery(someRefreshToken, Date.now(), 60).filter,
+  },
+  {
+    name: "a login's second step: the user while it has the mfaToken's challenge",
+    collection: "users",
+    filter: challengeFilter(parseMfaToken(`${someUser}.${someSession}.${"A".repeat(43)}`)!),
   },
   {
     name: "a login's throttling: the client's window and the account's count, with its device tokens",

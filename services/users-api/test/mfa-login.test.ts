@@ -241,6 +241,31 @@ describe("two-step login", () => {
   });
 });
 
+describe("per client", () => {
+  test("a login's second steps and sensitive actions share the client's proof window", async () => {
+    const { email, token, secret } = await withTotp();
+    app = build({ PROOFS_PER_CLIENT_PER_MINUTE: "3" });
+    try {
+      now += 60_000;
+      const mfaToken = await mfaTokenOf(email);
+      const wrongCode = totpCode(secret, now) === "000000" ? "111111" : "000000";
+      expect((await secondStep({ mfaToken, code: wrongCode })).status).toBe(401);
+      expect((await call("DELETE", "/user", { token, body: { password: wrong } })).status).toBe(403);
+      expect((await call("POST", "/mfa/recovery-codes", { token, body: { password: wrong, code: "1" } })).status).toBe(
+        403,
+      );
+      // The window is full: the right code waits too, before anything is checked.
+      const refused = await secondStep({ mfaToken, code: totpCode(secret, now) });
+      expect(refused.status).toBe(429);
+      expect((await call("DELETE", "/user", { token, body: { password } })).status).toBe(429);
+      now += 60_000;
+      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(200);
+    } finally {
+      app = build();
+    }
+  });
+});
+
 describe("recovery codes", () => {
   test("single use; stored hashed; the login says how many are left once 2 or fewer", async () => {
     const { email, userId, recoveryCodes } = await withTotp();

@@ -40,7 +40,9 @@ export const emailChange = ({
     .post(
       "/user/email",
       async ({ caller, user, body, requestId, client, clientAddress, status }) => {
-        // It makes us mail an address the caller chooses: counted with password-forgot and verification-resend.
+        // A proof of presence, and it makes us mail an address the caller chooses: counted with proofs, and with
+        // password-forgot and verification-resend.
+        await throttling.admit("proof", clientAddress);
         await throttling.admit("emailRequest", clientAddress);
         await service.request(caller, user, body, requestId);
         audit.record("email.change_requested", userContext({ client, requestId }), {
@@ -70,8 +72,8 @@ export const emailChange = ({
     .post(
       "/user/email/confirm",
       async ({ body, requestId, client, clientAddress }) => {
-        // A token is no guess worth counting, but each right one mails: bounded like second-factor codes.
-        await throttling.admit("code", clientAddress);
+        // A token is no guess worth counting, but each right one mails: bounded with the other proofs.
+        await throttling.admit("proof", clientAddress);
         const user = await service.confirm(body.token, requestId);
         audit.record("email.changed", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return { user };
@@ -90,7 +92,7 @@ export const emailChange = ({
     .post(
       "/user/email/revert",
       async ({ body, requestId, client, clientAddress }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         const user = await service.revert(body.token, requestId);
         audit.record("email.reverted", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return { user };

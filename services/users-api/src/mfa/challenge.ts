@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Types } from "mongoose";
 import { tokenHash } from "../secret-token.ts";
 import type { StoredChallenge } from "./collection.ts";
 
@@ -22,6 +23,12 @@ export const parseMfaToken = (token: string) => {
   const match = MFA_TOKEN.exec(token);
   return match ? { userId: match[1]!, challengeId: match[2]!, tokenHash: tokenHash(token) } : undefined;
 };
+
+/** The `users` filter of a login's second step: the user by `_id`, while it still has the token's challenge. */
+export const challengeFilter = ({ userId, challengeId, tokenHash }: NonNullable<ReturnType<typeof parseMfaToken>>) => ({
+  _id: new Types.ObjectId(userId),
+  [`${challengePath(challengeId)}.tokenHash`]: tokenHash,
+});
 
 /**
  * A new challenge for a login whose password `passwordHash` was right, and the existing ones its write removes:

@@ -41,7 +41,7 @@ export const mfa = ({
     .post(
       "/login/mfa",
       async ({ body, requestId, client, clientAddress, cookie, set }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         const { deviceCookieMaxAgeMs, ...session } = await service.completeLogIn(
           body,
           userContext({ client, requestId }),
@@ -64,8 +64,10 @@ export const mfa = ({
     )
     .post(
       "/mfa/totp",
-      async ({ caller, user, body, requestId, status }) =>
-        status(201, await service.enrol(caller, user.email, body, requestId)),
+      async ({ caller, user, body, requestId, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
+        return status(201, await service.enrol(caller, user.email, body, requestId));
+      },
       {
         bearer: true,
         parse: "json",
@@ -83,7 +85,7 @@ export const mfa = ({
     .post(
       "/mfa/totp/confirm",
       async ({ caller, user, body, requestId, client, clientAddress }) => {
-        await throttling.admit("code", clientAddress);
+        await throttling.admit("proof", clientAddress);
         const codes = await service.confirm(caller, user.email, body, requestId);
         audit.record("mfa.totp_enabled", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return codes;
@@ -102,7 +104,8 @@ export const mfa = ({
     )
     .post(
       "/mfa/recovery-codes",
-      async ({ caller, user, body, requestId, client }) => {
+      async ({ caller, user, body, requestId, client, clientAddress }) => {
+        await throttling.admit("proof", clientAddress);
         const codes = await service.regenerateRecoveryCodes(caller, user.email, body, requestId);
         audit.record("mfa.recovery_codes_regenerated", userContext({ client, requestId }), {
           userId: user.id,
@@ -124,7 +127,8 @@ export const mfa = ({
     )
     .delete(
       "/mfa/totp",
-      async ({ caller, user, body, requestId, client, status }) => {
+      async ({ caller, user, body, requestId, client, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
         await service.disable(caller, user.email, body, requestId);
         audit.record("mfa.totp_disabled", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);

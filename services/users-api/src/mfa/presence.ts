@@ -86,7 +86,7 @@ export const createPresence = ({
       passwordField = "password",
     ) {
       const found = await checkPassword(caller, email, password, passwordField, requestId);
-      const mfa = found.mfa as StoredMfa | undefined;
+      const mfa = found.mfa;
       if (mfa?.totp) {
         if (code === undefined) throw forbidden("code is required: TOTP is on for this account");
         await useCode(caller, email, mfa, code);

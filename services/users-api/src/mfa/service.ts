@@ -11,6 +11,7 @@ import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import {
+  challengeFilter,
   challengeOpen,
   challengePath,
   MFA_TOKEN_FAILURES,
@@ -79,7 +80,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<TotpEnrolment> {
       const found = await presence.password(caller, email, password, requestId);
-      if ((found.mfa as StoredMfa | undefined)?.totp) throw alreadyOn();
+      if (found.mfa?.totp) throw alreadyOn();
       const secret = newTotpSecret();
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -138,7 +139,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<RecoveryCodes> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!(found.mfa as StoredMfa | undefined)?.totp) throw off();
+      if (!found.mfa?.totp) throw off();
       const { codes, hashes } = newRecoveryCodes(caller.userId);
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -154,7 +155,7 @@ export function createMfaService({
     /** Turns TOTP off: its secret, recovery codes and waiting logins go; every other session ends; a notice. */
     async disable(caller: Caller, email: string, proof: Proof, requestId: string): Promise<void> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!(found.mfa as StoredMfa | undefined)?.totp) throw off();
+      if (!found.mfa?.totp) throw off();
       await orUnavailable(users.updateOne({ _id: caller.userId }, { $unset: { mfa: 1 } }));
       await sessions.endOthersOnMfaChange(caller);
       mailer.send(totpDisabledMail(email), requestId);
@@ -204,12 +205,9 @@ export function createMfaService({
       if (!token) throw refused();
       const path = challengePath(token.challengeId);
       const found = await orUnavailable(
-        users
-          .findOne({ _id: token.userId, [`${path}.tokenHash`]: token.tokenHash })
-          .select("+password +sessions +mfa")
-          .lean(),
+        users.findOne(challengeFilter(token)).select("+password +sessions +mfa").lean(),
       );
-      const mfa = found?.mfa as StoredMfa | undefined;
+      const mfa = found?.mfa;
       const challenge = mfa?.challenges?.[token.challengeId];
       if (!found || !challengeOpen(challenge, now())) throw refused();
       const { requestId } = context;
@@ -217,12 +215,7 @@ export function createMfaService({
       const pass: Admission = await (await throttling.codeAttempt(found.email, { deviceToken })).reserve();
       const use = codeUse(box, token.userId, mfa, code, now());
       if (!use) {
-        await orUnavailable(
-          users.updateOne(
-            { _id: token.userId, [`${path}.tokenHash`]: token.tokenHash },
-            { $inc: { [`${path}.failures`]: 1 } },
-          ),
-        );
+        await orUnavailable(users.updateOne(challengeFilter(token), { $inc: { [`${path}.failures`]: 1 } }));
         audit.record("mfa.failed", context, subject);
         throw refused();
       }
@@ -245,11 +238,7 @@ export function createMfaService({
             verifiedHash: challenge.passwordHash,
             amr,
             alongside: {
-              filter: {
-                ...use.filter,
-                [`${path}.tokenHash`]: token.tokenHash,
-                [`${path}.failures`]: { $lt: MFA_TOKEN_FAILURES },
-              },
+              filter: { ...use.filter, ...challengeFilter(token), [`${path}.failures`]: { $lt: MFA_TOKEN_FAILURES } },
               update: { ...use.update, $unset: { [path]: 1 } },
             },
           },

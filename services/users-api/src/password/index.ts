@@ -4,6 +4,7 @@ import { userContext } from "../audit/context.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer, type Authenticate } from "../sessions/bearer.ts";
+import type { Throttling } from "../throttling/service.ts";
 import { DeviceTokenGrant, deviceCookie } from "../throttling/device-token.ts";
 import { PasswordChange } from "./schemas.ts";
 import type { PasswordService } from "./service.ts";
@@ -11,11 +12,13 @@ import type { PasswordService } from "./service.ts";
 export const password = ({
   service,
   authenticate,
+  throttling,
   client,
   audit,
 }: {
   service: PasswordService;
   authenticate: Authenticate;
+  throttling: Throttling;
   /** The app's one client-address plugin, so every feature counts a request's client alike. */
   client: ReturnType<typeof clientAddress>;
   audit: Pick<AuditService, "record">;
@@ -25,7 +28,8 @@ export const password = ({
     .use(client)
     .put(
       "/user/password",
-      async ({ caller, user, body, requestId, client, set }) => {
+      async ({ caller, user, body, requestId, client, clientAddress, set }) => {
+        await throttling.admit("proof", clientAddress);
         const { deviceToken, maxAgeMs } = await service.change(caller, user.email, body, requestId);
         audit.record("password.changed", userContext({ client, requestId }), { userId: user.id, email: user.email });
         set.headers["set-cookie"] = deviceCookie(deviceToken, maxAgeMs);

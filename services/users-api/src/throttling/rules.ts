@@ -30,8 +30,9 @@ export const throttlingRules = (config: UsersConfig) => ({
     // Password-forgot, verification-resend and email-change requests share one budget: each makes us mail an address.
     emailRequest: { name: "email-client", limit: config.EMAIL_REQUESTS_PER_CLIENT_PER_HOUR, windowMs: HOUR_MS },
     refresh: { name: "refresh-client", limit: config.REFRESHES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
-    // Second-factor codes: a login's second step, and confirming an authenticator; and the email-change links' tokens.
-    code: { name: "code-client", limit: config.CODES_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
+    // Proofs: second-factor codes (a login's second step, confirming TOTP), the password every sensitive action takes
+    // again, and the email-change links' tokens.
+    proof: { name: "proof-client", limit: config.PROOFS_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },
   } satisfies Record<string, ClientRule>,
   loginFailures: {
     freeFailures: config.LOGIN_FAILURES_BEFORE_DELAY,

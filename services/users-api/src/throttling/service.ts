@@ -213,7 +213,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
     { client, deviceToken }: { client?: string; deviceToken?: string },
   ): Promise<PendingAttempt> {
     const at = now();
-    const rule = secret === "password" ? rules.clients.logIn : rules.clients.code;
+    const rule = rules.clients.logIn;
     const window = client === undefined ? undefined : windowOf(rule, client, at);
     const key = accountKey(email);
     const read = await orUnavailable(
@@ -282,11 +282,10 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
       attempt(email, "password", options),
 
     /**
-     * The same for a second-factor code, under the same rule on the account's count of wrong codes (and the code
-     * rule's window, when `client` is given). A genuine device token is kept, not counted on.
+     * The same for a second-factor code, under the same rule on the account's count of wrong codes (its routes count
+     * the client's proofs themselves). A genuine device token is kept, not counted on.
      */
-    codeAttempt: (email: string, options: { client?: string; deviceToken?: string } = {}) =>
-      attempt(email, "code", options),
+    codeAttempt: (email: string, options: { deviceToken?: string } = {}) => attempt(email, "code", options),
 
     /** A right password or code: the admitted attempt was no failure, nor were those before it. */
     async forgetFailures({ email, secret, device }: Admission): Promise<void> {

@@ -10,6 +10,7 @@ import { MfaChallenge } from "../mfa/schemas.ts";
 import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
+import type { Throttling } from "../throttling/service.ts";
 
 // The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
 export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
@@ -17,12 +18,18 @@ export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
     body.email = normalizeEmail(body.email);
 };
 
-/** `client` is the app's one client-address plugin, so every feature counts a request's client alike. */
-export const users = (
-  service: UsersService,
-  client: ReturnType<typeof clientAddress>,
-  audit: Pick<AuditService, "record">,
-) =>
+export const users = ({
+  service,
+  throttling,
+  client,
+  audit,
+}: {
+  service: UsersService;
+  throttling: Throttling;
+  /** The app's one client-address plugin, so every feature counts a request's client alike. */
+  client: ReturnType<typeof clientAddress>;
+  audit: Pick<AuditService, "record">;
+}) =>
   new Elysia({ name: "users", detail: { tags: ["users"] } })
     .use(requestContext)
     .use(client)
@@ -82,7 +89,8 @@ export const users = (
     })
     .delete(
       "/user",
-      async ({ caller, user, body, requestId, client, status }) => {
+      async ({ caller, user, body, requestId, client, clientAddress, status }) => {
+        await throttling.admit("proof", clientAddress);
         await service.remove(caller, user, body ?? {}, requestId);
         audit.record("account.deleted", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);

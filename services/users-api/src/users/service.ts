@@ -24,7 +24,7 @@ const wrongPassword = () => unauthorized("Wrong email or password");
 /** The seed's hashes: bcrypt, `$2a$<cost>$…` (or `$2b$`, `$2y$`). */
 const LEGACY_HASH = /^\$2[aby]\$\d\d\$/;
 
-type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean; mfa?: unknown };
+type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean; mfa?: StoredMfa };
 
 // Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
 export const toUser = ({ _id, email, createdAt, emailVerified, mfa }: StoredUser): User => ({
@@ -32,7 +32,7 @@ export const toUser = ({ _id, email, createdAt, emailVerified, mfa }: StoredUser
   email,
   createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
   emailVerified: emailVerified === true,
-  mfa: mfaStatus(mfa as StoredMfa | undefined),
+  mfa: mfaStatus(mfa),
 });
 
 export type UsersService = ReturnType<typeof createUsersService>;
@@ -173,10 +173,10 @@ export function createUsersService({
         await throttling.forgetFailures(pass);
         throw emailNotVerified();
       }
-      if ((found.mfa as StoredMfa | undefined)?.totp) {
+      if (found.mfa?.totp) {
         // The password was no failure; the device token waits for the second step.
         const [challenge] = await Promise.all([
-          mfa.challenge({ _id: found._id, mfa: found.mfa as StoredMfa }, verifiedHash),
+          mfa.challenge({ _id: found._id, mfa: found.mfa }, verifiedHash),
           throttling.forgetFailures(pass),
         ]);
         if (!challenge) throw wrongPassword();
