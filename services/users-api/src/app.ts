@@ -1,5 +1,7 @@
-import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
+import { createMetrics, createServiceApp, type Logger, type ReadinessCheck } from "@accounts/shared";
 import type { Connection } from "mongoose";
+import { createAdminApp } from "./admin/app.ts";
+import { createAdminService } from "./admin/service.ts";
 import type { AuthClient } from "./auth-client/client.ts";
 import { clientAddress } from "./client-address/index.ts";
 import { createClientAddressResolver } from "./client-address/service.ts";
@@ -52,7 +54,13 @@ export interface UsersAppDeps {
 }
 
 /** The users-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
+export const createApp = (deps: UsersAppDeps) => createApps(deps).app;
+
+/**
+ * The public app and, when ADMIN_TOKEN is set, the admin app (for ADMIN_PORT), built on the same services. The public
+ * app has no /admin route: the operators' routes are reachable only where the admin port is.
+ */
+export function createApps({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
@@ -144,15 +152,16 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     now: clock,
   });
   const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
-  return createServiceApp({
+  const readiness: Record<string, ReadinessCheck> = {
+    mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
+    authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
+  };
+  const app = createServiceApp({
     service: "users-api",
     config,
     logger,
     metrics,
-    readiness: {
-      mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
-      authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
-    },
+    readiness,
     documentation: {
       info: {
         title: "users-api",
@@ -195,6 +204,18 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     .use(passwordReset({ service: reset, throttling, client }))
     .use(emailChange({ service: emailChangeService, authenticate, throttling, client }))
     .use(pages);
+  const adminService = createAdminService({
+    users: userService,
+    sessions: sessionService,
+    mfa: mfaService,
+    throttling,
+    passwordReset: reset,
+  });
+  const admin =
+    config.ADMIN_TOKEN === undefined
+      ? undefined
+      : createAdminApp({ service: adminService, token: config.ADMIN_TOKEN, config, logger, metrics, readiness });
+  return { app, admin };
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

@@ -35,6 +35,11 @@ const requestPathQueries: RequestPathQuery[] = [
     filter: userFilters.byId(new Types.ObjectId()),
   },
   {
+    name: "GET /admin/users: addresses by prefix, past the previous page's last",
+    collection: "users",
+    filter: userFilters.byEmailPrefix("indexed-1", "indexed-1@example.com"),
+  },
+  {
     name: "every bearer request: the user and its session in one read",
     collection: "users",
     filter: callerQuery({ userId: someUser, sessionId: someSession }).filter,
