@@ -32,6 +32,7 @@ export const configHashAnnotation = "checksum/config";
  */
 export class BunService extends Construct {
   readonly service: kplus.Service;
+  readonly container: kplus.Container;
 
   constructor(scope: Construct, id: string, props: BunServiceProps) {
     super(scope, id);
@@ -63,7 +64,7 @@ export class BunService extends Construct {
     const tmp = kplus.Volume.fromEmptyDir(this, "tmp", "tmp", { sizeLimit: Size.mebibytes(64) });
     const probe = (path: string, options: kplus.HttpGetProbeOptions = {}) =>
       kplus.Probe.fromHttpGet(path, { port: props.port, timeoutSeconds: Duration.seconds(2), ...options });
-    deployment.addContainer({
+    this.container = deployment.addContainer({
       name,
       image: props.image,
       imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,

@@ -10,12 +10,14 @@ import {
   appPartOfLabel,
   ports,
   secrets,
+  usersApiAdminServiceName,
   workloadNames,
 } from "./config.ts";
 import { BunService } from "./bun-service.ts";
 import { usersApiIngress } from "./ingress.ts";
 import { InClusterMongodb } from "./mongodb.ts";
 import { NetworkPolicies } from "./network-policies.ts";
+import { podsOf } from "./pods.ts";
 import { type AuthApiEnvName, fromSecret, type ServiceEnvironment, type UsersApiEnvName } from "./service-config.ts";
 
 /** Everything the account system needs in one environment's cluster. */
@@ -59,6 +61,14 @@ export class AccountsChart extends Chart {
       environment: usersApiEnvironment(config),
     });
     usersApiIngress(this, config, usersApi.service);
+    // The admin listener: a Service of its own that no Ingress names, opened to the namespace only (NetworkPolicies).
+    usersApi.container.addPort({ number: ports.usersApiAdmin, name: "admin" });
+    new kplus.Service(this, "users-api-admin", {
+      metadata: { name: usersApiAdminServiceName, namespace },
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: podsOf(this, workloadNames.usersApi),
+      ports: [{ name: "admin", port: 80, targetPort: ports.usersApiAdmin }],
+    });
 
     if (config.mongodb.mode === "in-cluster") new InClusterMongodb(this, "mongodb", config.mongodb);
     new NetworkPolicies(this, "network-policies", config);
@@ -87,6 +97,7 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
   return {
     values: {
       PORT: String(ports.usersApi),
+      ADMIN_PORT: String(ports.usersApiAdmin),
       LOG_LEVEL: config.logLevel,
       AUTH_API_URL: `http://${workloadNames.authApi}.${namespace}.svc`,
       AUTH_API_TIMEOUT_MS: String(config.usersApi.authApiTimeoutMs),
@@ -103,6 +114,7 @@ function usersApiEnvironment(config: EnvironmentConfig): ServiceEnvironment<User
       ...fromSecret(secrets.mongodbUri),
       ...fromSecret(secrets.smtp),
       ...fromSecret(secrets.mfaEncryption),
+      ...fromSecret(secrets.adminToken),
     },
   };
 }

@@ -23,7 +23,10 @@ export const imageRepositories = { usersApi: "accounts/users-api", authApi: "acc
 /** The Dockerfile runs the services as this user; the pods run as it too. ≥ 10000 so it matches no user on the node. */
 export const runAsId = 10001;
 
-export const ports = { usersApi: 3000, authApi: 3001, mongodb: 27017 } as const;
+export const ports = { usersApi: 3000, authApi: 3001, usersApiAdmin: 3002, mongodb: 27017 } as const;
+
+/** The ClusterIP Service of users-api's admin listener, which no Ingress routes to (`bun run admin` port-forwards). */
+export const usersApiAdminServiceName = "users-api-admin";
 
 /** A Secret's keys are the names of the environment variables its values become. */
 interface SecretSpec<Variable extends string> {
@@ -52,6 +55,10 @@ export const secrets = {
   mfaEncryption: {
     name: "users-api-mfa-encryption",
     keys: { key: "MFA_ENCRYPTION_KEY", previousKeys: "MFA_PREVIOUS_ENCRYPTION_KEYS" },
+  } as const satisfies SecretSpec<UsersApiEnvName>,
+  adminToken: {
+    name: "users-api-admin-token",
+    keys: { token: "ADMIN_TOKEN" },
   } as const satisfies SecretSpec<UsersApiEnvName>,
   mongodbRoot: {
     name: "mongodb-root",

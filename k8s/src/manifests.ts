@@ -20,6 +20,7 @@ export interface ManifestObject {
 export { configHashAnnotation } from "./bun-service.ts";
 export { type PodSpecJson, secretNamesUsedBy } from "./secret-references.ts";
 export { configSchemas } from "./service-config.ts";
+export { selectorLabels } from "./pods.ts";
 
 /**
  * The manifests of one environment as plain JSON objects, in apply order, exactly as `bun run synth` writes them

@@ -33,6 +33,10 @@ export class NetworkPolicies extends Construct {
       users.addIngressRule(kplus.NetworkPolicyIpBlock.ipv4(this, `alb-${index}`, cidr), [
         kplus.NetworkPolicyPort.tcp(ports.usersApi),
       ]);
+    // The admin listener: from this namespace's pods only (`bun run admin`'s port-forward enters the pod itself).
+    users.addIngressRule(kplus.Pods.all(this, "pods-of-this-namespace"), [
+      kplus.NetworkPolicyPort.tcp(ports.usersApiAdmin),
+    ]);
     users.addEgressRule(dns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
     users.addEgressRule(authApi, [kplus.NetworkPolicyPort.tcp(ports.authApi)]);
     const mongodbPort = [kplus.NetworkPolicyPort.tcp(ports.mongodb)];

@@ -11,6 +11,7 @@ import {
   secretNamesUsedBy,
   secrets,
   synthManifests,
+  usersApiAdminServiceName,
   workloadNames,
 } from "../src/manifests.ts";
 import { environmentProblems } from "./environment-contract.ts";
@@ -130,7 +131,13 @@ describe.each(environments)("%s manifests", (environment) => {
       secrets.internalToken.name,
     ]);
     expect(secretNamesUsedBy(templateOf(objects, workloadNames.usersApi).spec)).toEqual(
-      [secrets.internalToken.name, secrets.mongodbUri.name, secrets.smtp.name, secrets.mfaEncryption.name].toSorted(),
+      [
+        secrets.internalToken.name,
+        secrets.mongodbUri.name,
+        secrets.smtp.name,
+        secrets.mfaEncryption.name,
+        secrets.adminToken.name,
+      ].toSorted(),
     );
   });
 
@@ -343,13 +350,30 @@ describe.each(environments)("%s manifests", (environment) => {
   });
 
   test("every Service selects the pods of exactly one workload", () => {
+    const workloadOf = (service: string) => (service === usersApiAdminServiceName ? workloadNames.usersApi : service);
     for (const service of ofKind(objects, "Service")) {
       expect(Object.keys(service.spec.selector ?? {}).length).toBeGreaterThan(0);
       const matching = podTemplates(objects).filter(({ template }) =>
         selects(service.spec.selector, template.metadata.labels),
       );
-      expect(matching.map(({ workload }) => workload.metadata.name)).toEqual([service.metadata.name]);
+      expect(matching.map(({ workload }) => workload.metadata.name)).toEqual([workloadOf(service.metadata.name)]);
     }
+  });
+
+  test("users-api's admin listener: ADMIN_PORT, a container port, and a ClusterIP Service no Ingress routes to", () => {
+    expect(configMapOf(workloadNames.usersApi).ADMIN_PORT).toBe(String(ports.usersApiAdmin));
+    const [container] = templateOf(objects, workloadNames.usersApi).spec.containers;
+    expect(container.ports).toContainEqual({ containerPort: ports.usersApiAdmin, name: "admin" });
+    const service = named(objects, "Service", usersApiAdminServiceName);
+    expect(service.spec.type).toBe("ClusterIP");
+    expect(service.spec.ports).toEqual([{ name: "admin", port: 80, targetPort: ports.usersApiAdmin }]);
+    const backends = ofKind(objects, "Ingress").flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule: KubeObject) => rule.http.paths.map((path: KubeObject) => path.backend.service)),
+    );
+    expect(backends.map((backend: KubeObject) => backend.name)).not.toContain(usersApiAdminServiceName);
+    expect(JSON.stringify(backends)).not.toContain(String(ports.usersApiAdmin));
+    const [adminTokenVariable] = container.env.filter((variable: KubeObject) => variable.name === "ADMIN_TOKEN");
+    expect(adminTokenVariable.valueFrom.secretKeyRef).toEqual({ name: secrets.adminToken.name, key: "ADMIN_TOKEN" });
   });
 
   describe("NetworkPolicies", () => {
@@ -372,14 +396,16 @@ describe.each(environments)("%s manifests", (environment) => {
       }
     });
 
-    test("users-api accepts traffic only from the ALB's subnets, never the whole VPC, on its port", () => {
+    test("users-api accepts traffic only from the ALB's subnets, never the whole VPC, on its port; its admin port only from this namespace", () => {
       const { ingress } = policyFor(workloadNames.usersApi);
-      expect(ingress).toEqual(
-        config.albSubnetCidrs.map((cidr) => ({
+      expect(ingress).toEqual([
+        ...config.albSubnetCidrs.map((cidr) => ({
           from: [{ ipBlock: { cidr } }],
           ports: [{ port: ports.usersApi, protocol: "TCP" }],
         })),
-      );
+        // An empty podSelector without a namespaceSelector: every pod of the policy's own namespace, and nothing else.
+        { from: [{ podSelector: {} }], ports: [{ port: ports.usersApiAdmin, protocol: "TCP" }] },
+      ]);
       expect(JSON.stringify(ingress)).not.toContain(`"${config.vpcCidr}"`);
     });
 

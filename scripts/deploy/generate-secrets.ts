@@ -19,6 +19,7 @@ export async function generateSecrets(
     [secrets.jwt.keys.signingKey]: async () => JSON.stringify((await generateSigningKey()).privateJwk),
     [secrets.internalToken.keys.token]: generateInternalToken,
     [secrets.mfaEncryption.keys.key]: generateEncryptionKey,
+    [secrets.adminToken.keys.token]: generateInternalToken,
     [secrets.mongodbRoot.keys.username]: () => "root",
     [secrets.mongodbRoot.keys.password]: () => randomBytes(32).toString("base64url"),
   };

@@ -66,6 +66,17 @@ describe("secret inputs", () => {
     ).toBe("t".repeat(32));
   });
 
+  test("ADMIN_TOKEN is required and follows users-api's rules for it, refused without echoing it", async () => {
+    const { ADMIN_TOKEN: _, ...env } = await secretInputs();
+    await expect(readSecretInputs(prod, { env })).rejects.toThrow("missing secret ADMIN_TOKEN");
+    const short = "a".repeat(31);
+    const message = await readSecretInputs(prod, { env: { ...env, ADMIN_TOKEN: short } }).then(
+      () => "accepted",
+      (error: Error) => error.message,
+    );
+    expect(message).toBe(`ADMIN_TOKEN: Expected string length greater or equal to 32${hint}`);
+  });
+
   test("an INTERNAL_TOKEN a Bearer header cannot carry is refused without echoing it", async () => {
     const env = await secretInputs();
     const token = `${"t".repeat(40)} "quoted"`;

@@ -21,7 +21,7 @@ export function secretInputNames(config: EnvironmentConfig): string[] {
   if (config.mongodb.mode === "in-cluster")
     names.push(secrets.mongodbRoot.keys.username, secrets.mongodbRoot.keys.password);
   else names.push(secrets.mongodbUri.keys.uri);
-  names.push(secrets.smtp.keys.url, secrets.mfaEncryption.keys.key);
+  names.push(secrets.smtp.keys.url, secrets.mfaEncryption.keys.key, secrets.adminToken.keys.token);
   return names;
 }
 
@@ -51,10 +51,14 @@ export async function readSecretInputs(
   await validateSigningKey(values.get(secrets.jwt.keys.signingKey)!);
   validateWith({ INTERNAL_TOKEN: InternalTokenSchema }, values);
   validateWith({ MFA_ENCRYPTION_KEY: UsersConfigSchema.properties.MFA_ENCRYPTION_KEY }, values);
+  validateWith({ ADMIN_TOKEN: UsersConfigSchema.properties.ADMIN_TOKEN }, values);
   return values;
 }
 
-/** The services' own checks (the internal token long enough and Bearer-safe, the MFA key 32 bytes of base64). */
+/**
+ * The services' own checks (the internal and admin tokens long enough and Bearer-safe, the MFA key 32 bytes of
+ * base64).
+ */
 function validateWith(schema: Parameters<typeof Type.Object>[0], values: Map<string, string>): void {
   try {
     loadConfig(Type.Object(schema), Object.fromEntries(Object.keys(schema).map((name) => [name, values.get(name)])));
@@ -183,6 +187,7 @@ export function secretObjects(options: {
         value(secrets.mfaEncryption.keys.key),
       ),
     }),
+    secret(secrets.adminToken.name, { [secrets.adminToken.keys.token]: value(secrets.adminToken.keys.token) }),
   ];
   if (config.mongodb.mode === "in-cluster") {
     const { username, password } = secrets.mongodbRoot.keys;

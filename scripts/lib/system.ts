@@ -10,6 +10,8 @@ type ServiceName = "auth-api" | "users-api";
 export interface SystemOptions {
   usersPort: number;
   authPort: number;
+  /** users-api's admin listener: its port and ADMIN_TOKEN; without it, no admin listener (the benchmark). */
+  admin?: { port: number; token: string };
   /** Run the services under `bun --watch`, so edits restart them (dev). */
   watch?: boolean;
   /** The services' JSON log lines: one readable line each on this terminal (dev), or dropped; errors always reach stderr. */
@@ -35,7 +37,7 @@ const readyTimeoutMs = 60_000;
  * only in the services' environment; auth-api, then users-api, each waited for until `/ready`. `stop()` ends
  * them, the mail catcher and the database.
  */
-export async function startSystem({ usersPort, authPort, watch = false, logs }: SystemOptions) {
+export async function startSystem({ usersPort, authPort, admin, watch = false, logs }: SystemOptions) {
   const database: LocalDatabase | undefined = process.env.MONGODB_URI ? undefined : await startFerretDB();
   const mongodbUri = process.env.MONGODB_URI ?? withDatabaseName(database!.uri, "accounts");
   const mail = await startMailCatcher().catch(async (error) => {
@@ -76,6 +78,7 @@ export async function startSystem({ usersPort, authPort, watch = false, logs }: 
       SMTP_URL: mail.smtpUrl,
       MAIL_FROM: DEV_MAIL_FROM,
       PUBLIC_URL: `http://localhost:${usersPort}`,
+      ...(admin && { ADMIN_PORT: String(admin.port), ADMIN_TOKEN: admin.token }),
     });
   } catch (error) {
     await stop();

@@ -69,6 +69,7 @@ export async function secretInputs(): Promise<Record<string, string>> {
     }).href,
     SMTP_URL: `smtps://mailer:${randomBytes(12).toString("hex")}@smtp.example.com:465`,
     MFA_ENCRYPTION_KEY: generateEncryptionKey(),
+    ADMIN_TOKEN: generateInternalToken(),
   };
 }
 

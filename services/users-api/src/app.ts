@@ -1,5 +1,7 @@
-import { createMetrics, createServiceApp, type Logger } from "@accounts/shared";
+import { createMetrics, createServiceApp, type Logger, type ReadinessCheck } from "@accounts/shared";
 import type { Connection } from "mongoose";
+import { createAdminApp } from "./admin/app.ts";
+import { createAdminService } from "./admin/service.ts";
 import { auditEventsCollection } from "./audit/collection.ts";
 import { audit as auditFeature } from "./audit/index.ts";
 import { createAuditService } from "./audit/service.ts";
@@ -55,7 +57,13 @@ export interface UsersAppDeps {
 }
 
 /** The users-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
+export const createApp = (deps: UsersAppDeps) => createApps(deps).app;
+
+/**
+ * The public app and, when ADMIN_TOKEN is set, the admin app (for ADMIN_PORT), built on the same services. The public
+ * app has no /admin route: the operators' routes are reachable only where the admin port is.
+ */
+export function createApps({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
@@ -158,65 +166,76 @@ export function createApp({ db, authClient, config, logger, clock = Date.now, ma
     now: clock,
   });
   const client = clientAddress(createClientAddressResolver(config.TRUSTED_PROXIES));
-  return (
-    createServiceApp({
-      service: "users-api",
-      config,
-      logger,
-      metrics,
-      readiness: {
-        mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
-        authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
+  const readiness: Record<string, ReadinessCheck> = {
+    mongodb: async (signal) => (await db.db?.command({ ping: 1 }, { signal }))?.ok === 1,
+    authApi: (signal) => authClient.ready(crypto.randomUUID(), signal),
+  };
+  const app = createServiceApp({
+    service: "users-api",
+    config,
+    logger,
+    metrics,
+    readiness,
+    documentation: {
+      info: {
+        title: "users-api",
+        version: "1.0.0",
+        description:
+          "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, change your address, read and delete your account. Errors are RFC 9457 problem+json.",
       },
-      documentation: {
-        info: {
-          title: "users-api",
-          version: "1.0.0",
-          description:
-            "Sign up, verify your address, log in, refresh, log out, list and end sessions, change or reset your password, change your address, read and delete your account. Errors are RFC 9457 problem+json.",
-        },
-        components: {
-          securitySchemes: {
-            bearer: {
-              type: "http",
-              scheme: "bearer",
-              bearerFormat: "JWT",
-              description: "The access token from POST /login or POST /refresh",
-            },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description: "The access token from POST /login or POST /refresh",
           },
         },
       },
-      links: usersLinks,
-    })
-      .use(cors(corsOrigins(config.CORS_ORIGINS)))
-      // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
-      .onStop(() => audit.flush())
-      .use(usersFeature({ service: userService, throttling, client, audit }))
-      .use(sessions({ service: sessionService, authenticate, throttling, client, audit }))
-      .use(
-        password({
-          service: createPasswordService({
-            users,
-            auth: authClient,
-            sessions: sessionService,
-            throttling,
-            presence,
-            passwordPolicy,
-            mailer,
-          }),
-          authenticate,
+    },
+    links: usersLinks,
+  })
+    .use(cors(corsOrigins(config.CORS_ORIGINS)))
+    // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
+    .onStop(() => audit.flush())
+    .use(usersFeature({ service: userService, throttling, client, audit }))
+    .use(sessions({ service: sessionService, authenticate, throttling, client, audit }))
+    .use(
+      password({
+        service: createPasswordService({
+          users,
+          auth: authClient,
+          sessions: sessionService,
           throttling,
-          client,
-          audit,
+          presence,
+          passwordPolicy,
+          mailer,
         }),
-      )
-      .use(mfa({ service: mfaService, authenticate, throttling, client, audit }))
-      .use(emailVerification({ service: verification, authenticate, throttling, client, audit }))
-      .use(passwordReset({ service: reset, throttling, client }))
-      .use(emailChange({ service: emailChangeService, authenticate, throttling, client, audit }))
-      .use(auditFeature({ service: audit, authenticate }))
-      .use(pages)
-  );
+        authenticate,
+        throttling,
+        client,
+        audit,
+      }),
+    )
+    .use(mfa({ service: mfaService, authenticate, throttling, client, audit }))
+    .use(emailVerification({ service: verification, authenticate, throttling, client, audit }))
+    .use(passwordReset({ service: reset, throttling, client }))
+    .use(emailChange({ service: emailChangeService, authenticate, throttling, client, audit }))
+    .use(auditFeature({ service: audit, authenticate }))
+    .use(pages);
+  const adminService = createAdminService({
+    users: userService,
+    sessions: sessionService,
+    mfa: mfaService,
+    throttling,
+    passwordReset: reset,
+  });
+  const admin =
+    config.ADMIN_TOKEN === undefined
+      ? undefined
+      : createAdminApp({ service: adminService, token: config.ADMIN_TOKEN, config, logger, metrics, readiness });
+  return { app, admin };
 }
 
 export type UsersApp = ReturnType<typeof createApp>;

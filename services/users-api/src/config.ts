@@ -87,6 +87,21 @@ export const UsersConfigSchema = Type.Object({
     default: 90,
     description: "How long security events are kept (MongoDB's TTL index deletes them after; FerretDB keeps them)",
   }),
+  ADMIN_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 3002,
+    description: "TCP port of the admin listener; never routed from the internet",
+  }),
+  // The internal token's rules: long enough to be unguessable, and carried as a Bearer token.
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      minLength: InternalTokenSchema.minLength,
+      pattern: InternalTokenSchema.pattern,
+      description:
+        "Bearer token of the admin listener's routes; unset: no admin listener. `generate-secrets` makes one",
+    }),
+  ),
   CORS_ORIGINS: Type.String({
     default: "",
     pattern: "^(https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)?$",

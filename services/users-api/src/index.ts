@@ -1,6 +1,6 @@
 import { createLogger, listen, runService } from "@accounts/shared";
 import mongoose from "mongoose";
-import { createApp } from "./app.ts";
+import { createApps } from "./app.ts";
 import { createAuthClient } from "./auth-client/client.ts";
 import { loadUsersConfig } from "./config.ts";
 import { prepareExpiringCollections } from "./expiring-collections.ts";
@@ -23,5 +23,13 @@ await runService(async () => {
     timeoutMs: config.AUTH_API_TIMEOUT_MS,
     logger,
   });
-  listen(createApp({ db, authClient, config, logger }), { port: config.PORT, logger, onClose: [() => db.close()] });
+  const { app, admin } = createApps({ db, authClient, config, logger });
+  const onClose: (() => unknown)[] = [() => db.close()];
+  if (admin) {
+    admin.listen({ port: config.ADMIN_PORT });
+    logger.info({ port: admin.server?.port }, "admin listening");
+    // Stopped after the public port, before the database closes: its requests in flight finish too.
+    onClose.unshift(() => admin.stop(false));
+  } else logger.warn({}, "ADMIN_TOKEN is not set: the admin listener (ADMIN_PORT) is not started");
+  listen(app, { port: config.PORT, logger, onClose });
 });

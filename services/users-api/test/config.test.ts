@@ -36,8 +36,19 @@ describe("users-api config", () => {
       MFA_PREVIOUS_ENCRYPTION_KEYS: "",
       TOTP_ISSUER: "Accounts",
       AUDIT_RETENTION_DAYS: 90,
+      ADMIN_PORT: 3002,
       CORS_ORIGINS: "",
     });
+  });
+
+  test("ADMIN_TOKEN is optional, and when set follows INTERNAL_TOKEN's rules (long, Bearer-safe)", () => {
+    const token = "a".repeat(32);
+    expect(loadUsersConfig({ ...valid, ADMIN_TOKEN: token, ADMIN_PORT: "4000" })).toMatchObject({
+      ADMIN_TOKEN: token,
+      ADMIN_PORT: 4000,
+    });
+    for (const bad of ["a".repeat(31), `${"a".repeat(32)} b`, `${"a".repeat(32)}"`])
+      expect(() => loadUsersConfig({ ...valid, ADMIN_TOKEN: bad })).toThrow("ADMIN_TOKEN");
   });
 
   test("MFA_ENCRYPTION_KEY is 32 bytes in base64, and so is each previous key", () => {

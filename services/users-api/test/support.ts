@@ -2,7 +2,7 @@ import type { JWK } from "jose";
 import type { Connection } from "mongoose";
 import type { AuthConfig } from "@accounts/auth-api/config";
 import { buildApp as buildAuthApp } from "@accounts/auth-api/testing";
-import { createApp } from "../src/app.ts";
+import { createApps } from "../src/app.ts";
 import { createAuthClient } from "../src/auth-client/client.ts";
 import { loadUsersConfig } from "../src/config.ts";
 import { captureLogger } from "@accounts/shared/testing";
@@ -42,7 +42,10 @@ export interface UsersAppOptions {
   mailRetryDelaysMs?: readonly number[];
 }
 
-/** users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; other settings default. */
+/**
+ * users-api built around `db`, talking to the auth-api at `authApiUrl`, without a port; other settings default.
+ * `admin` is the admin app, when `env` sets ADMIN_TOKEN.
+ */
 export function buildUsersApp(
   db: Connection,
   authApiUrl: string,
@@ -62,7 +65,7 @@ export function buildUsersApp(
   });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger, clock });
-  return { app: createApp({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
+  return { ...createApps({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

@@ -7,6 +7,7 @@ export type MailKind =
   | "password-changed"
   | "totp-enabled"
   | "totp-disabled"
+  | "totp-reset"
   | "recovery-codes-regenerated"
   | "email-change"
   | "email-change-taken"

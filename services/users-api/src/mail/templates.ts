@@ -110,6 +110,21 @@ export function totpDisabledMail(to: string): Mail {
   };
 }
 
+/** The notice after an operator turned TOTP off, at the owner's request (admin/). */
+export function totpResetByOperatorMail(to: string): Mail {
+  const lines = [
+    "Support turned two-step login off for your account: a login now asks for the password only. Every session was logged out.",
+    "If you did not ask for this, reset your password now, turn two-step login on again and contact support.",
+  ];
+  return {
+    kind: "totp-reset",
+    to,
+    subject: "Two-step login was turned off by support",
+    text: `${lines.join("\n\n")}\n`,
+    html: html(lines),
+  };
+}
+
 /** The link that moves an account to `to`, once it proves its reader asked for that. */
 export function emailChangeMail(to: string, link: string): Mail {
   const lines = [

@@ -4,12 +4,18 @@ import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { Mailer } from "../mail/service.ts";
-import { recoveryCodesRegeneratedMail, totpDisabledMail, totpEnabledMail } from "../mail/templates.ts";
+import {
+  recoveryCodesRegeneratedMail,
+  totpDisabledMail,
+  totpEnabledMail,
+  totpResetByOperatorMail,
+} from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
 import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
+import { accountDisabled } from "../users/disabled.ts";
 import {
   challengeFilter,
   challengeOpen,
@@ -162,6 +168,18 @@ export function createMfaService({
     },
 
     /**
+     * For an operator (admin/), when the user lost the authenticator and the recovery codes: TOTP off as `disable`
+     * turns it off, without the proof; a notice to the address. false when TOTP was off.
+     */
+    async reset(userId: string, email: string, requestId: string): Promise<boolean> {
+      const { matchedCount } = await orUnavailable(
+        users.updateOne({ _id: userId, "mfa.totp": { $exists: true } }, { $unset: { mfa: 1 } }),
+      );
+      if (matchedCount === 1) mailer.send(totpResetByOperatorMail(email), requestId);
+      return matchedCount === 1;
+    },
+
+    /**
      * A login's first step when TOTP is on and the password (`passwordHash`) was right: a challenge, stored in one
      * write conditional on that hash, and the mfaToken that opens it. undefined when the password changed meanwhile.
      */
@@ -218,6 +236,11 @@ export function createMfaService({
         await orUnavailable(users.updateOne(challengeFilter(token), { $inc: { [`${path}.failures`]: 1 } }));
         audit.record("mfa.failed", context, subject);
         throw refused();
+      }
+      // Disabled since the first step: the code was right, so like the first step's right password, 403.
+      if (found.disabled) {
+        await throttling.forgetFailures(pass);
+        throw accountDisabled();
       }
       const sessionId = crypto.randomUUID();
       // A recovery code is a one-time password too (RFC 8176 has nothing closer): `otp` either way.

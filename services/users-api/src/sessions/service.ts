@@ -13,6 +13,7 @@ import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
 import { tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
+import { notDisabled } from "../users/disabled.ts";
 import { SESSIONS_PER_ACCOUNT, type StoredSession, type StoredSessions } from "./collection.ts";
 import {
   hasSession,
@@ -23,7 +24,7 @@ import {
   sessionPath,
   unsealSuccessor,
 } from "./queries.ts";
-import type { Caller, Client, LogoutScope, SessionGrant, SessionList } from "./schemas.ts";
+import type { Caller, Client, LogoutScope, SessionGrant, SessionList, SessionView } from "./schemas.ts";
 
 export type RevocationReason =
   | "logout"
@@ -33,7 +34,8 @@ export type RevocationReason =
   | "email_change"
   | "deletion"
   | "expiry"
-  | "limit";
+  | "limit"
+  | "admin";
 
 export interface SessionServiceDeps {
   users: UsersCollection;
@@ -117,11 +119,28 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
     return { expired, evicted: live.slice(0, Math.max(0, live.length - (SESSIONS_PER_ACCOUNT - 1))) };
   }
 
+  /** A user's live sessions, oldest first, as GET /sessions shows them (without `current`). */
+  async function liveSessions(userId: string): Promise<Omit<SessionView, "current">[]> {
+    const at = now();
+    const found = await orUnavailable(users.findById(userId, { sessions: 1 }).lean());
+    return oldestFirst(found?.sessions ?? {})
+      .filter(([, session]) => endOf(session) > at)
+      .map(([id, session]) => ({
+        id,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        expiresAt: new Date(endOf(session)).toISOString(),
+        userAgent: session.userAgent,
+        ip: session.ip,
+      }));
+  }
+
   return {
     /**
      * Stores the session a login's access token (already signed with `sessionId`) belongs to and gives its first
      * refresh token, in one write conditional on the account's password still being `verifiedHash`, the one the
-     * login checked: a change or reset that landed meanwhile (it ends every session) refuses it (undefined).
+     * login checked, and on the account not being disabled: a change, reset or disable that landed meanwhile (each
+     * ends every session) refuses it (undefined). The same write records the login's time (`lastLoginAt`).
      * `existing` are the user's sessions as the login read them: expired ones go, and the oldest beyond
      * SESSIONS_PER_ACCOUNT. `alongside` is what the same write must also hold and change: a second factor's code,
      * used once (mfa/).
@@ -158,16 +177,16 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
       };
       const { matchedCount } = await orUnavailable(
         users.updateOne(
-          { _id: userId, passwordHash: verifiedHash, ...alongside?.filter },
+          { _id: userId, passwordHash: verifiedHash, ...notDisabled, ...alongside?.filter },
           {
-            $set: { [sessionPath(sessionId)]: session, ...alongside?.update.$set },
+            $set: { [sessionPath(sessionId)]: session, lastLoginAt: session.createdAt, ...alongside?.update.$set },
             ...(Object.keys(unset).length > 0 && { $unset: unset }),
             ...(alongside?.update.$pull && { $pull: alongside.update.$pull }),
           },
           { translateAliases: true },
         ),
       );
-      // The account was deleted, or its password changed, while it logged in (or `alongside` no longer holds).
+      // The account was deleted, disabled, or its password changed, while it logged in (or `alongside` no longer holds).
       if (matchedCount === 0) return undefined;
       countCreated();
       if (expired.length > 0) countRevoked({ reason: "expiry" }, expired.length);
@@ -247,22 +266,13 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
 
     /** The caller's live sessions, oldest first. */
     async list({ userId, sessionId }: Caller): Promise<SessionList> {
-      const at = now();
-      const found = await orUnavailable(users.findById(userId, { sessions: 1 }).lean());
       return {
-        sessions: oldestFirst(found?.sessions ?? {})
-          .filter(([, session]) => endOf(session) > at)
-          .map(([id, session]) => ({
-            id,
-            createdAt: session.createdAt.toISOString(),
-            lastUsedAt: session.lastUsedAt.toISOString(),
-            expiresAt: new Date(endOf(session)).toISOString(),
-            userAgent: session.userAgent,
-            ip: session.ip,
-            current: id === sessionId,
-          })),
+        sessions: (await liveSessions(userId)).map((session) => ({ ...session, current: session.id === sessionId })),
       };
     },
+
+    /** A user's live sessions, for an operator (admin/). */
+    listOf: liveSessions,
 
     async logout(caller: Caller, scope: LogoutScope): Promise<void> {
       if (scope === "local") await end(caller.sessionId, caller.userId, "logout");
@@ -283,5 +293,7 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
     endAllOnPasswordReset: (userId: string) => endAll(userId, "password_change"),
     /** A confirmed or undone address change ends every session: neither request carries a session to keep. */
     endAllOnEmailChange: (userId: string) => endAll(userId, "email_change"),
+    /** An operator's logout, disable or second-factor reset (admin/). */
+    endAllByAdmin: (userId: string) => endAll(userId, "admin"),
   };
 }

@@ -361,6 +361,10 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
     },
 
     /** A deleted account's count and device tokens go with it. */
+    /** Every device token of the account ends; its failure counts stay (admin/'s disable). */
+    async endDeviceTokens(email: string): Promise<void> {
+      await orUnavailable(throttles.updateOne({ _id: accountKey(email) }, { $unset: { devices: 1 } }));
+    },
     async forgetAccount(email: string): Promise<void> {
       await orUnavailable(throttles.deleteOne({ _id: accountKey(email) }));
     },

@@ -19,6 +19,10 @@ interface UserFields {
   createdAt?: Date;
   /** Seed-era documents lack it: unverified. */
   emailVerified?: boolean;
+  /** Set by an operator (admin/): no login opens a session while it is there (see disabled.ts). */
+  disabled?: { at: Date; reason: string };
+  /** Written by sessions/ in the write that opens a login's session, so reading it costs the login nothing. */
+  lastLoginAt?: Date;
 }
 interface UserAliases {
   passwordHash: string;
@@ -36,6 +40,8 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     sessions: { type: Schema.Types.Mixed, select: false },
     mfa: { type: Schema.Types.Mixed, select: false },
     emailVerified: { type: Boolean },
+    disabled: { type: Schema.Types.Mixed },
+    lastLoginAt: { type: Date },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
   { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
@@ -53,4 +59,36 @@ export const userFilters = {
   byEmail: (email: string) => ({ email }),
   /** GET and DELETE /user: the token's user. */
   byId: (id: string | Types.ObjectId) => ({ _id: new Types.ObjectId(id) }),
+  /**
+   * The admin search: addresses starting with `prefix`, after `after` (the last address of the previous page). A
+   * range on the email index, not a regex: its bounds come straight from the prefix.
+   */
+  byEmailPrefix: (prefix: string, after?: string) => {
+    const end = successorOf(prefix);
+    return {
+      email: {
+        $gte: prefix,
+        ...(end !== undefined && { $lt: end }),
+        ...(after !== undefined && { $gt: after }),
+      },
+    };
+  },
 };
+
+/**
+ * The least string above every string that starts with `prefix`: its last code point raised by one (MongoDB compares
+ * strings by their UTF-8 bytes, which order as code points do). Past U+10FFFF that point goes and the one before is
+ * raised; undefined when there is no bound (an empty prefix, or one of U+10FFFF only).
+ */
+export function successorOf(prefix: string): string | undefined {
+  const points = Array.from(prefix, (char) => char.codePointAt(0)!);
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) {
+      // No code point is a lone surrogate: past U+D7FF the next one is U+E000.
+      points.push(last === 0xd7ff ? 0xe000 : last + 1);
+      return String.fromCodePoint(...points);
+    }
+  }
+  return undefined;
+}

@@ -13,7 +13,9 @@ import type { SessionService } from "../sessions/service.ts";
 import type { MfaService } from "../mfa/service.ts";
 import { type Throttling, WaitRefused } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
+import { accountDisabled } from "./disabled.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
+import type { AdminUser } from "../admin/schemas.ts";
 import type { StoredMfa } from "../mfa/collection.ts";
 import type { Presence, Proof } from "../mfa/presence.ts";
 import { mfaStatus } from "../mfa/status.ts";
@@ -34,6 +36,28 @@ export const toUser = ({ _id, email, createdAt, emailVerified, mfa }: StoredUser
   emailVerified: emailVerified === true,
   mfa: mfaStatus(mfa),
 });
+
+const ADMIN_PROJECTION = {
+  email: 1,
+  createdAt: 1,
+  emailVerified: 1,
+  "disabled.at": 1,
+  lastLoginAt: 1,
+  "mfa.totp.confirmedAt": 1,
+} as const;
+
+const toAdminUser = (found: StoredUser & { disabled?: unknown; lastLoginAt?: Date }): AdminUser => {
+  const { id, email, createdAt, emailVerified } = toUser(found);
+  return {
+    id,
+    email,
+    createdAt,
+    emailVerified,
+    disabled: found.disabled !== undefined,
+    mfa: { totp: (found.mfa as StoredMfa | undefined)?.totp !== undefined },
+    lastLoginAt: found.lastLoginAt?.toISOString() ?? null,
+  };
+};
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
@@ -169,6 +193,10 @@ export function createUsersService({
         if (matchedCount === 1) verifiedHash = grant.rehashed;
       }
       // Only after the password proved right: a wrong one still gets the ordinary 401.
+      if (found.disabled) {
+        await throttling.forgetFailures(pass);
+        throw accountDisabled();
+      }
       if (requireVerifiedEmail && found.emailVerified !== true) {
         await throttling.forgetFailures(pass);
         throw emailNotVerified();
@@ -215,9 +243,56 @@ export function createUsersService({
     async remove(caller: Caller, current: User, { password, code }: Partial<Proof>, requestId: string): Promise<void> {
       if (password === undefined) throw forbidden("password is required to delete the account");
       await presence.prove(caller, current.email, { password, code }, requestId);
-      await sessions.endAll(current.id);
-      await orUnavailable(users.deleteOne(userFilters.byId(current.id)));
-      await throttling.forgetAccount(current.email);
+      await erase(current);
+    },
+
+    /** For an operator (admin/): the account at `id`, as DELETE /user deletes it, without a proof; false if none. */
+    async removeById(id: string): Promise<boolean> {
+      const found = await orUnavailable(users.findOne(userFilters.byId(id), { email: 1 }).lean());
+      if (found) await erase({ id, email: found.email });
+      return found !== null;
+    },
+
+    /** For an operator (admin/): an account as an operator sees it; undefined if none. */
+    async find(id: string): Promise<AdminUser | undefined> {
+      const found = await orUnavailable(users.findOne(userFilters.byId(id), ADMIN_PROJECTION).lean());
+      return found ? toAdminUser(found) : undefined;
+    },
+
+    /** For an operator (admin/): accounts whose address starts with `prefix`, a page at a time, by address. */
+    async search(prefix: string, limit: number, after: string | undefined): Promise<AdminUser[]> {
+      const found = await orUnavailable(
+        users.find(userFilters.byEmailPrefix(prefix, after), ADMIN_PROJECTION).sort({ email: 1 }).limit(limit).lean(),
+      );
+      return found.map(toAdminUser);
+    },
+
+    /**
+     * For an operator (admin/): marks the account disabled, so no login opens a session (sessions.open's write
+     * checks it); answers its address, or undefined if there is no such account.
+     */
+    async disable(id: string, reason: string): Promise<string | undefined> {
+      const found = await orUnavailable(
+        users.collection.findOneAndUpdate(
+          userFilters.byId(id),
+          { $set: { disabled: { at: new Date(), reason } } },
+          { projection: { email: 1 } },
+        ),
+      );
+      return found?.email;
+    },
+
+    /** For an operator (admin/): logins open sessions again; false if there is no such account. */
+    async enable(id: string): Promise<boolean> {
+      const { matchedCount } = await orUnavailable(users.updateOne(userFilters.byId(id), { $unset: { disabled: 1 } }));
+      return matchedCount === 1;
     },
   };
+
+  /** Its sessions end, then the document goes, then the throttling's memory of the address. */
+  async function erase({ id, email }: { id: string; email: string }) {
+    await sessions.endAll(id);
+    await orUnavailable(users.deleteOne(userFilters.byId(id)));
+    await throttling.forgetAccount(email);
+  }
 }

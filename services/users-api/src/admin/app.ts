@@ -1,0 +1,48 @@
+import { createServiceApp, type Logger, type Metrics, type ReadinessCheck } from "@accounts/shared";
+import type { UsersConfig } from "../config.ts";
+import { admin } from "./index.ts";
+import type { AdminService } from "./service.ts";
+
+/**
+ * The admin listener (ADMIN_PORT): the operators' routes and nothing of the public API, with the base every service
+ * app has (problem+json, request logs, /health, /ready, /metrics) and an OpenAPI document of its own.
+ */
+export const createAdminApp = ({
+  service,
+  token,
+  config,
+  logger,
+  metrics,
+  readiness,
+}: {
+  service: AdminService;
+  /** ADMIN_TOKEN. */
+  token: string;
+  config: UsersConfig;
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Record<string, ReadinessCheck>;
+}) =>
+  createServiceApp({
+    service: "users-api-admin",
+    config,
+    logger,
+    metrics,
+    readiness,
+    documentation: {
+      info: {
+        title: "users-api admin",
+        version: "1.0.0",
+        description:
+          "What operators do to accounts: find, inspect, disable, log out, reset the second factor or the password, delete. Served on ADMIN_PORT only, never routed from the internet. Errors are RFC 9457 problem+json.",
+      },
+      components: {
+        securitySchemes: {
+          adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN" },
+        },
+      },
+    },
+    links: [],
+  }).use(admin({ service, token }));
+
+export type AdminApp = ReturnType<typeof createAdminApp>;
