@@ -9,6 +9,7 @@ export const usage = `Usage:
   bun run admin users show <id>
   bun run admin users disable <id> --reason <why>
   bun run admin users enable|logout|reset-mfa|reset-password|delete <id>
+  bun run admin audit [--user <id>] [--type <event type>] [--limit <n>] [--after <cursor>]
 
 Where: ADMIN_URL (default: the running \`bun run dev\`'s, else http://localhost:3002) with ADMIN_TOKEN from the
 environment (against \`bun run dev\` it is found by itself), or a cluster's admin Service through a port-forward:
@@ -47,6 +48,8 @@ export async function main(
         reason: { type: "string" },
         limit: { type: "string" },
         after: { type: "string" },
+        user: { type: "string" },
+        type: { type: "string" },
         "eks-cluster": { type: "string" },
         region: { type: "string" },
         kubeconfig: { type: "string" },
@@ -59,9 +62,10 @@ export async function main(
       return 0;
     }
     const [group, action, argument] = positionals;
-    if (group !== "users" || action === undefined || argument === undefined || positionals.length > 3)
-      throw new UsageError("name a users action and its argument");
-    const request = requestOf(action, argument, values);
+    const auditing = group === "audit" && positionals.length === 1;
+    if (!auditing && (group !== "users" || action === undefined || argument === undefined || positionals.length > 3))
+      throw new UsageError("name a users action and its argument, or audit");
+    const request = auditing ? auditRequest(values) : requestOf(action!, argument!, values);
     const cluster = values["eks-cluster"];
     const kubeconfig = values.kubeconfig;
     if (cluster && kubeconfig) throw new UsageError("name the cluster with either --eks-cluster or --kubeconfig");
@@ -88,7 +92,7 @@ export async function main(
       return 1;
     }
     if (values.json) deps.log(JSON.stringify(body ?? { status: response.status }, null, 2));
-    else for (const line of describe(action, argument, body)) deps.log(line);
+    else for (const line of auditing ? describeEvents(body) : describe(action!, argument!, body)) deps.log(line);
     return 0;
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -118,6 +122,23 @@ function requestOf(
   if (known.needsReason && !values.reason) throw new UsageError(`${action} needs --reason`);
   const id = encodeURIComponent(argument);
   return { method: known.method, path: known.path(id), ...(known.needsReason && { body: { reason: values.reason } }) };
+}
+
+/** `GET /admin/audit` with the filters given. */
+function auditRequest(values: { user?: string; type?: string; limit?: string; after?: string }): {
+  method: string;
+  path: string;
+  body?: object;
+} {
+  const query = new URLSearchParams();
+  for (const [name, value] of [
+    ["userId", values.user],
+    ["type", values.type],
+    ["limit", values.limit],
+    ["after", values.after],
+  ] as const)
+    if (value) query.set(name, value);
+  return { method: "GET", path: `/admin/audit?${query}` };
 }
 
 /** ADMIN_URL with ADMIN_TOKEN; against the running dev system, its own token when ADMIN_TOKEN is unset. */
@@ -172,6 +193,37 @@ const userRows = (users: AdminUser[]) => [
     user.lastLoginAt ?? "-",
   ]),
 ];
+
+interface AuditEvent {
+  type: string;
+  at: string;
+  userId?: string;
+  email?: string;
+  actor: string;
+  ip: string;
+  userAgent: string | null;
+}
+
+/** The audit trail's page as a table, newest first. */
+function describeEvents(body: Record<string, unknown> | undefined): string[] {
+  const { events, next } = body as { events: AuditEvent[]; next?: string };
+  if (events.length === 0) return ["no events"];
+  return [
+    ...table([
+      ["AT", "TYPE", "ACTOR", "USER", "EMAIL", "IP", "USER AGENT"],
+      ...events.map((event) => [
+        event.at,
+        event.type,
+        event.actor,
+        event.userId ?? "-",
+        event.email ?? "-",
+        event.ip,
+        event.userAgent ?? "-",
+      ]),
+    ]),
+    ...(next ? [`more: --after ${next}`] : []),
+  ];
+}
 
 /** What a person reads after each action. */
 function describe(action: string, argument: string, body: Record<string, unknown> | undefined): string[] {

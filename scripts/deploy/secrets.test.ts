@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { environmentConfigs, environments, synthManifests } from "@accounts/k8s";
 import type { KubeObject } from "./objects.ts";
 import { generateEncryptionKey } from "@accounts/shared/secrets";
-import { readSecretInputs, SecretInputError, secretObjects } from "./secrets.ts";
+import { readSecretInputs, SecretInputError, secretInputNames, secretObjects } from "./secrets.ts";
 import { secretInputs, signingKey } from "./testing/cluster.ts";
 
 const dev = { ...environmentConfigs.dev, imageTag: "v1" };
@@ -10,6 +10,19 @@ const prod = { ...environmentConfigs.prod, imageTag: "v1" };
 const ttlMs = dev.authApi.jwtTtlSeconds * 1000;
 
 describe("secret inputs", () => {
+  test("the deploy workflow passes every input either environment needs", async () => {
+    const workflow = await Bun.file(new URL("../../.github/workflows/deploy.yml", import.meta.url)).text();
+    const passed = new Set(
+      [...workflow.matchAll(/^\s+(\w+): \$\{\{ secrets\.(\w+) \}\}$/gm)]
+        .filter(([, a, b]) => a === b)
+        .map(([, name]) => name),
+    );
+    const needed = new Set(
+      environments.flatMap((environment) => secretInputNames({ ...environmentConfigs[environment], imageTag: "v1" })),
+    );
+    expect([...needed].filter((name) => !passed.has(name))).toEqual([]);
+  });
+
   test("a missing one is named (all of them at once), never a value", async () => {
     const { INTERNAL_TOKEN, MONGODB_URI, ...env } = await secretInputs();
     await expect(readSecretInputs(prod, { env })).rejects.toThrow(

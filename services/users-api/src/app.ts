@@ -234,7 +234,16 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
   const admin =
     config.ADMIN_TOKEN === undefined
       ? undefined
-      : createAdminApp({ service: adminService, token: config.ADMIN_TOKEN, config, logger, metrics, readiness });
+      : createAdminApp({
+          service: adminService,
+          token: config.ADMIN_TOKEN,
+          audit,
+          client,
+          config,
+          logger,
+          metrics,
+          readiness,
+        });
   return { app, admin };
 }
 

@@ -90,6 +90,25 @@ test("find prints a table, and --json the API's answer; disable, show and delete
   expect([gone.exitCode, gone.stdout.trim()]).toEqual([1, "error: 404 No user has this id"]);
 }, 60_000);
 
+test("audit --user lists the user's events newest first, with the operator's own actions", async () => {
+  const id = await signUp("command-audited@example.com");
+  expect((await runAdmin(["users", "logout", id], { ADMIN_TOKEN: adminToken })).exitCode).toBe(0);
+  const listed = await runAdmin(["audit", "--user", id], { ADMIN_TOKEN: adminToken });
+  expect(listed.exitCode).toBe(0);
+  const [header, ...rows] = listed.stdout.trim().split("\n");
+  expect(header).toMatch(/^AT\s+TYPE\s+ACTOR\s+USER\s+EMAIL\s+IP\s+USER AGENT$/);
+  expect(rows.map((row) => row.split(/\s+/).slice(1, 4))).toEqual([
+    ["admin.sessions_ended", "admin", id],
+    ["account.created", "user", id],
+  ]);
+  const json = await runAdmin(["audit", "--user", id, "--type", "account.created", "--json"], {
+    ADMIN_TOKEN: adminToken,
+  });
+  expect(JSON.parse(json.stdout).events).toEqual([
+    expect.objectContaining({ type: "account.created", userId: id, email: "command-audited@example.com" }),
+  ]);
+}, 60_000);
+
 test("without the token, or with a wrong one, the command fails without printing any token", async () => {
   const missing = await runAdmin(["users", "find", "a"]);
   expect(missing.exitCode).toBe(2);

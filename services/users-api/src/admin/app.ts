@@ -1,4 +1,6 @@
 import { createServiceApp, type Logger, type Metrics, type ReadinessCheck } from "@accounts/shared";
+import type { AuditService } from "../audit/service.ts";
+import type { clientAddress } from "../client-address/index.ts";
 import type { UsersConfig } from "../config.ts";
 import { admin } from "./index.ts";
 import type { AdminService } from "./service.ts";
@@ -10,6 +12,8 @@ import type { AdminService } from "./service.ts";
 export const createAdminApp = ({
   service,
   token,
+  audit,
+  client,
   config,
   logger,
   metrics,
@@ -18,6 +22,8 @@ export const createAdminApp = ({
   service: AdminService;
   /** ADMIN_TOKEN. */
   token: string;
+  audit: AuditService;
+  client: ReturnType<typeof clientAddress>;
   config: UsersConfig;
   logger: Logger;
   metrics: Metrics;
@@ -34,7 +40,7 @@ export const createAdminApp = ({
         title: "users-api admin",
         version: "1.0.0",
         description:
-          "What operators do to accounts: find, inspect, disable, log out, reset the second factor or the password, delete. Served on ADMIN_PORT only, never routed from the internet. Errors are RFC 9457 problem+json.",
+          "What operators do to accounts: find, inspect, disable, log out, reset the second factor or the password, delete; and the audit trail. Served on ADMIN_PORT only, never routed from the internet. Errors are RFC 9457 problem+json.",
       },
       components: {
         securitySchemes: {
@@ -43,6 +49,6 @@ export const createAdminApp = ({
       },
     },
     links: [],
-  }).use(admin({ service, token }));
+  }).use(admin({ service, token, audit, client }));
 
 export type AdminApp = ReturnType<typeof createAdminApp>;

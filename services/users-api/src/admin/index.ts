@@ -1,5 +1,9 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
+import { adminContext } from "../audit/context.ts";
+import { AUDIT_PAGE_LIMIT_DEFAULT, AuditEventPage, AuditQuery } from "../audit/schemas.ts";
+import type { AuditService } from "../audit/service.ts";
+import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
 import { AdminUserDetail, DisableRequest, UserPage, UserParams, UserSearch } from "./schemas.ts";
 import type { AdminService } from "./service.ts";
@@ -8,25 +12,62 @@ import { adminToken } from "./token.ts";
 const security = [{ adminToken: [] }];
 const done = { 204: t.Void(), ...problemResponses(401, 404, 422, 503) };
 
-/** The operators' routes, served only on the admin listener (ADMIN_PORT). */
-export const admin = ({ service, token }: { service: AdminService; token: string }) =>
+/** The operators' routes, served only on the admin listener (ADMIN_PORT). Every one leaves an audit event. */
+export const admin = ({
+  service,
+  token,
+  audit,
+  client,
+}: {
+  service: AdminService;
+  token: string;
+  audit: Pick<AuditService, "record" | "list">;
+  /** The app's one client-address plugin: the operator's address in each event. */
+  client: ReturnType<typeof clientAddress>;
+}) =>
   new Elysia({ name: "admin", prefix: "/admin", detail: { tags: ["admin"], security } })
     .use(requestContext)
     .use(adminToken(token))
-    .get("/users", ({ query }) => service.search(query), {
-      query: UserSearch,
-      response: { 200: UserPage, ...problemResponses(401, 422, 503) },
-      detail: { summary: "Users whose address starts with `email`, by address, a page at a time" },
-    })
-    .get("/users/:id", ({ params }) => service.show(params.id), {
-      params: UserParams,
-      response: { 200: AdminUserDetail, ...problemResponses(401, 404, 422, 503) },
-      detail: { summary: "A user and its live sessions" },
-    })
+    .use(client)
+    .derive(({ client, requestId, params }) => ({
+      /** Records what the operator did (to the user of the route's `:id`, if any), as an admin's event. */
+      done: (type: Parameters<AuditService["record"]>[0], email?: string) =>
+        audit.record(type, adminContext({ client, requestId }), {
+          ...((params as { id?: string }).id !== undefined && { userId: (params as { id: string }).id }),
+          ...(email !== undefined && { email }),
+        }),
+    }))
+    .get(
+      "/users",
+      async ({ query, done }) => {
+        const page = await service.search(query);
+        done("admin.users_searched", query.email);
+        return page;
+      },
+      {
+        query: UserSearch,
+        response: { 200: UserPage, ...problemResponses(401, 422, 503) },
+        detail: { summary: "Users whose address starts with `email`, by address, a page at a time" },
+      },
+    )
+    .get(
+      "/users/:id",
+      async ({ params, done }) => {
+        const detail = await service.show(params.id);
+        done("admin.user_viewed");
+        return detail;
+      },
+      {
+        params: UserParams,
+        response: { 200: AdminUserDetail, ...problemResponses(401, 404, 422, 503) },
+        detail: { summary: "A user and its live sessions" },
+      },
+    )
     .post(
       "/users/:id/disable",
-      async ({ params, body, status }) => {
+      async ({ params, body, done, status }) => {
         await service.disable(params.id, body.reason);
+        done("account.disabled");
         return status(204, undefined);
       },
       {
@@ -43,24 +84,27 @@ export const admin = ({ service, token }: { service: AdminService; token: string
     )
     .post(
       "/users/:id/enable",
-      async ({ params, status }) => {
+      async ({ params, done, status }) => {
         await service.enable(params.id);
+        done("account.enabled");
         return status(204, undefined);
       },
       { params: UserParams, response: done, detail: { summary: "Let logins open sessions again" } },
     )
     .post(
       "/users/:id/logout",
-      async ({ params, status }) => {
+      async ({ params, done, status }) => {
         await service.logout(params.id);
+        done("admin.sessions_ended");
         return status(204, undefined);
       },
       { params: UserParams, response: done, detail: { summary: "End every session of the user at once" } },
     )
     .delete(
       "/users/:id/mfa",
-      async ({ params, requestId, status }) => {
+      async ({ params, requestId, done, status }) => {
         await service.resetMfa(params.id, requestId);
+        done("admin.mfa_reset");
         return status(204, undefined);
       },
       {
@@ -75,8 +119,9 @@ export const admin = ({ service, token }: { service: AdminService; token: string
     )
     .post(
       "/users/:id/password-reset",
-      async ({ params, requestId, status }) => {
+      async ({ params, requestId, done, status }) => {
         await service.resetPassword(params.id, requestId);
+        done("admin.password_reset_sent");
         return status(202, { message: "A link to reset the password is on its way to the user's address" });
       },
       {
@@ -87,13 +132,30 @@ export const admin = ({ service, token }: { service: AdminService; token: string
     )
     .delete(
       "/users/:id",
-      async ({ params, status }) => {
+      async ({ params, done, status }) => {
         await service.remove(params.id);
+        done("account.deleted");
         return status(204, undefined);
       },
       {
         params: UserParams,
         response: done,
         detail: { summary: "Delete the account as DELETE /user does: its sessions and throttling documents go too" },
+      },
+    )
+    .get(
+      "/audit",
+      async ({ query, done }) => {
+        const page = await audit.list({ ...query, limit: query.limit ?? AUDIT_PAGE_LIMIT_DEFAULT });
+        done("admin.audit_read");
+        return page;
+      },
+      {
+        query: AuditQuery,
+        response: { 200: AuditEventPage, ...problemResponses(401, 422, 503) },
+        detail: {
+          summary: "Security events, newest first: of one user, of one type, or all; a page at a time",
+          description: "Each filter is served by an index of its own (audit/collection.ts).",
+        },
       },
     );

@@ -7,3 +7,10 @@ export const userContext = ({ client, requestId }: { client: Client; requestId: 
   requestId,
   actor: "user",
 });
+
+/** The audit context of a request on the admin listener: an operator, acting from `client`. */
+export const adminContext = ({ client, requestId }: { client: Client; requestId: string }): AuditContext => ({
+  ...client,
+  requestId,
+  actor: "admin",
+});

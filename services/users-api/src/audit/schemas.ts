@@ -23,6 +23,14 @@ export const AuditEventType = t.UnionEnum([
   "email.change_requested",
   "email.changed",
   "email.reverted",
+  "account.disabled",
+  "account.enabled",
+  "admin.users_searched",
+  "admin.user_viewed",
+  "admin.sessions_ended",
+  "admin.mfa_reset",
+  "admin.password_reset_sent",
+  "admin.audit_read",
 ]);
 export type AuditEventType = Static<typeof AuditEventType>;
 
@@ -67,6 +75,14 @@ export const SecurityEventsQuery = t.Object({
   after: t.Optional({ ...AuditCursor, description: "`next` of the previous page" }),
 });
 export type SecurityEventsQuery = Static<typeof SecurityEventsQuery>;
+
+/** `GET /admin/audit`'s filters: one user's events, one type's, or all, newest first. */
+export const AuditQuery = t.Object({
+  userId: t.Optional(t.String({ pattern: "^[0-9a-f]{24}$", description: "a user's id" })),
+  type: t.Optional(AuditEventType),
+  ...SecurityEventsQuery.properties,
+});
+export type AuditQuery = Static<typeof AuditQuery>;
 
 export const AuditEventPage = t.Object({
   events: t.Array(AuditEvent, { description: "newest first" }),
