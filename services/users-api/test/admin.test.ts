@@ -99,6 +99,7 @@ describe("the admin listener", () => {
     const adminPaths = Object.keys((await admin("GET", "/swagger/json")).body.paths);
     expect(publicPaths.filter((path) => path.startsWith("/admin"))).toEqual([]);
     expect(adminPaths.filter((path) => path.startsWith("/admin")).toSorted()).toEqual([
+      "/admin/audit",
       "/admin/users",
       "/admin/users/{id}",
       "/admin/users/{id}/disable",
@@ -286,5 +287,55 @@ describe("the actions", () => {
     expect((await logIn(email)).status).toBe(401);
     expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
     expect((await admin("GET", `/admin/users/${id}`)).status).toBe(404);
+  });
+});
+
+describe("the audit trail", () => {
+  test("every admin action leaves one event, actor admin, with the operator's client; GET /admin/audit filters and pages", async () => {
+    const { id, email } = await account("audited");
+    const actions: [string, string, unknown?][] = [
+      ["GET", `/admin/users?email=${encodeURIComponent(email)}`],
+      ["GET", `/admin/users/${id}`],
+      ["POST", `/admin/users/${id}/disable`, { reason: "test" }],
+      ["POST", `/admin/users/${id}/enable`],
+      ["POST", `/admin/users/${id}/logout`],
+      ["POST", `/admin/users/${id}/password-reset`],
+    ];
+    for (const [method, path, body] of actions) expect((await admin(method, path, body)).status).toBeLessThan(300);
+    const { status, body } = await admin("GET", `/admin/audit?userId=${id}&limit=5`);
+    expect(status).toBe(200);
+    expect(body.events.map((event: { type: string }) => event.type)).toEqual([
+      "admin.password_reset_sent",
+      "admin.sessions_ended",
+      "account.enabled",
+      "account.disabled",
+      "admin.user_viewed",
+    ]);
+    for (const event of body.events)
+      expect(event).toEqual({
+        type: event.type,
+        at: expect.any(String),
+        userId: id,
+        actor: "admin",
+        ip: expect.any(String),
+        userAgent: null,
+        requestId: expect.any(String),
+      });
+    const older = await admin("GET", `/admin/audit?userId=${id}&after=${body.next}`);
+    expect(older.body.events.map((event: { type: string }) => event.type)).toEqual([
+      "login.succeeded",
+      "account.created",
+    ]);
+    const searches = await admin("GET", "/admin/audit?type=admin.users_searched&limit=1");
+    expect(searches.body.events).toEqual([expect.objectContaining({ type: "admin.users_searched", email })]);
+    expect((await admin("DELETE", `/admin/users/${id}`)).status).toBe(204);
+    const deleted = await admin("GET", `/admin/audit?userId=${id}&type=account.deleted`);
+    expect(deleted.body.events).toEqual([expect.objectContaining({ type: "account.deleted", actor: "admin" })]);
+  });
+
+  test("GET /admin/audit refuses an unknown type or a malformed user id (422), and needs the token", async () => {
+    expect((await admin("GET", "/admin/audit?type=nothing.happened")).status).toBe(422);
+    expect((await admin("GET", "/admin/audit?userId=not-an-id")).status).toBe(422);
+    expect((await admin("GET", "/admin/audit", undefined, "wrong-token-wrong-token-wrong-token")).status).toBe(401);
   });
 });

@@ -1,7 +1,13 @@
 import { problemResponses, requestContext } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import { adminContext } from "../audit/context.ts";
-import { AUDIT_PAGE_LIMIT_DEFAULT, AuditEventPage, AuditQuery } from "../audit/schemas.ts";
+import {
+  AUDIT_PAGE_LIMIT_DEFAULT,
+  AuditEventPage,
+  type AuditEventType,
+  AuditQuery,
+  type AuditSubject,
+} from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
@@ -29,19 +35,16 @@ export const admin = ({
     .use(requestContext)
     .use(adminToken(token))
     .use(client)
-    .derive(({ client, requestId, params }) => ({
-      /** Records what the operator did (to the user of the route's `:id`, if any), as an admin's event. */
-      done: (type: Parameters<AuditService["record"]>[0], email?: string) =>
-        audit.record(type, adminContext({ client, requestId }), {
-          ...((params as { id?: string }).id !== undefined && { userId: (params as { id: string }).id }),
-          ...(email !== undefined && { email }),
-        }),
+    .derive(({ client, requestId }) => ({
+      /** Records what the operator did, and to whom, as an admin's event. */
+      done: (type: AuditEventType, subject: AuditSubject) =>
+        audit.record(type, adminContext({ client, requestId }), subject),
     }))
     .get(
       "/users",
       async ({ query, done }) => {
         const page = await service.search(query);
-        done("admin.users_searched", query.email);
+        done("admin.users_searched", { email: query.email });
         return page;
       },
       {
@@ -54,7 +57,7 @@ export const admin = ({
       "/users/:id",
       async ({ params, done }) => {
         const detail = await service.show(params.id);
-        done("admin.user_viewed");
+        done("admin.user_viewed", { userId: params.id });
         return detail;
       },
       {
@@ -67,7 +70,7 @@ export const admin = ({
       "/users/:id/disable",
       async ({ params, body, done, status }) => {
         await service.disable(params.id, body.reason);
-        done("account.disabled");
+        done("account.disabled", { userId: params.id });
         return status(204, undefined);
       },
       {
@@ -86,7 +89,7 @@ export const admin = ({
       "/users/:id/enable",
       async ({ params, done, status }) => {
         await service.enable(params.id);
-        done("account.enabled");
+        done("account.enabled", { userId: params.id });
         return status(204, undefined);
       },
       { params: UserParams, response: done, detail: { summary: "Let logins open sessions again" } },
@@ -95,7 +98,7 @@ export const admin = ({
       "/users/:id/logout",
       async ({ params, done, status }) => {
         await service.logout(params.id);
-        done("admin.sessions_ended");
+        done("admin.sessions_ended", { userId: params.id });
         return status(204, undefined);
       },
       { params: UserParams, response: done, detail: { summary: "End every session of the user at once" } },
@@ -104,7 +107,7 @@ export const admin = ({
       "/users/:id/mfa",
       async ({ params, requestId, done, status }) => {
         await service.resetMfa(params.id, requestId);
-        done("admin.mfa_reset");
+        done("admin.mfa_reset", { userId: params.id });
         return status(204, undefined);
       },
       {
@@ -121,7 +124,7 @@ export const admin = ({
       "/users/:id/password-reset",
       async ({ params, requestId, done, status }) => {
         await service.resetPassword(params.id, requestId);
-        done("admin.password_reset_sent");
+        done("admin.password_reset_sent", { userId: params.id });
         return status(202, { message: "A link to reset the password is on its way to the user's address" });
       },
       {
@@ -134,7 +137,7 @@ export const admin = ({
       "/users/:id",
       async ({ params, done, status }) => {
         await service.remove(params.id);
-        done("account.deleted");
+        done("account.deleted", { userId: params.id });
         return status(204, undefined);
       },
       {
@@ -147,7 +150,7 @@ export const admin = ({
       "/audit",
       async ({ query, done }) => {
         const page = await audit.list({ ...query, limit: query.limit ?? AUDIT_PAGE_LIMIT_DEFAULT });
-        done("admin.audit_read");
+        done("admin.audit_read", { userId: query.userId });
         return page;
       },
       {
