@@ -336,7 +336,8 @@ describe("a mail server that is down or refuses", () => {
       const logs = JSON.stringify(down.lines);
       expect(logs).not.toContain(verification);
       expect(logs).not.toContain(reset);
-      expect(logs).not.toContain("outage@example.com");
+      // The mail's log lines name no address; audit events do, by design (each names its account).
+      expect(JSON.stringify(down.lines.filter(({ msg }) => msg !== "audit event"))).not.toContain("outage@example.com");
       expect(down.lines).toContainEqual(
         expect.objectContaining({ level: "warn", kind: "verification", code: "ESOCKET", attempt: 1 }),
       );

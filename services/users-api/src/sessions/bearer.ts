@@ -9,11 +9,15 @@ export type Authenticate = (token: string, requestId: string) => Promise<{ user:
 /**
  * The `bearer` macro of every route that needs a token: resolves `user` and `caller` (user and session id)
  * from `Authorization: Bearer <token>`; 401 for a missing, invalid or expired token, a deleted user or an
- * ended session.
+ * ended session. A request without any token is refused before its input is validated (`transform` runs first):
+ * it learns nothing of the route's rules.
  */
 export const bearer = (authenticate: Authenticate) =>
   new Elysia({ name: "bearer" }).use(requestContext).macro({
     bearer: {
+      transform({ headers }) {
+        if (!bearerToken(headers.authorization)) throw unauthorized("Missing, invalid or expired bearer token");
+      },
       async resolve({ headers, requestId }) {
         const token = bearerToken(headers.authorization);
         const found = token ? await authenticate(token, requestId) : undefined;
