@@ -189,6 +189,18 @@ describe.skipIf(!ferretDB)("on the dev database, request-path queries search an 
     expect(await sqlitePlan(requestPathQueries[0]!)).toMatch(/SEARCH \S+ USING INDEX \S+_email_1 /);
   });
 
+  // An admin's prefix search on the normalized email, and its next page after a cursor: a string range, which the
+  // patch pushes down as ranges of the email index (with the array and JSON-escape ranges beside, each a search).
+  for (const [name, filter] of [
+    ["a prefix search on email", { email: { $gte: "indexed-1", $lt: "indexed-2" } }],
+    ["its next page", { email: { $gte: "indexed-1", $lt: "indexed-2", $gt: "indexed-12@example.com" } }],
+  ] as const)
+    test(`${name}: its index, email_1`, async () => {
+      const plan = await sqlitePlan({ collection: "users", filter });
+      expect(plan).toMatch(/SEARCH \S+ USING INDEX \S+_email_1 /);
+      expect(plan).not.toMatch(/detail=SCAN /);
+    });
+
   test("the check does fail: a look-up by another field reads the whole collection", async () => {
     expect(await sqlitePlan({ collection: "users", filter: { createdAt: new Date() } })).toMatch(/SCAN /);
   });
