@@ -12,6 +12,7 @@ export const PUBLIC_EXACT_PATHS = [
   "/user",
   "/user/password",
   "/user/email",
+  "/user/security-events",
   "/user/email/confirm",
   "/user/email/revert",
   "/email/verify",
