@@ -161,10 +161,11 @@ export async function openAdminForward(
       sockets.delete(socket);
       webSocket?.close();
     });
-    // The kubelet reports a failed connection to the pod's port on the error channel, then closes.
+    // The kubelet reports a failed connection to the pod's port on the error channel, then closes. Its first frame
+    // there holds only the port number, which client-node strips and passes on as an empty buffer: not an error.
     const errors = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        fail(chunk.toString("utf8").trim());
+        if (chunk.length > 0) fail(chunk.toString("utf8").trim());
         done();
       },
     });
