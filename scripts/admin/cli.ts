@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { fromEks, fromKubeconfig } from "../deploy/connect.ts";
+import { ClusterFlagsError, clusterFromFlags, kubeErrorHint } from "../deploy/connect.ts";
 import { readDevAdmin } from "./dev-credentials.ts";
-import { forwardAdminPort, readyUsersApiPod } from "./port-forward.ts";
+import { type AdminForward, openAdminForward } from "./port-forward.ts";
 
 export const usage = `Usage:
   bun run admin users find <email prefix> [--limit <n>] [--after <cursor>]
@@ -20,7 +20,7 @@ Options:
 
 class UsageError extends Error {}
 
-type Target = { url: string; token: string; close: () => void };
+type Target = { url: string; token: string; forward?: AdminForward; close: () => void };
 
 /** The route and method of each action on one user. */
 const userActions: Record<string, { method: string; path: (id: string) => string; needsReason?: true }> = {
@@ -36,7 +36,12 @@ const userActions: Record<string, { method: string; path: (id: string) => string
 /** Exit codes: 0 done, 1 the service refused or could not be reached, 2 bad input. */
 export async function main(
   argv: string[],
-  deps: { env: Record<string, string | undefined>; log: (line: string) => void },
+  deps: {
+    env: Record<string, string | undefined>;
+    log: (line: string) => void;
+    /** Where the manifests put the admin Service; the tests deploy to a namespace of their own. */
+    namespace?: string;
+  },
 ): Promise<number> {
   let target: Target | undefined;
   try {
@@ -66,25 +71,9 @@ export async function main(
     if (!auditing && (group !== "users" || action === undefined || argument === undefined || positionals.length > 3))
       throw new UsageError("name a users action and its argument, or audit");
     const request = auditing ? auditRequest(values) : requestOf(action!, argument!, values);
-    const cluster = values["eks-cluster"];
-    const kubeconfig = values.kubeconfig;
-    if (cluster && kubeconfig) throw new UsageError("name the cluster with either --eks-cluster or --kubeconfig");
-    target =
-      cluster || kubeconfig
-        ? await throughCluster(
-            () =>
-              cluster ? fromEks(cluster, values.region) : Promise.resolve(fromKubeconfig(kubeconfig!, values.context)),
-            deps.env,
-          )
-        : direct(deps.env);
-    const response = await fetch(`${target.url}${request.path}`, {
-      method: request.method,
-      headers: {
-        authorization: `Bearer ${target.token}`,
-        ...(request.body && { "content-type": "application/json" }),
-      },
-      body: request.body && JSON.stringify(request.body),
-    });
+    const connect = clusterFromFlags(values);
+    target = connect ? await throughCluster(connect, deps.env, deps.namespace) : direct(deps.env);
+    const response = await send(target, request);
     const text = await response.text();
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     if (!response.ok) {
@@ -95,11 +84,15 @@ export async function main(
     else for (const line of auditing ? describeEvents(body) : describe(action!, argument!, body)) deps.log(line);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ClusterFlagsError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       deps.log(`error: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }
-    deps.log(`error: ${(error as Error).message}`);
+    deps.log(`error: ${(error as Error).message}${kubeErrorHint(error)}`);
     return 1;
   } finally {
     target?.close();
@@ -150,12 +143,39 @@ function direct(env: Record<string, string | undefined>): Target {
   return { url, token, close: () => {} };
 }
 
-async function throughCluster(connect: () => Promise<KubeConfig>, env: Record<string, string | undefined>) {
+async function throughCluster(
+  connect: () => Promise<KubeConfig>,
+  env: Record<string, string | undefined>,
+  namespace: string | undefined,
+): Promise<Target> {
   const token = env.ADMIN_TOKEN;
   if (!token) throw new UsageError("ADMIN_TOKEN is not set: the cluster's is in its users-api-admin-token Secret");
-  const kubeConfig = await connect();
-  const { url, server } = await forwardAdminPort(kubeConfig, await readyUsersApiPod(kubeConfig));
-  return { url, token, close: () => server.close() };
+  const forward = await openAdminForward(await connect(), { namespace });
+  return { url: forward.url, token, forward, close: () => forward.close() };
+}
+
+/** The request, and when it finds no answer, why: through a cluster, the forward's own failure. */
+async function send(target: Target, request: { method: string; path: string; body?: object }): Promise<Response> {
+  try {
+    return await fetch(`${target.url}${request.path}`, {
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        ...(request.body && { "content-type": "application/json" }),
+      },
+      body: request.body && JSON.stringify(request.body),
+    });
+  } catch (error) {
+    const forwardFailure = target.forward?.failure();
+    if (forwardFailure) throw forwardFailure;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const where = target.forward
+      ? `pod ${target.forward.namespace}/${target.forward.pod} through a port-forward`
+      : target.url;
+    throw new Error(
+      `no answer from the admin listener (${where}): ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
+  }
 }
 
 interface AdminUser {

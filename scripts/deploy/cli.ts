@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Environment, environments } from "@accounts/k8s";
-import { fromEks, fromKubeconfig } from "./connect.ts";
-import { KubeError } from "./kube.ts";
+import { ClusterFlagsError, clusterFromFlags, kubeErrorHint } from "./connect.ts";
 import { deploy, type Synth } from "./run.ts";
 import { SecretInputError } from "./secrets.ts";
 
@@ -57,26 +56,25 @@ export async function main(
     if (positionals.length !== 1) throw new UsageError("name exactly one environment");
     const imageTag = values["image-tag"];
     if (!imageTag) throw new UsageError("--image-tag is required: deploy the image built from a known commit");
-    const cluster = values["eks-cluster"];
-    const kubeconfig = values.kubeconfig;
-    if (!cluster === !kubeconfig) throw new UsageError("name the cluster with either --eks-cluster or --kubeconfig");
+    const connect = clusterFromFlags(values);
+    if (!connect) throw new UsageError("name the cluster with either --eks-cluster or --kubeconfig");
     if (values["dry-run"] && values.diff) throw new UsageError("--diff already is a dry run: use one of them");
-    return await deploy(
-      () => (cluster ? fromEks(cluster, values.region) : Promise.resolve(fromKubeconfig(kubeconfig!, values.context))),
-      deps.synth,
-      {
-        environment: environment(positionals[0]),
-        imageTag,
-        imageRegistry: values["image-registry"],
-        plan: values.diff ? "diff" : values["dry-run"] ? "dry-run" : undefined,
-        timeoutMs: duration(values.timeout),
-        secretsDir: values["secrets-dir"],
-        env: deps.env,
-        log: deps.log,
-      },
-    );
+    return await deploy(connect, deps.synth, {
+      environment: environment(positionals[0]),
+      imageTag,
+      imageRegistry: values["image-registry"],
+      plan: values.diff ? "diff" : values["dry-run"] ? "dry-run" : undefined,
+      timeoutMs: duration(values.timeout),
+      secretsDir: values["secrets-dir"],
+      env: deps.env,
+      log: deps.log,
+    });
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ClusterFlagsError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       deps.log(`error: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }
@@ -84,11 +82,7 @@ export async function main(
       deps.log(`error: ${error.message}; nothing was applied`);
       return 2;
     }
-    const hint =
-      error instanceof KubeError && error.status === 401
-        ? " (the cluster did not accept these credentials; on EKS the IAM identity needs an access entry: README, Deploy)"
-        : "";
-    deps.log(`error: ${(error as Error).message}${hint}`);
+    deps.log(`error: ${(error as Error).message}${kubeErrorHint(error)}`);
     return 1;
   }
 }

@@ -1,12 +1,50 @@
-// Where the manifests go: an EKS cluster reached with AWS credentials, or any cluster in a kubeconfig file.
+// Where the manifests go (and where `bun run admin` reaches the admin Service): an EKS cluster reached with AWS
+// credentials, or any cluster in a kubeconfig file.
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { KubeConfig, type User } from "@kubernetes/client-node";
 import { createEksToken, renewingToken } from "./eks-token.ts";
+import { KubeError } from "./kube.ts";
+
+/** The command-line flags that name a cluster, the same for every tool that reaches one. */
+export interface ClusterFlags {
+  "eks-cluster"?: string;
+  region?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** Both --eks-cluster and --kubeconfig: the caller's usage error. */
+export class ClusterFlagsError extends Error {}
+
+/** How to reach the cluster the flags name, or undefined when they name none. */
+export function clusterFromFlags(flags: ClusterFlags): (() => Promise<KubeConfig>) | undefined {
+  const cluster = flags["eks-cluster"];
+  const kubeconfig = flags.kubeconfig;
+  if (cluster && kubeconfig) throw new ClusterFlagsError("name the cluster with either --eks-cluster or --kubeconfig");
+  if (cluster) return () => fromEks(cluster, flags.region);
+  if (kubeconfig) return async () => fromKubeconfig(kubeconfig, flags.context);
+  return undefined;
+}
+
+/** What to add to an API server's refusal so a person knows where to look. */
+export function kubeErrorHint(error: unknown): string {
+  if (!(error instanceof KubeError)) return "";
+  if (error.status === 401)
+    return " (the cluster did not accept these credentials; on EKS the IAM identity needs an access entry: README, Deploy)";
+  if (error.status === 403) return " (these credentials are not allowed to do that: the cluster's RBAC decides)";
+  return "";
+}
 
 export function fromKubeconfig(path: string, context?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(path);
+  try {
+    kubeConfig.loadFromFile(path);
+  } catch (error) {
+    // A YAML error quotes the offending line, which may hold a token or a key: say only what kind of failure it was.
+    const code = (error as { code?: string }).code;
+    throw new Error(`could not load the kubeconfig ${path}: ${code ?? "not a valid kubeconfig file"}`);
+  }
   if (context) {
     if (!kubeConfig.getContextObject(context)) throw new Error(`the kubeconfig ${path} has no context ${context}`);
     kubeConfig.setCurrentContext(context);
