@@ -33,7 +33,8 @@ function allowedOf(schema: TSchema): string {
   const bounds: string[] = [];
   if (schema.minimum !== undefined) bounds.push(`≥ ${schema.minimum}`);
   if (schema.maximum !== undefined) bounds.push(`≤ ${schema.maximum}`);
-  if (schema.minLength !== undefined) bounds.push(`≥ ${schema.minLength} characters`);
+  if (schema.minLength === 1) bounds.push("not empty");
+  else if (schema.minLength !== undefined) bounds.push(`≥ ${schema.minLength} characters`);
   if (schema.maxLength !== undefined) bounds.push(`≤ ${schema.maxLength} characters`);
   return bounds.join(", ");
 }
