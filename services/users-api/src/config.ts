@@ -84,7 +84,8 @@ export const UsersConfigSchema = Type.Object({
   }),
   MFA_ENCRYPTION_KEY: Type.String({
     pattern: `^${BASE64_KEY}$`,
-    description: "Secret: AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one, `bun run dev` one per run",
+    description:
+      "Secret: AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one, `bun run dev` one per run",
   }),
   MFA_PREVIOUS_ENCRYPTION_KEYS: Type.String({
     default: "",
