@@ -1,5 +1,5 @@
 // `bun run deploy -- …` runs this under Node (tsx): under Bun, @kubernetes/client-node's TLS options are dropped
-// (oven-sh/bun#42084, #7332), and a deploy tool must verify the cluster's certificate. See the README, "Deploy".
+// (oven-sh/bun#42084, #7332), and a deploy tool must verify the cluster's certificate. See docs/operations.md, "Deploy".
 import { synthManifests } from "@accounts/k8s";
 import { main } from "./deploy/cli.ts";
 

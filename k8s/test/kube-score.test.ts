@@ -9,7 +9,7 @@ import type { KubeObject } from "./objects.ts";
 
 /**
  * kube-score (https://github.com/zegl/kube-score) as a second opinion beside our own asserts. Checks switched on or
- * off here are listed in the README's Kubernetes section with the reason.
+ * off here are listed in k8s/README.md with the reason.
  */
 const kubeScoreArgs = [
   "--kubernetes-version=v1.33",

@@ -31,7 +31,7 @@ export function clusterFromFlags(flags: ClusterFlags): (() => Promise<KubeConfig
 export function kubeErrorHint(error: unknown): string {
   if (!(error instanceof KubeError)) return "";
   if (error.status === 401)
-    return " (the cluster did not accept these credentials; on EKS the IAM identity needs an access entry: README, Deploy)";
+    return " (the cluster did not accept these credentials; on EKS the IAM identity needs an access entry: docs/operations.md, One-time AWS setup)";
   if (error.status === 403) return " (these credentials are not allowed to do that: the cluster's RBAC decides)";
   return "";
 }

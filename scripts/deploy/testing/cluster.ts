@@ -12,7 +12,9 @@ const repoRoot = join(import.meta.dir, "../../..");
 /** The deploy tool runs under Node; without it (and outside CI, where it must run) its tests skip, saying why. */
 export const canRunCli = Bun.which("node") !== null || !!process.env.CI;
 if (!canRunCli)
-  console.warn("skipping the deploy tool's tests: Node is not on PATH (the tool runs under Node, see the README)");
+  console.warn(
+    "skipping the deploy tool's tests: Node is not on PATH (the tool runs under Node, see docs/operations.md)",
+  );
 
 export function clusterApi(cluster: KubeTestServer) {
   async function call<T = KubeObject>(

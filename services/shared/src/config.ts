@@ -38,7 +38,8 @@ export const commonEnv = (defaultPort: number) => ({
 export const InternalTokenSchema = t.String({
   minLength: INTERNAL_TOKEN_MIN_LENGTH,
   pattern: `^${BEARER_TOKEN_PATTERN}$`,
-  description: "Shared secret between the services (letters, digits and -._~+/, optionally ending in =)",
+  description:
+    "Secret shared by the two services, sent as a Bearer token (letters, digits and -._~+/, optionally ending in =)",
 });
 
 /** Fields every service config has, whatever else its schema adds. */

@@ -1,7 +1,7 @@
 import { commonEnv, InternalTokenSchema, loadConfig, Type } from "@accounts/shared/config";
 import type { Static } from "elysia";
 
-// The throttling defaults and their reasons: README, "Abuse protection".
+// The throttling defaults and their reasons: docs/security.md, "Abuse protection".
 // 32 bytes in base64: 43 characters and one "=".
 const BASE64_KEY = "[A-Za-z0-9+/]{43}=";
 const limit = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description });
@@ -9,10 +9,22 @@ const limit = (fallback: number, description: string) => Type.Integer({ minimum:
 /** users-api's environment; `.env.example` describes each variable. */
 export const UsersConfigSchema = Type.Object({
   ...commonEnv(3000),
-  MONGODB_URI: Type.String({ pattern: "^mongodb(\\+srv)?://" }),
-  AUTH_API_URL: Type.String({ pattern: "^https?://", default: "http://localhost:3001" }),
+  MONGODB_URI: Type.String({
+    pattern: "^mongodb(\\+srv)?://",
+    description:
+      "Secret: connection string of any MongoDB 6+ (or FerretDB), with the database name, e.g. mongodb://localhost:27017/accounts",
+  }),
+  AUTH_API_URL: Type.String({
+    pattern: "^https?://",
+    default: "http://localhost:3001",
+    description: "Where users-api reaches auth-api",
+  }),
   INTERNAL_TOKEN: InternalTokenSchema,
-  AUTH_API_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  AUTH_API_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 5000,
+    description: "How long each call to auth-api (JWKS included) may take before the client gets 503",
+  }),
   // Comma-separated CIDRs; each is parsed (and refused with a ConfigError if invalid) when the app is built.
   TRUSTED_PROXIES: Type.String({
     default: "",
@@ -54,12 +66,17 @@ export const UsersConfigSchema = Type.Object({
   PUBLIC_URL: Type.Optional(
     Type.String({
       pattern: "^https?://[^/?#]+(/[^?#]*)?$",
-      description: "Where the links in emails point (default http://localhost:<PORT>)",
+      documentedDefault: "`http://localhost:<PORT>`",
+      description:
+        "Where the links in emails point (/verify-email#token=…): this service, or a front end of your own that reads the token from the fragment",
     }),
   ),
   // Required, no default: a deployment that cannot send mail would strand every user who forgets a password, and
   // the dev and test harnesses always start a mail server of their own.
-  SMTP_URL: Type.String({ pattern: "^smtps?://", description: "smtp://user:pass@host:587, or smtps:// for TLS" }),
+  SMTP_URL: Type.String({
+    pattern: "^smtps?://",
+    description: "Secret: smtp://user:pass@host:587 (STARTTLS when offered), or smtps://…:465 for TLS from the start",
+  }),
   MAIL_FROM: Type.String({ pattern: "@", description: "Sender of every email, e.g. Accounts <no-reply@example.com>" }),
   REQUIRE_VERIFIED_EMAIL: Type.Boolean({
     default: false,
@@ -67,7 +84,8 @@ export const UsersConfigSchema = Type.Object({
   }),
   MFA_ENCRYPTION_KEY: Type.String({
     pattern: `^${BASE64_KEY}$`,
-    description: "AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one",
+    description:
+      "Secret: AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one, `bun run dev` one per run",
   }),
   MFA_PREVIOUS_ENCRYPTION_KEYS: Type.String({
     default: "",
@@ -99,7 +117,7 @@ export const UsersConfigSchema = Type.Object({
       minLength: InternalTokenSchema.minLength,
       pattern: InternalTokenSchema.pattern,
       description:
-        "Bearer token of the admin listener's routes; unset: no admin listener. `generate-secrets` makes one",
+        "Secret: Bearer token of the admin listener's routes; unset: no admin listener. `generate-secrets` makes one",
     }),
   ),
   CORS_ORIGINS: Type.String({

@@ -32,7 +32,7 @@ export const isDuplicateKey = (error: unknown) =>
 /**
  * Runs a MongoDB operation, turning "could not reach MongoDB" and "no answer within DATABASE_OPERATION_TIMEOUT_MS"
  * into a 503 for the client. An operation given up on may still complete (a sign-up's insert, say): the client
- * is told 503, which promises nothing either way (see the README on retrying a sign-up).
+ * is told 503, which promises nothing either way (see docs/api.md, "Retrying after a 503").
  */
 export async function orUnavailable<T>(operation: PromiseLike<T>): Promise<T> {
   let timer: Timer | undefined;

@@ -1,6 +1,6 @@
 import { type Static, t } from "elysia";
 
-/** Every kind of event the audit trail records; README, "Audit trail", says when each is written. */
+/** Every kind of event the audit trail records; docs/operations.md, "Audit trail", says when each is written. */
 /** Every kind of event the trail records. */
 export const AUDIT_EVENT_TYPES = [
   "account.created",

@@ -22,7 +22,7 @@ export interface FailureRule {
   forgetAfterMs: number;
 }
 
-/** Every throttling rule, from the config (defaults and their reasons: README, "Abuse protection"). */
+/** Every throttling rule, from the config (defaults and their reasons: docs/security.md, "Abuse protection"). */
 export const throttlingRules = (config: UsersConfig) => ({
   clients: {
     logIn: { name: "login-client", limit: config.LOGINS_PER_CLIENT_PER_MINUTE, windowMs: MINUTE_MS },

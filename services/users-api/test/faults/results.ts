@@ -1,12 +1,9 @@
-// The fault suite's results table: written by the suite (UPDATE_FAULT_RESULTS=1) into results.md and into the
-// README between markers, never by hand; faults.test.ts checks both hold the same table, one row per fault.
+// The fault suite's results table: written by the suite (UPDATE_FAULT_RESULTS=1) into results.md, never by hand
+// (docs/testing.md links to it); faults.test.ts checks it lists one row per fault the suite injects.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 export const RESULTS_FILE = resolve(import.meta.dir, "results.md");
-export const README_FILE = resolve(import.meta.dir, "../../../../README.md");
-const BEGIN = "<!-- fault-results:begin (written by services/users-api/test/faults.test.ts) -->";
-const END = "<!-- fault-results:end -->";
 
 export interface FaultRow {
   fault: string;
@@ -29,17 +26,10 @@ export const faultsIn = (table: string) =>
 export function writeResults(rows: readonly FaultRow[], note: string) {
   const table = formatTable(rows);
   writeFileSync(RESULTS_FILE, `# Fault-injection results\n\n${note}\n\n${table}\n`);
-  const readme = readFileSync(README_FILE, "utf8");
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} block`);
-  writeFileSync(README_FILE, `${readme.slice(0, start + BEGIN.length)}\n${table}\n${readme.slice(end)}`);
 }
 
-/** The table as results.md and the README hold it now. */
-export function committedTables() {
-  const readme = readFileSync(README_FILE, "utf8");
-  const inReadme = readme.slice(readme.indexOf(BEGIN) + BEGIN.length, readme.indexOf(END)).trim();
-  const inResults = readFileSync(RESULTS_FILE, "utf8").slice(readFileSync(RESULTS_FILE, "utf8").indexOf(HEADER)).trim();
-  return { inReadme, inResults };
+/** The table as results.md holds it now. */
+export function committedTable() {
+  const results = readFileSync(RESULTS_FILE, "utf8");
+  return results.slice(results.indexOf(HEADER)).trim();
 }
