@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { captureLogger } from "@accounts/shared/testing";
 import { Types, type Connection } from "mongoose";
 import { accountKey } from "../src/throttling/collection.ts";
-import { ACCOUNT_DISABLED_PROBLEM } from "../src/users/disabled.ts";
+import { ACCOUNT_DISABLED_PROBLEM } from "../src/problems.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { startMailbox, type Mailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";

@@ -8,7 +8,7 @@ import {
   EMAIL_CHANGE_REVERT_TTL_MS,
   emailChangeTokensCollectionName,
 } from "../src/email-change/collection.ts";
-import { EMAIL_CHANGE_TOKEN_PROBLEM } from "../src/email-change/service.ts";
+import { EMAIL_CHANGE_TOKEN_PROBLEM } from "../src/problems.ts";
 import { tokenHash } from "../src/secret-token.ts";
 import { accountKey } from "../src/throttling/collection.ts";
 import { captureLogger } from "@accounts/shared/testing";

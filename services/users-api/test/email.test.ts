@@ -2,11 +2,10 @@
 // a real SMTP server (smtp-server) receiving what users-api sends; the tests follow the links in the mails.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { EMAIL_NOT_VERIFIED_PROBLEM, VERIFICATION_TOKEN_PROBLEM } from "../src/email-verification/service.ts";
+import { EMAIL_NOT_VERIFIED_PROBLEM, RESET_TOKEN_PROBLEM, VERIFICATION_TOKEN_PROBLEM } from "../src/problems.ts";
 import { MAIL_INTERVAL_MS } from "../src/mail/quota.ts";
 import { RESET_TOKEN_TTL_MS, VERIFICATION_TOKEN_TTL_MS } from "../src/one-time-token.ts";
 import { tokenHash } from "../src/secret-token.ts";
-import { RESET_TOKEN_PROBLEM } from "../src/password-reset/service.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, mailFrom, request, startAuthApi, type UsersAppOptions } from "./support.ts";

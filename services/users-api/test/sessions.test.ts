@@ -3,7 +3,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
-import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
+import { SESSIONS_PER_ACCOUNT } from "../src/sessions/service.ts";
 import { prepareSessions } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
 import { captureLogger } from "@accounts/shared/testing";

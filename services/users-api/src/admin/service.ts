@@ -3,7 +3,7 @@ import type { MfaService } from "../mfa/service.ts";
 import type { PasswordResetService } from "../password-reset/service.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
-import { normalizeEmail } from "../users/collection.ts";
+import { normalizeEmail } from "../users/email.ts";
 import type { UsersService } from "../users/service.ts";
 import type { AdminUserDetail, UserPage, UserSearch } from "./schemas.ts";
 

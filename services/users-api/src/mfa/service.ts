@@ -1,4 +1,4 @@
-import { type AuthenticationMethods, conflict, HttpProblem, unauthorized } from "@accounts/shared";
+import { type AuthenticationMethods, conflict, unauthorized } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
@@ -15,7 +15,7 @@ import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import { accountDisabled } from "../users/disabled.ts";
+import { accountDisabled, mfaCodeInvalid } from "../problems.ts";
 import {
   challengeFilter,
   challengeOpen,
@@ -39,8 +39,6 @@ import type {
 } from "./schemas.ts";
 import type { SecretBox } from "./secret-box.ts";
 import { acceptedStep, newTotpSecret, totpEnrolment } from "./totp.ts";
-
-export const MFA_CODE_PROBLEM = "urn:accounts:problem:mfa-code-invalid";
 
 /** A login's second step refused: a wrong or used code, and an unknown, expired, dead or used mfaToken alike. */
 const refused = () => unauthorized("Invalid, expired or used mfaToken, or a wrong code");
@@ -114,10 +112,7 @@ export function createMfaService({
       const pending = found?.mfa?.pendingTotp;
       const secret = pending && box.open(pending.secret, caller.userId);
       const step = secret === undefined ? undefined : acceptedStep(secret, code, now());
-      if (!pending || step === undefined)
-        throw new HttpProblem(400, "The code is not the authenticator's current one; enrol first if you have not", {
-          type: MFA_CODE_PROBLEM,
-        });
+      if (!pending || step === undefined) throw mfaCodeInvalid();
       const { codes, hashes } = newRecoveryCodes(caller.userId);
       const { matchedCount } = await orUnavailable(
         users.updateOne(

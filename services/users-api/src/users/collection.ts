@@ -2,13 +2,6 @@ import { Schema, Types, type Connection, type Model } from "mongoose";
 import type { StoredMfa } from "../mfa/collection.ts";
 import type { StoredSessions } from "../sessions/collection.ts";
 
-/**
- * Lower-cased and trimmed, the one form addresses are stored, looked up and compared in. Applied in two
- * places only: the users controller's transform, to every address a request brings (before validation,
- * so sign-up's format check sees what will be stored), and the migration, to what the seed stored as typed.
- */
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
 interface UserFields {
   email: string;
   password: string;
