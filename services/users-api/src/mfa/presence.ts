@@ -1,4 +1,4 @@
-import { forbidden, unauthorized } from "@accounts/shared";
+import { forbidden } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
 import { orUnavailable } from "../mongodb.ts";
 import { invalidBearer } from "../problems.ts";
