@@ -21,6 +21,8 @@ interface UserAliases {
   passwordHash: string;
 }
 
+export const usersCollectionName = "users";
+
 // No query helpers and no instance methods: mongoose's generics between the document type and the aliases.
 type None = Record<never, never>;
 
@@ -37,11 +39,32 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     lastLoginAt: { type: Date },
   },
   // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
-  { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
+  { collection: usersCollectionName, timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 
 export const usersCollection = (db: Connection) => db.model("User", userSchema);
 export type UsersCollection = ReturnType<typeof usersCollection>;
+
+/**
+ * A user's document as the schema above stores it (the hash under `password`), for writes that bypass the model:
+ * the bench's bulk seeding (seed-accounts.ts).
+ */
+export const storedUser = ({
+  email,
+  passwordHash,
+  createdAt,
+  sessions,
+}: {
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+  sessions?: StoredSessions;
+}): UserFields => ({
+  email,
+  password: passwordHash,
+  createdAt,
+  ...(sessions && { sessions }),
+});
 
 /**
  * The filters of the service's queries on request paths, in one place so that test/indexes.test.ts explains these
