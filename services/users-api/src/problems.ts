@@ -1,4 +1,4 @@
-import { HttpProblem, unauthorized } from "@accounts/shared";
+import { conflict, HttpProblem, unauthorized } from "@accounts/shared";
 
 /*
  * Every problem type users-api answers with and the messages more than one route gives, in one place (as Better
@@ -36,6 +36,9 @@ export const emailNotVerified = () =>
   new HttpProblem(403, "Confirm your email address first: follow the link we sent, or ask for a new one", {
     type: EMAIL_NOT_VERIFIED_PROBLEM,
   });
+
+/** Turning TOTP off, or an operator clearing it, on an account where it is not on. */
+export const totpOff = () => conflict("TOTP is off for this account");
 
 export const verificationTokenInvalid = () =>
   new HttpProblem(400, "This verification link is used, expired or unknown; ask for a new one", {

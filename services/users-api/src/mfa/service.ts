@@ -15,7 +15,7 @@ import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import { accountDisabled, mfaCodeInvalid } from "../problems.ts";
+import { accountDisabled, mfaCodeInvalid, totpOff } from "../problems.ts";
 import {
   challengeFilter,
   challengeOpen,
@@ -43,7 +43,6 @@ import { acceptedStep, newTotpSecret, totpEnrolment } from "./totp.ts";
 /** A login's second step refused: a wrong or used code, and an unknown, expired, dead or used mfaToken alike. */
 const refused = () => unauthorized("Invalid, expired or used mfaToken, or a wrong code");
 const alreadyOn = () => conflict("TOTP is already on for this account; turn it off first");
-const off = () => conflict("TOTP is off for this account");
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
@@ -140,7 +139,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<RecoveryCodes> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!found.mfa?.totp) throw off();
+      if (!found.mfa?.totp) throw totpOff();
       const { codes, hashes } = newRecoveryCodes(caller.userId);
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -148,7 +147,7 @@ export function createMfaService({
           { $set: { "mfa.recoveryCodes": hashes } },
         ),
       );
-      if (matchedCount === 0) throw off();
+      if (matchedCount === 0) throw totpOff();
       mailer.send(recoveryCodesRegeneratedMail(email), requestId);
       return { recoveryCodes: codes };
     },
@@ -156,7 +155,7 @@ export function createMfaService({
     /** Turns TOTP off: its secret, recovery codes and waiting logins go; every other session ends; a notice. */
     async disable(caller: Caller, email: string, proof: Proof, requestId: string): Promise<void> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!found.mfa?.totp) throw off();
+      if (!found.mfa?.totp) throw totpOff();
       await orUnavailable(users.updateOne({ _id: caller.userId }, { $unset: { mfa: 1 } }));
       await sessions.endOthersOnMfaChange(caller);
       mailer.send(totpDisabledMail(email), requestId);
