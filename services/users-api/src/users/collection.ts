@@ -38,7 +38,7 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     disabled: { type: Schema.Types.Mixed },
     lastLoginAt: { type: Date },
   },
-  // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
+  // Seed-era documents lack `createdAt`; `toUser` (user.ts) falls back to the ObjectId's time.
   { collection: usersCollectionName, timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 
