@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
-import { startFerretDB } from "../../scripts/lib/ferretdb.ts";
-import { withDatabaseName } from "../../scripts/lib/system.ts";
+import { startFerretDB } from "@accounts/scripts/lib/ferretdb";
+import { withDatabaseName } from "@accounts/scripts/lib/system";
 
 /**
  * The one database server both systems use: MONGODB_URI if set, else a throw-away FerretDB. Ours gets the URI's

@@ -1,10 +1,8 @@
 // The growth phase (`--accounts N`): login, GET /user and POST /refresh on a nearly empty database, then again after
 // N accounts with a few sessions each are inserted in bulk (not through the API), so the report can tell whether cost
 // grows with the user base.
-import { UsersConfigSchema } from "@accounts/users-api/config";
-import { newSession } from "@accounts/users-api/sessions/queries";
+import { seedAccounts as seedUsersApiAccounts } from "@accounts/users-api/seed-accounts";
 import type { Collection, Db } from "mongodb";
-import { Types } from "mongoose";
 import type { GrowthPhase } from "./growth-report.ts";
 import { forwardedFor, getUser, type LoadResult, logIn, refresh } from "./load.ts";
 import { observeProcesses } from "./observe.ts";
@@ -29,7 +27,6 @@ export interface GrowthPlan {
 
 type Credentials = { email: string; password: string };
 
-const batchSize = 1000;
 const SESSIONS_PER_ACCOUNT = 3;
 
 export async function measureGrowth(plan: GrowthPlan): Promise<GrowthPhase> {
@@ -124,8 +121,8 @@ export interface SeedPlan {
 }
 
 /**
- * Inserts `count` users in users-api's document shape (users/collection.ts: `email`, the hash as `password`,
- * `createdAt`) with insertMany, each with its sessions as a login stores them (sessions/queries.ts `newSession`). One real argon2id hash at our default cost serves them all: hashing each would
+ * `count` accounts inserted in bulk by users-api's own `seedAccounts` (its document shapes are its own), each logged
+ * in from one of the bench's clients. One real argon2id hash at our default cost serves them all: hashing each would
  * take count × 65 ms of CPU and measure nothing the lookups care about.
  */
 export async function seedAccounts(
@@ -134,32 +131,17 @@ export async function seedAccounts(
 ) {
   const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...hashOptions });
   const emailOf = (i: number) => `${emailPrefix}${i}@example.com`;
-  const users = db.collection("users");
-  const batches: Types.ObjectId[][] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    const at = Date.now();
-    const ids = Array.from({ length: Math.min(batchSize, count - start) }, () => new Types.ObjectId());
-    await users.insertMany(
-      ids.map((_id, i) => ({
-        _id,
-        email: emailOf(start + i),
-        password: passwordHash,
-        createdAt: new Date(at),
-        // A user who never logged in has no `sessions` at all.
-        ...(sessionsPerAccount > 0 && {
-          sessions: seededSessions(sessionsPerAccount, _id, forwardedFor(start + i), at),
-        }),
-      })),
-      { ordered: false },
-    );
-    batches.push(ids);
-  }
+  const { remove } = await seedUsersApiAccounts(db, {
+    count,
+    emailOf,
+    passwordHash,
+    sessionsPerAccount,
+    ipOf: forwardedFor,
+  });
   return {
     emailOf,
     /** Deletes the seeded accounts, with every session of theirs, seeded or opened by a login since. */
-    async remove() {
-      for (const ids of batches) await users.deleteMany({ _id: { $in: ids } });
-    },
+    remove,
   };
 }
 
@@ -170,26 +152,6 @@ async function countSessions(users: Collection) {
     count += Object.keys(sessions ?? {}).length;
   return count;
 }
-
-const sessionLifetimes = {
-  maxAgeSeconds: Number(UsersConfigSchema.properties.SESSION_MAX_AGE_SECONDS.default),
-  idleSeconds: Number(UsersConfigSchema.properties.SESSION_IDLE_SECONDS.default),
-};
-
-/** `count` sessions as logins at `at` from `ip` open them; their refresh tokens are thrown away. */
-const seededSessions = (count: number, userId: Types.ObjectId, ip: string, at: number) =>
-  Object.fromEntries(
-    Array.from({ length: count }, () => {
-      const sessionId = crypto.randomUUID();
-      return [
-        sessionId,
-        newSession(
-          { userId: String(userId), sessionId, userAgent: null, ip, amr: ["pwd"] },
-          { at, ...sessionLifetimes },
-        ).session,
-      ];
-    }),
-  );
 
 /** Logs in once as `client`, waiting out 503s (the previous run's requests may still fill the hash queue) as Retry-After says. */
 async function logInOnce(

@@ -1,4 +1,6 @@
+import { AuthConfigSchema } from "@accounts/auth-api/config";
 import { type LogLevel, MIN_HASH_COST } from "@accounts/shared/limits";
+import { UsersConfigSchema } from "@accounts/users-api/config";
 import type { AuthApiEnvName, UsersApiEnvName } from "./service-config.ts";
 
 /**
@@ -103,8 +105,8 @@ export interface AuthApiConfig extends WorkloadConfig {
   /** Bun, Elysia, jose and the heap, without hashing. */
   runtimeMemoryMiB: number;
   /**
-   * Access-token lifetime, set explicitly (not left to auth-api's default) because the deploy tool needs it too: a
-   * rotated-out key stays published until the last token it signed has expired.
+   * Access-token lifetime (auth-api's default unless an environment overrides it), written to the manifests because
+   * the deploy tool needs it too: a rotated-out key stays published until the last token it signed has expired.
    */
   jwtTtlSeconds: number;
 }
@@ -155,73 +157,76 @@ export function authApiMemoryMiB(authApi: AuthApiConfig): number {
   return authApi.runtimeMemoryMiB + Math.ceil((authApi.hashing.concurrency * authApi.hashing.memoryKiB) / 1024);
 }
 
+/**
+ * What the services' config schemas default to, where the manifests or the deploy tool need the value itself: read
+ * from the schemas, never restated.
+ */
+export const serviceDefaults = {
+  authApiTimeoutMs: Number(UsersConfigSchema.properties.AUTH_API_TIMEOUT_MS.default),
+  jwtTtlSeconds: Number(AuthConfigSchema.properties.JWT_TTL_SECONDS.default),
+} as const;
+
 // Placeholders (example.com, account 123456789012) are replaced per installation: edit them here or pass overrides.
-export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "imageTag">> = {
-  dev: {
-    environment: "dev",
-    imageRegistry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-    logLevel: "debug",
-    host: "accounts.dev.example.com",
-    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
-    vpcCidr: "10.0.0.0/16",
-    albSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
-    // Providers such as SES or Postmark publish no fixed address range, so egress is limited by port only.
-    mail: { from: "Accounts <no-reply@accounts.dev.example.com>", egressCidrs: ["0.0.0.0/0"] },
-    usersApi: {
-      replicas: { min: 2, max: 3 },
-      cpu: { requestMillis: 100, limitMillis: 500 },
-      memoryMiB: 256,
-      targetCpuUtilizationPercent: 70,
-      drainSeconds: 15,
-      authApiTimeoutMs: 5000,
-    },
-    authApi: {
-      replicas: { min: 2, max: 3 },
-      cpu: { requestMillis: 250, limitMillis: 1000 },
-      hashing: { ...MIN_HASH_COST, concurrency: 1 },
-      runtimeMemoryMiB: 192,
-      targetCpuUtilizationPercent: 70,
-      drainSeconds: 5,
-      jwtTtlSeconds: 900,
-    },
-    mongodb: {
-      mode: "in-cluster",
-      image: "mongo:7.0.14",
-      storageGiB: 10,
-      memoryMiB: 1024,
-      cpu: { requestMillis: 250, limitMillis: 1000 },
-    },
+const dev: Omit<EnvironmentConfig, "imageTag"> = {
+  environment: "dev",
+  imageRegistry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+  logLevel: "debug",
+  host: "accounts.dev.example.com",
+  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+  vpcCidr: "10.0.0.0/16",
+  albSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
+  // Providers such as SES or Postmark publish no fixed address range, so egress is limited by port only.
+  mail: { from: "Accounts <no-reply@accounts.dev.example.com>", egressCidrs: ["0.0.0.0/0"] },
+  usersApi: {
+    replicas: { min: 2, max: 3 },
+    cpu: { requestMillis: 100, limitMillis: 500 },
+    memoryMiB: 256,
+    targetCpuUtilizationPercent: 70,
+    drainSeconds: 15,
+    authApiTimeoutMs: serviceDefaults.authApiTimeoutMs,
   },
-  prod: {
-    environment: "prod",
-    imageRegistry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-    logLevel: "info",
-    host: "accounts.example.com",
-    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
-    vpcCidr: "10.0.0.0/16",
-    albSubnetCidrs: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
-    mail: { from: "Accounts <no-reply@accounts.example.com>", egressCidrs: ["0.0.0.0/0"] },
-    usersApi: {
-      replicas: { min: 3, max: 10 },
-      cpu: { requestMillis: 250, limitMillis: 1000 },
-      memoryMiB: 384,
-      targetCpuUtilizationPercent: 70,
-      drainSeconds: 15,
-      authApiTimeoutMs: 5000,
-    },
-    authApi: {
-      replicas: { min: 3, max: 10 },
-      cpu: { requestMillis: 1000, limitMillis: 2000 },
-      hashing: { ...MIN_HASH_COST, concurrency: 2 },
-      runtimeMemoryMiB: 192,
-      targetCpuUtilizationPercent: 70,
-      drainSeconds: 5,
-      jwtTtlSeconds: 900,
-    },
-    // Atlas publishes no fixed address range, so egress is limited by port only; narrow it for DocumentDB or PrivateLink.
-    mongodb: { mode: "external", egressCidrs: ["0.0.0.0/0"] },
+  authApi: {
+    replicas: { min: 2, max: 3 },
+    cpu: { requestMillis: 250, limitMillis: 1000 },
+    hashing: { ...MIN_HASH_COST, concurrency: 1 },
+    runtimeMemoryMiB: 192,
+    targetCpuUtilizationPercent: 70,
+    drainSeconds: 5,
+    jwtTtlSeconds: serviceDefaults.jwtTtlSeconds,
+  },
+  mongodb: {
+    mode: "in-cluster",
+    image: "mongo:7.0.14",
+    storageGiB: 10,
+    memoryMiB: 1024,
+    cpu: { requestMillis: 250, limitMillis: 1000 },
   },
 };
+
+/** Prod is dev with these differences: its host and sender, its sizes, less logging, and an external MongoDB. */
+const prod: Omit<EnvironmentConfig, "imageTag"> = {
+  ...dev,
+  environment: "prod",
+  logLevel: "info",
+  host: "accounts.example.com",
+  mail: { ...dev.mail, from: "Accounts <no-reply@accounts.example.com>" },
+  usersApi: {
+    ...dev.usersApi,
+    replicas: { min: 3, max: 10 },
+    cpu: { requestMillis: 250, limitMillis: 1000 },
+    memoryMiB: 384,
+  },
+  authApi: {
+    ...dev.authApi,
+    replicas: { min: 3, max: 10 },
+    cpu: { requestMillis: 1000, limitMillis: 2000 },
+    hashing: { ...dev.authApi.hashing, concurrency: 2 },
+  },
+  // Atlas publishes no fixed address range, so egress is limited by port only; narrow it for DocumentDB or PrivateLink.
+  mongodb: { mode: "external", egressCidrs: ["0.0.0.0/0"] },
+};
+
+export const environmentConfigs: Record<Environment, Omit<EnvironmentConfig, "imageTag">> = { dev, prod };
 
 const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const digestPattern = /^sha256:[a-f0-9]{64}$/;

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { generateInternalToken } from "../../../services/shared/src/secrets.ts";
-import { terminate } from "../../../scripts/lib/processes.ts";
+import { generateInternalToken } from "@accounts/shared/secrets";
+import { terminate } from "@accounts/scripts/lib/processes";
 
 const readyTimeoutMs = 30_000;
 

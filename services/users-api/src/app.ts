@@ -42,10 +42,7 @@ import { usersLinks } from "./users/links.ts";
 import { createUsersService } from "./users/service.ts";
 
 export interface UsersAppDeps {
-  /**
-   * A mongoose connection whose collections `prepareUsersCollection`, `prepareThrottlingCollections`,
-   * `prepareSessions` and `prepareExpiringCollections` have prepared.
-   */
+  /** A mongoose connection whose collections `prepareDatabase` (prepare.ts) has prepared. */
   db: Connection;
   authClient: AuthClient;
   config: UsersConfig;

@@ -1,5 +1,5 @@
 import type { Connection } from "mongoose";
-import { auditEventsCollectionName, prepareAuditEvents } from "./audit/collection.ts";
+import { auditEventsCollectionName } from "./audit/collection.ts";
 import { emailChangeTokensCollectionName } from "./email-change/collection.ts";
 import { verificationTokensCollectionName } from "./email-verification/collection.ts";
 import { mailQuotasCollectionName } from "./mail/collection.ts";
@@ -30,5 +30,4 @@ export async function prepareExpiringCollections(db: Connection, log: IndexLog):
     log.warn({ collections: withoutTtl }, "this database has no TTL indexes: expired documents stay (and are refused)");
   for (const name of [resetTokensCollectionName, emailChangeTokensCollectionName])
     await db.collection(name).createIndex({ userId: 1 }, { name: "userId_1" });
-  await prepareAuditEvents(db);
 }

@@ -3,20 +3,14 @@ import mongoose from "mongoose";
 import { createApps } from "./app.ts";
 import { createAuthClient } from "./auth-client/client.ts";
 import { loadUsersConfig } from "./config.ts";
-import { prepareExpiringCollections } from "./expiring-collections.ts";
 import { mongodbOptions } from "./mongodb.ts";
-import { prepareThrottlingCollections } from "./throttling/collection.ts";
-import { prepareSessions } from "./sessions/prepare.ts";
-import { prepareUsersCollection } from "./users/prepare.ts";
+import { prepareDatabase } from "./prepare.ts";
 
 await runService(async () => {
   const config = loadUsersConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, service: "users-api" });
   const db = await mongoose.createConnection(config.MONGODB_URI, mongodbOptions).asPromise();
-  await prepareUsersCollection(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareSessions(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   const authClient = createAuthClient({
     url: config.AUTH_API_URL,
     internalToken: config.INTERNAL_TOKEN,

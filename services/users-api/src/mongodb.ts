@@ -2,7 +2,7 @@ import { serviceUnavailable } from "@accounts/shared";
 import { type Connection, type ConnectOptions, mongo } from "mongoose";
 
 export const mongodbOptions: ConnectOptions = {
-  // prepareUsersCollection creates the collection and its one index, after migrating seed-era documents.
+  // prepareDatabase (prepare.ts) creates the collections and their indexes, after migrating seed-era documents.
   autoIndex: false,
   autoCreate: false,
   // Fail rather than queue while MongoDB is unreachable: the client gets a 503 within a few seconds.

@@ -3,15 +3,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { captureLogger } from "@accounts/shared/testing";
 import { Types, type Connection } from "mongoose";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { accountKey, prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { ACCOUNT_DISABLED_PROBLEM } from "../src/users/disabled.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
+import { accountKey } from "../src/throttling/collection.ts";
+import { ACCOUNT_DISABLED_PROBLEM } from "../src/problems.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { startMailbox, type Mailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const adminToken = "admin-token-for-tests-only-0123456789abcdef";
 const password = "correct horse battery";
@@ -26,10 +24,7 @@ let now = Date.now();
 beforeAll(async () => {
   db = await connectTestDatabase("users_admin");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   built = buildUsersApp(db, authApi.url, {

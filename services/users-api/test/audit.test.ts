@@ -3,15 +3,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, request, type RequestOptions, startAuthApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const userAgent = "audit-test/1.0";
@@ -33,10 +30,7 @@ const env = {
 
 async function prepare(database: Connection) {
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(database, logger);
-  await prepareSessions(database, logger);
-  await prepareThrottlingCollections(database, logger);
-  await prepareExpiringCollections(database, logger);
+  await prepareDatabase(database, logger);
 }
 
 beforeAll(async () => {

@@ -2,17 +2,17 @@
 // hanging auth-api cannot be produced on demand, so a server that accepts and never answers stands in.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 let db: Connection;
 const timeoutMs = 300;
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_auth_outage");
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
 });
 afterAll(() => dropTestDatabase(db));
 

@@ -4,13 +4,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import type { Connection } from "mongoose";
 import { type Browser, chromium } from "playwright-core";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { freePort } from "@accounts/scripts/lib/processes";
+import { prepareDatabase } from "../src/prepare.ts";
 
 // Debian's package (apt-get install chromium); CI on Ubuntu, which packages Chromium only as a snap, names its own.
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -43,8 +42,7 @@ else
     beforeAll(async () => {
       db = await connectTestDatabase("users_browser");
       const { logger } = captureLogger("users-api");
-      await prepareUsersCollection(db, logger);
-      await prepareExpiringCollections(db, logger);
+      await prepareDatabase(db, logger);
       authApi = await startAuthApi();
       mailbox = await startMailbox();
       const port = freePort();

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ConfigError } from "@accounts/shared";
 import type { Connection } from "mongoose";
 import { createClientAddressResolver } from "../src/client-address/service.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 describe("the client-address resolver", () => {
   test("without TRUSTED_PROXIES the peer is the client and X-Forwarded-For is ignored", () => {
@@ -68,7 +68,7 @@ describe("through a listening app", () => {
 
   beforeAll(async () => {
     db = await connectTestDatabase("users_client_address");
-    await prepareUsersCollection(db, captureLogger("users-api").logger);
+    await prepareDatabase(db, captureLogger("users-api").logger);
     authApi = await startAuthApi();
   });
   afterAll(async () => {

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mongoose, { type Connection } from "mongoose";
 import { DATABASE_OPERATION_TIMEOUT_MS, mongodbOptions } from "../src/mongodb.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { mongodbUri } from "./database.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 /** A TCP relay to `upstream` that passes the server's answers on until `stall()`. */
 function startRelay(upstream: URL) {
@@ -55,7 +55,7 @@ let authApi: Awaited<ReturnType<typeof startAuthApi>>;
 beforeAll(async () => {
   const dbName = `users_deadline_${crypto.randomUUID().slice(0, 8)}`;
   db = await mongoose.createConnection(mongodbUri(), { ...mongodbOptions, dbName }).asPromise();
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
   relay = startRelay(new URL(mongodbUri()));
   viaRelay = await mongoose
     .createConnection(`mongodb://127.0.0.1:${relay.port}`, { ...mongodbOptions, dbName, directConnection: true })

@@ -5,9 +5,9 @@ import mongoose, { type Connection } from "mongoose";
 import { startFerretDB, type LocalDatabase } from "@accounts/scripts/lib/ferretdb";
 import { hasGo } from "@accounts/scripts/lib/go-tools";
 import { mongodbOptions } from "../src/mongodb.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 // Locally, without Go, FerretDB cannot be built: skip. In CI that is a broken set-up: fail.
 const runnable = hasGo() || Boolean(process.env.CI);
@@ -20,7 +20,7 @@ beforeAll(async () => {
   if (!runnable) return;
   database = await startFerretDB();
   db = await mongoose.createConnection(database.uri, { ...mongodbOptions, dbName: "users_outage" }).asPromise();
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
 }, 120_000);
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { treaty } from "@elysiajs/eden";
 import type { Connection } from "mongoose";
 import type { UsersApp } from "../src/app.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { buildUsersApp, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
@@ -15,7 +15,7 @@ let api: ReturnType<typeof treaty<UsersApp>>;
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_eden");
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
   api = treaty<UsersApp>(buildUsersApp(db, authApi.url).app);
 });

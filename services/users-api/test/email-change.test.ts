@@ -8,17 +8,14 @@ import {
   EMAIL_CHANGE_REVERT_TTL_MS,
   emailChangeTokensCollectionName,
 } from "../src/email-change/collection.ts";
-import { EMAIL_CHANGE_TOKEN_PROBLEM } from "../src/email-change/service.ts";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
+import { EMAIL_CHANGE_TOKEN_PROBLEM } from "../src/problems.ts";
 import { tokenHash } from "../src/secret-token.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
 import { accountKey } from "../src/throttling/collection.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const accepted = { message: "A link to confirm the new address is on its way to it" };
@@ -35,10 +32,7 @@ const responses: string[] = [];
 beforeAll(async () => {
   db = await connectTestDatabase("users_email_change");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   // Every request here is one client (in-process, no socket): past the per-client limits, which throttling.test.ts covers.

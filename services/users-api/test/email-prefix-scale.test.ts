@@ -3,9 +3,9 @@
 // pushes the range down to SQLite as ranges of that index (without it, every search read every user).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger, expectMediansWithin } from "@accounts/shared/testing";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const db: Connection = await connectTestDatabase("email_prefix");
 const users = () => db.collection("users");
@@ -45,7 +45,7 @@ async function timeSearches(rounds: number) {
 }
 
 beforeAll(async () => {
-  await prepareUsersCollection(db, captureLogger().logger);
+  await prepareDatabase(db, captureLogger().logger);
 });
 
 afterAll(async () => {

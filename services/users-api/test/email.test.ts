@@ -2,18 +2,16 @@
 // a real SMTP server (smtp-server) receiving what users-api sends; the tests follow the links in the mails.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { EMAIL_NOT_VERIFIED_PROBLEM, VERIFICATION_TOKEN_PROBLEM } from "../src/email-verification/service.ts";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
+import { EMAIL_NOT_VERIFIED_PROBLEM, RESET_TOKEN_PROBLEM, VERIFICATION_TOKEN_PROBLEM } from "../src/problems.ts";
 import { MAIL_INTERVAL_MS } from "../src/mail/quota.ts";
 import { RESET_TOKEN_TTL_MS, VERIFICATION_TOKEN_TTL_MS } from "../src/one-time-token.ts";
 import { tokenHash } from "../src/secret-token.ts";
-import { RESET_TOKEN_PROBLEM } from "../src/password-reset/service.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, mailFrom, request, startAuthApi, type UsersAppOptions } from "./support.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { freePort } from "@accounts/scripts/lib/processes";
+import { prepareDatabase } from "../src/prepare.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
@@ -80,8 +78,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_
 beforeAll(async () => {
   db = await connectTestDatabase("users_email");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi();
   mailbox = await startMailbox();
   users = build();

@@ -4,7 +4,7 @@
 // with Retry-After), nothing is lost or doubled, and readiness and success recover by themselves.
 // UPDATE_FAULT_RESULTS=1 writes the measured table into faults/results.md (linked from docs/testing.md).
 import { usersApiProcessEnv } from "./support.ts";
-import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
+import { SESSIONS_PER_ACCOUNT } from "../src/sessions/service.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mongoose, { type Connection } from "mongoose";
 import { startFerretDB, type LocalDatabase } from "@accounts/scripts/lib/ferretdb";

@@ -3,15 +3,12 @@
 // clock; events are ordered by the proxy's hold, never by sleeping.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
 import { DEVICE_TOKENS_PER_ACCOUNT } from "../src/throttling/device-token.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -35,10 +32,7 @@ const MINUTE = 60_000;
 beforeAll(async () => {
   db = await connectTestDatabase("users_hardening");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   proxy = Bun.serve({

@@ -6,16 +6,13 @@ import { Types, type Connection } from "mongoose";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
 import { emailChangeTokensCollectionName } from "../src/email-change/collection.ts";
 import { verificationTokensCollectionName } from "../src/email-verification/collection.ts";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
 import { resetTokensCollectionName } from "../src/password-reset/collection.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
 import { callerQuery, rotationQuery } from "../src/sessions/queries.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { userFilters } from "../src/users/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { challengeFilter, parseMfaToken } from "../src/mfa/challenge.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
+import { prepareDatabase } from "../src/prepare.ts";
 
 interface RequestPathQuery {
   name: string;
@@ -108,10 +105,7 @@ if (ferretDB)
 
 beforeAll(async () => {
   const { logger } = captureLogger();
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   // A few documents, so the planner has a collection to choose a plan for.
   await db.collection("users").insertMany(
     Array.from({ length: 20 }, (_, i) => ({

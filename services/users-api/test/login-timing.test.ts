@@ -3,12 +3,10 @@
 // its default hashing cost, with a bcrypt hash at the cost the seed's Express services used.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger, expectMediansWithin } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const SAMPLES = 15;
 const seedPassword = "seed-era password";
@@ -20,9 +18,7 @@ let app: ReturnType<typeof buildUsersApp>["app"];
 beforeAll(async () => {
   db = await connectTestDatabase("users_login_timing");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
+  await prepareDatabase(db, logger);
   // The seed hashed with bcrypt at cost 12 ($2a$, as its library wrote).
   const seedHash = (await Bun.password.hash(seedPassword, { algorithm: "bcrypt", cost: 12 })).replace(
     /^\$2b\$/,

@@ -2,16 +2,13 @@
 // database and SMTP server, and a clock the tests move (30-second steps; never slept). Codes come from ./totp.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { generateEncryptionKey } from "@accounts/shared/secrets";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, encryptionKey, request, startAuthApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -38,10 +35,7 @@ const build = (env: Record<string, string> = {}) =>
 beforeAll(async () => {
   db = await connectTestDatabase("users_mfa_login");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   app = build();

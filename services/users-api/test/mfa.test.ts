@@ -2,15 +2,12 @@
 // the tests move. Codes are computed by ./totp.ts from RFC 6238, not by the library users-api uses.
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -24,10 +21,7 @@ let now = Date.now();
 beforeAll(async () => {
   db = await connectTestDatabase("users_mfa");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => now);
   mailbox = await startMailbox();
   app = buildUsersApp(db, authApi.url, {

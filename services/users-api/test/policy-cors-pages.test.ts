@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { commonPasswords } from "../src/password-policy/common-passwords.ts";
 import { createPasswordPolicy, MIN_LOCAL_PART_LENGTH } from "../src/password-policy/service.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { buildUsersApp, request, startAuthApi } from "./support.ts";
 import { captureLogger } from "@accounts/shared/testing";
+import { prepareDatabase } from "../src/prepare.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
@@ -15,7 +15,7 @@ const spa = "https://app.example.com";
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_policy");
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
   users = buildUsersApp(db, authApi.url, {
     env: { CORS_ORIGINS: `${spa}, http://localhost:5173`, SIGNUPS_PER_CLIENT_PER_HOUR: "1000" },

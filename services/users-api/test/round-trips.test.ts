@@ -4,14 +4,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mongoose, { type Connection, type mongo } from "mongoose";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
-import { prepareExpiringCollections } from "../src/expiring-collections.ts";
 import { mongodbOptions } from "../src/mongodb.ts";
-import { prepareSessions } from "../src/sessions/prepare.ts";
-import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { dropTestDatabase, mongodbUri } from "./database.ts";
 import { buildUsersApp, request, type RequestOptions, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -39,10 +36,7 @@ beforeAll(async () => {
     })
     .asPromise();
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareThrottlingCollections(db, logger);
-  await prepareSessions(db, logger);
-  await prepareExpiringCollections(db, logger);
+  await prepareDatabase(db, logger);
   const client = db.getClient();
   client.on("commandStarted", (event) => {
     // Audit events are stored by the audit buffer's flush, apart from every request (audit/service.ts), whenever

@@ -3,13 +3,13 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Connection, Types } from "mongoose";
-import { SESSIONS_PER_ACCOUNT } from "../src/sessions/collection.ts";
+import { SESSIONS_PER_ACCOUNT } from "../src/sessions/service.ts";
 import { prepareSessions } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { buildUsersApp, request, startAuthApi, type RequestOptions } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const DAY = 24 * 3600;
 const env = {
@@ -75,8 +75,7 @@ const metric = async (name: string) => {
 beforeAll(async () => {
   db = await connectTestDatabase("users_sessions");
   const { logger } = captureLogger("users-api");
-  await prepareUsersCollection(db, logger);
-  await prepareSessions(db, logger);
+  await prepareDatabase(db, logger);
   authApi = await startAuthApi(0, {}, () => clock);
   users = buildUsersApp(db, authApi.url, { env, clock: () => clock });
 });

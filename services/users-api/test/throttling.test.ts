@@ -7,10 +7,10 @@ import { newSecretToken } from "../src/secret-token.ts";
 import { prepareThrottlingCollections } from "../src/throttling/collection.ts";
 import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { buildUsersApp, encryptionKey, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
@@ -38,8 +38,7 @@ const nextHour = () => {
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_throttling");
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
-  await prepareThrottlingCollections(db, preparation.logger);
+  await prepareDatabase(db, preparation.logger);
   db.set("debug", (collection: string, method: string) => {
     if (recording && collection !== auditEventsCollectionName) operations.push(`${collection}.${method}`);
   });

@@ -22,11 +22,11 @@ import { PasswordChange } from "../src/password/schemas.ts";
 import { ForgotPasswordRequest, ResetPasswordRequest } from "../src/password-reset/schemas.ts";
 import { LogoutRequest, RefreshRequest, SessionGrant, SessionList } from "../src/sessions/schemas.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "../src/users/schemas.ts";
-import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { seedPassword, seedUser } from "./seed.ts";
 import { buildUsersApp, internalToken, request, startAuthApi } from "./support.ts";
+import { prepareDatabase } from "../src/prepare.ts";
 
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
@@ -57,7 +57,7 @@ beforeAll(async () => {
     // An address sign-up's format check would refuse today (no dot in the domain).
     await seedUser("Admin@LocalHost"),
   ]);
-  await prepareUsersCollection(db, captureLogger("users-api").logger);
+  await prepareDatabase(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
   // Every request here comes from one client (in-process, no socket): this suite's 17 sign-ups and about 25 logins
   // go past the per-client limits, which throttling.test.ts covers.

@@ -50,5 +50,3 @@ export const createAdminApp = ({
     },
     links: [],
   }).use(admin({ service, token, audit, client }));
-
-export type AdminApp = ReturnType<typeof createAdminApp>;

@@ -1,4 +1,5 @@
 import { problemResponses, requestContext } from "@accounts/shared";
+import { ACCOUNT_DISABLED_PROBLEM } from "../problems.ts";
 import { Elysia, t } from "elysia";
 import { adminContext } from "../audit/context.ts";
 import {
@@ -80,8 +81,7 @@ export const admin = ({
         response: { ...done, ...problemResponses(400, 413, 415) },
         detail: {
           summary: "Disable the account: every session and device token ends, and no login opens a new one",
-          description:
-            "A right password then gets 403 (type urn:accounts:problem:account-disabled), a wrong one the usual 401.",
+          description: `A right password then gets 403 (type ${ACCOUNT_DISABLED_PROBLEM}), a wrong one the usual 401.`,
         },
       },
     )

@@ -3,7 +3,8 @@ import type { MfaService } from "../mfa/service.ts";
 import type { PasswordResetService } from "../password-reset/service.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
-import { normalizeEmail } from "../users/collection.ts";
+import { totpOff } from "../problems.ts";
+import { normalizeEmail } from "../users/email.ts";
 import type { UsersService } from "../users/service.ts";
 import type { AdminUserDetail, UserPage, UserSearch } from "./schemas.ts";
 
@@ -68,8 +69,7 @@ export function createAdminService({
     /** TOTP and recovery codes go, with a notice; every session ends, so the next login proves the password again. */
     async resetMfa(id: string, requestId: string): Promise<void> {
       const { email, mfa: status } = await existing(id);
-      if (!status.totp || !(await mfa.reset(id, email, requestId)))
-        throw new HttpProblem(409, "TOTP is off for this account");
+      if (!status.totp || !(await mfa.reset(id, email, requestId))) throw totpOff();
       await sessions.endAllByAdmin(id);
     },
 

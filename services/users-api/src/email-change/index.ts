@@ -6,10 +6,11 @@ import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
 import { type Authenticate, bearer } from "../sessions/bearer.ts";
 import type { Throttling } from "../throttling/service.ts";
-import { normalizeEmail } from "../users/collection.ts";
+import { normalizeEmail } from "../users/email.ts";
 import { UserResponse } from "../users/schemas.ts";
 import { EmailChangeRequest, EmailChangeTokenRequest } from "./schemas.ts";
-import { EMAIL_CHANGE_TOKEN_PROBLEM, type EmailChangeService } from "./service.ts";
+import { EMAIL_CHANGE_TOKEN_PROBLEM } from "../problems.ts";
+import type { EmailChangeService } from "./service.ts";
 
 // As every address a request brings (see normalizeEmail): validation and the unique index see it as stored.
 const normalizeNewEmail = ({ body }: { body: unknown }) => {

@@ -12,7 +12,8 @@ import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { User } from "../users/schemas.ts";
-import { toUser } from "../users/service.ts";
+import { emailChangeTokenInvalid as invalidToken } from "../problems.ts";
+import { toUser } from "../users/user.ts";
 import {
   EMAIL_CHANGE_CONFIRM_TTL_MS,
   EMAIL_CHANGE_REVERT_TTL_MS,
@@ -20,12 +21,6 @@ import {
   type EmailChangeTokensCollection,
 } from "./collection.ts";
 import type { EmailChangeRequest } from "./schemas.ts";
-
-/** Problem type of a confirmation or undo link that is used, expired, voided by a newer one, or unknown. */
-export const EMAIL_CHANGE_TOKEN_PROBLEM = "urn:accounts:problem:email-change-token-invalid";
-
-const invalidToken = () =>
-  new HttpProblem(400, "This link is used, expired or replaced by a newer one", { type: EMAIL_CHANGE_TOKEN_PROBLEM });
 
 /** The 422 of a new address that is the account's own, shaped like any invalid field's. */
 class SameAddress extends HttpProblem {

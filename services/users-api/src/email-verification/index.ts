@@ -1,4 +1,5 @@
 import { problemResponses, requestContext } from "@accounts/shared";
+import { VERIFICATION_TOKEN_PROBLEM } from "../problems.ts";
 import { Elysia } from "elysia";
 import { userContext } from "../audit/context.ts";
 import type { AuditService } from "../audit/service.ts";
@@ -40,8 +41,7 @@ export const emailVerification = ({
         response: { 200: UserResponse, ...problemResponses(400, 413, 415, 422, 503) },
         detail: {
           summary: "Confirm an email address with the token from the verification email's link",
-          description:
-            "400 (type urn:accounts:problem:verification-token-invalid): the token is used, expired or unknown.",
+          description: `400 (type ${VERIFICATION_TOKEN_PROBLEM}): the token is used, expired or unknown.`,
         },
       },
     )

@@ -8,17 +8,8 @@ import { type OneTimeTokensCollection, VERIFICATION_TOKEN_TTL_MS } from "../one-
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { User } from "../users/schemas.ts";
-import { toUser } from "../users/service.ts";
-
-/** Problem type of a verification link that is used, expired or unknown. */
-export const VERIFICATION_TOKEN_PROBLEM = "urn:accounts:problem:verification-token-invalid";
-/** Problem type of the 403 a correct login gets while REQUIRE_VERIFIED_EMAIL is on and the address is not verified. */
-export const EMAIL_NOT_VERIFIED_PROBLEM = "urn:accounts:problem:email-not-verified";
-
-export const emailNotVerified = () =>
-  new HttpProblem(403, "Confirm your email address first: follow the link we sent, or ask for a new one", {
-    type: EMAIL_NOT_VERIFIED_PROBLEM,
-  });
+import { verificationTokenInvalid } from "../problems.ts";
+import { toUser } from "../users/user.ts";
 
 export interface EmailVerificationDeps {
   tokens: OneTimeTokensCollection;
@@ -86,10 +77,7 @@ export function createEmailVerificationService({
           users.updateOne({ _id: used.userId as Types.ObjectId }, { $set: { emailVerified: true } }),
         ));
       const verified = marked?.matchedCount === 1 && (await orUnavailable(users.findById(used!.userId).lean()));
-      if (!verified)
-        throw new HttpProblem(400, "This verification link is used, expired or unknown; ask for a new one", {
-          type: VERIFICATION_TOKEN_PROBLEM,
-        });
+      if (!verified) throw verificationTokenInvalid();
       return toUser(verified);
     },
   };

@@ -43,5 +43,3 @@ export function codeUse(box: SecretBox, userId: string, mfa: StoredMfa | undefin
     recoveryCodesLeft: recoveryCodes.length - 1,
   };
 }
-
-export type CodeUse = NonNullable<ReturnType<typeof codeUse>>;

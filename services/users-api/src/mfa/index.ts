@@ -16,7 +16,8 @@ import {
   TotpEnrolment,
   TotpEnrolmentRequest,
 } from "./schemas.ts";
-import { MFA_CODE_PROBLEM, type MfaService } from "./service.ts";
+import { MFA_CODE_PROBLEM } from "../problems.ts";
+import type { MfaService } from "./service.ts";
 
 const security = [{ bearer: [] }];
 const presenceRefused = "403 when the password or code is wrong or missing; each wrong one counts like a failed login.";

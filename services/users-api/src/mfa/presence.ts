@@ -1,6 +1,7 @@
-import { forbidden, unauthorized } from "@accounts/shared";
+import { forbidden } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
 import { orUnavailable } from "../mongodb.ts";
+import { invalidBearer } from "../problems.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
@@ -42,7 +43,7 @@ export const createPresence = ({
     ]);
     if (!found) {
       await pass.release();
-      throw unauthorized("Missing, invalid or expired bearer token");
+      throw invalidBearer();
     }
     // auth-api's one password check is the login's; the token it signs for the session is not used.
     const verified = await auth

@@ -1,4 +1,4 @@
-import { type AuthenticationMethods, conflict, HttpProblem, unauthorized } from "@accounts/shared";
+import { type AuthenticationMethods, conflict, unauthorized } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
@@ -15,7 +15,7 @@ import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import { accountDisabled } from "../users/disabled.ts";
+import { accountDisabled, mfaCodeInvalid, totpOff } from "../problems.ts";
 import {
   challengeFilter,
   challengeOpen,
@@ -40,12 +40,9 @@ import type {
 import type { SecretBox } from "./secret-box.ts";
 import { acceptedStep, newTotpSecret, totpEnrolment } from "./totp.ts";
 
-export const MFA_CODE_PROBLEM = "urn:accounts:problem:mfa-code-invalid";
-
 /** A login's second step refused: a wrong or used code, and an unknown, expired, dead or used mfaToken alike. */
 const refused = () => unauthorized("Invalid, expired or used mfaToken, or a wrong code");
 const alreadyOn = () => conflict("TOTP is already on for this account; turn it off first");
-const off = () => conflict("TOTP is off for this account");
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
@@ -114,10 +111,7 @@ export function createMfaService({
       const pending = found?.mfa?.pendingTotp;
       const secret = pending && box.open(pending.secret, caller.userId);
       const step = secret === undefined ? undefined : acceptedStep(secret, code, now());
-      if (!pending || step === undefined)
-        throw new HttpProblem(400, "The code is not the authenticator's current one; enrol first if you have not", {
-          type: MFA_CODE_PROBLEM,
-        });
+      if (!pending || step === undefined) throw mfaCodeInvalid();
       const { codes, hashes } = newRecoveryCodes(caller.userId);
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -145,7 +139,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<RecoveryCodes> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!found.mfa?.totp) throw off();
+      if (!found.mfa?.totp) throw totpOff();
       const { codes, hashes } = newRecoveryCodes(caller.userId);
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -153,7 +147,7 @@ export function createMfaService({
           { $set: { "mfa.recoveryCodes": hashes } },
         ),
       );
-      if (matchedCount === 0) throw off();
+      if (matchedCount === 0) throw totpOff();
       mailer.send(recoveryCodesRegeneratedMail(email), requestId);
       return { recoveryCodes: codes };
     },
@@ -161,7 +155,7 @@ export function createMfaService({
     /** Turns TOTP off: its secret, recovery codes and waiting logins go; every other session ends; a notice. */
     async disable(caller: Caller, email: string, proof: Proof, requestId: string): Promise<void> {
       const found = await presence.prove(caller, email, proof, requestId);
-      if (!found.mfa?.totp) throw off();
+      if (!found.mfa?.totp) throw totpOff();
       await orUnavailable(users.updateOne({ _id: caller.userId }, { $unset: { mfa: 1 } }));
       await sessions.endOthersOnMfaChange(caller);
       mailer.send(totpDisabledMail(email), requestId);

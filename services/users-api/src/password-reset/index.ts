@@ -1,11 +1,12 @@
 import { problemResponses, requestContext } from "@accounts/shared";
+import { RESET_TOKEN_PROBLEM } from "../problems.ts";
 import { Elysia } from "elysia";
 import { userContext } from "../audit/context.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { MailAccepted } from "../email-verification/schemas.ts";
 import { DeviceTokenGrant, deviceCookie } from "../throttling/device-token.ts";
 import type { Throttling } from "../throttling/service.ts";
-import { normalizeBodyEmail } from "../users/index.ts";
+import { normalizeBodyEmail } from "../users/email.ts";
 import { ForgotPasswordRequest, ResetPasswordRequest } from "./schemas.ts";
 import type { PasswordResetService } from "./service.ts";
 
@@ -56,8 +57,7 @@ export const passwordReset = ({
         detail: {
           summary:
             "Set a new password with the token from the reset email's link; ends every session and device token, and the account's login wait",
-          description:
-            "400 (type urn:accounts:problem:reset-token-invalid): the token is used, expired, voided by a newer one or unknown. 422 names newPassword when it breaks sign-up's rules.",
+          description: `400 (type ${RESET_TOKEN_PROBLEM}): the token is used, expired, voided by a newer one or unknown. 422 names newPassword when it breaks sign-up's rules.`,
         },
       },
     );

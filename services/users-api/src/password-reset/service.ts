@@ -1,4 +1,4 @@
-import { HttpProblem, type Logger } from "@accounts/shared";
+import type { Logger } from "@accounts/shared";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
@@ -6,15 +6,13 @@ import type { MailQuota } from "../mail/quota.ts";
 import type { Mailer } from "../mail/service.ts";
 import { passwordChangedMail, passwordResetMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
+import { resetTokenInvalid as invalidToken } from "../problems.ts";
 import { type OneTimeTokensCollection, RESET_TOKEN_TTL_MS } from "../one-time-token.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { ResetPasswordRequest } from "./schemas.ts";
-
-/** Problem type of a reset link that is used, expired, voided by a newer one, or unknown. */
-export const RESET_TOKEN_PROBLEM = "urn:accounts:problem:reset-token-invalid";
 
 export interface PasswordResetDeps {
   tokens: OneTimeTokensCollection;
@@ -33,11 +31,6 @@ export interface PasswordResetDeps {
 }
 
 export type PasswordResetService = ReturnType<typeof createPasswordResetService>;
-
-const invalidToken = () =>
-  new HttpProblem(400, "This reset link is used, expired or replaced by a newer one; ask for a new one", {
-    type: RESET_TOKEN_PROBLEM,
-  });
 
 export function createPasswordResetService(deps: PasswordResetDeps) {
   const {

@@ -1,5 +1,6 @@
-import { bearerToken, requestContext, unauthorized } from "@accounts/shared";
+import { bearerToken, requestContext } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { invalidBearer } from "../problems.ts";
 import type { User } from "../users/schemas.ts";
 import type { Caller } from "./schemas.ts";
 
@@ -16,12 +17,12 @@ export const bearer = (authenticate: Authenticate) =>
   new Elysia({ name: "bearer" }).use(requestContext).macro({
     bearer: {
       transform({ headers }) {
-        if (!bearerToken(headers.authorization)) throw unauthorized("Missing, invalid or expired bearer token");
+        if (!bearerToken(headers.authorization)) throw invalidBearer();
       },
       async resolve({ headers, requestId }) {
         const token = bearerToken(headers.authorization);
         const found = token ? await authenticate(token, requestId) : undefined;
-        if (!found) throw unauthorized("Missing, invalid or expired bearer token");
+        if (!found) throw invalidBearer();
         return found;
       },
     },

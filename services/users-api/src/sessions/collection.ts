@@ -11,13 +11,6 @@ export const ROTATED_HASHES_KEPT = 8;
 export const ROTATED_HASH_CHARS = 16;
 
 /**
- * Live sessions an account keeps: a login past this ends the account's oldest. It bounds the user document (which
- * holds them) and what a client that logs in again and again, never logging out, leaves behind; a person's devices
- * and browsers stay far below it.
- */
-export const SESSIONS_PER_ACCOUNT = 100;
-
-/**
  * One session, stored in its user's document at `sessions.<session id>`. So one read of the user checks a bearer
  * token's session too, and one conditional write of that document decides what must hold together: a login's
  * session only while the password it checked is still the account's, and a rotation only while the presented token

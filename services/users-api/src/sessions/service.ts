@@ -14,7 +14,7 @@ import { orUnavailable } from "../mongodb.ts";
 import { tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import { notDisabled } from "../users/disabled.ts";
-import { SESSIONS_PER_ACCOUNT, type StoredSession, type StoredSessions } from "./collection.ts";
+import type { StoredSession, StoredSessions } from "./collection.ts";
 import {
   hasSession,
   newSession,
@@ -25,6 +25,13 @@ import {
   unsealSuccessor,
 } from "./queries.ts";
 import type { Caller, Client, LogoutScope, SessionGrant, SessionList, SessionView } from "./schemas.ts";
+
+/**
+ * Live sessions an account keeps: a login past this ends the account's oldest. It bounds the user document (which
+ * holds them) and what a client that logs in again and again, never logging out, leaves behind; a person's devices
+ * and browsers stay far below it.
+ */
+export const SESSIONS_PER_ACCOUNT = 100;
 
 export type RevocationReason =
   | "logout"

@@ -1,5 +1,6 @@
 import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
+import { TOO_MANY_ATTEMPTS } from "../problems.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import {
   type AccountCount,
@@ -11,7 +12,6 @@ import {
 import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-token.ts";
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
-const TOO_MANY = "Too many attempts; try again after the number of seconds in Retry-After";
 const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
@@ -24,7 +24,7 @@ export class WaitRefused extends HttpProblem {
     readonly rule: string,
     readonly lastFailureAt: Date,
   ) {
-    super(429, TOO_MANY, { retryAfterSeconds });
+    super(429, TOO_MANY_ATTEMPTS, { retryAfterSeconds });
   }
 }
 
@@ -76,7 +76,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
 
   const tooMany = (rule: string, retryAfterMs: number) => {
     onThrottled(rule);
-    return new HttpProblem(429, TOO_MANY, { retryAfterSeconds: retryAfterSeconds(retryAfterMs) });
+    return new HttpProblem(429, TOO_MANY_ATTEMPTS, { retryAfterSeconds: retryAfterSeconds(retryAfterMs) });
   };
 
   const windowOf = (rule: ClientRule, client: string, at: number) => {

@@ -2,13 +2,6 @@ import { Schema, Types, type Connection, type Model } from "mongoose";
 import type { StoredMfa } from "../mfa/collection.ts";
 import type { StoredSessions } from "../sessions/collection.ts";
 
-/**
- * Lower-cased and trimmed, the one form addresses are stored, looked up and compared in. Applied in two
- * places only: the users controller's transform, to every address a request brings (before validation,
- * so sign-up's format check sees what will be stored), and the migration, to what the seed stored as typed.
- */
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
 interface UserFields {
   email: string;
   password: string;
@@ -28,6 +21,8 @@ interface UserAliases {
   passwordHash: string;
 }
 
+export const usersCollectionName = "users";
+
 // No query helpers and no instance methods: mongoose's generics between the document type and the aliases.
 type None = Record<never, never>;
 
@@ -43,12 +38,33 @@ const userSchema = new Schema<UserFields, Model<UserFields, None, None, UserAlia
     disabled: { type: Schema.Types.Mixed },
     lastLoginAt: { type: Date },
   },
-  // Seed-era documents lack `createdAt`; `toUser` in service.ts falls back to the ObjectId's time.
-  { collection: "users", timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
+  // Seed-era documents lack `createdAt`; `toUser` (user.ts) falls back to the ObjectId's time.
+  { collection: usersCollectionName, timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 
 export const usersCollection = (db: Connection) => db.model("User", userSchema);
 export type UsersCollection = ReturnType<typeof usersCollection>;
+
+/**
+ * A user's document as the schema above stores it (the hash under `password`), for writes that bypass the model:
+ * the bench's bulk seeding (seed-accounts.ts).
+ */
+export const storedUser = ({
+  email,
+  passwordHash,
+  createdAt,
+  sessions,
+}: {
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+  sessions?: StoredSessions;
+}): UserFields => ({
+  email,
+  password: passwordHash,
+  createdAt,
+  ...(sessions && { sessions }),
+});
 
 /**
  * The filters of the service's queries on request paths, in one place so that test/indexes.test.ts explains these

@@ -1,22 +1,17 @@
 import { problemResponses, requestContext } from "@accounts/shared";
+import { EMAIL_NOT_VERIFIED_PROBLEM } from "../problems.ts";
+import { normalizeBodyEmail } from "./email.ts";
 import { Elysia, t } from "elysia";
 import { userContext } from "../audit/context.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
 import { bearer } from "../sessions/bearer.ts";
-import { SESSIONS_PER_ACCOUNT } from "../sessions/collection.ts";
+import { SESSIONS_PER_ACCOUNT } from "../sessions/service.ts";
 import { deviceCookie, presentedDeviceToken } from "../throttling/device-token.ts";
 import { MfaChallenge } from "../mfa/schemas.ts";
-import { normalizeEmail } from "./collection.ts";
 import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResponse } from "./schemas.ts";
 import type { UsersService } from "./service.ts";
 import type { Throttling } from "../throttling/service.ts";
-
-// The one place request addresses are normalized (see normalizeEmail); validation sees them as stored.
-export const normalizeBodyEmail = ({ body }: { body: unknown }) => {
-  if (typeof body === "object" && body !== null && "email" in body && typeof body.email === "string")
-    body.email = normalizeEmail(body.email);
-};
 
 export const users = ({
   service,
@@ -77,7 +72,7 @@ export const users = ({
           summary: "Exchange email and password for a session: an access token and a refresh token",
           description:
             "While TOTP is on, a right password answers `mfaRequired` and an mfaToken instead, for POST /login/mfa; a wrong one is the same 401 as ever. " +
-            "403 (type urn:accounts:problem:email-not-verified): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified. " +
+            `403 (type ${EMAIL_NOT_VERIFIED_PROBLEM}): the password is right but REQUIRE_VERIFIED_EMAIL is on and the address is not verified. ` +
             `An account keeps at most ${SESSIONS_PER_ACCOUNT} live sessions: a login past that ends its oldest.`,
         },
       },

@@ -1,6 +1,6 @@
 import type { Connection } from "mongoose";
 import { isDuplicateKey, recordMigration } from "../mongodb.ts";
-import { normalizeEmail } from "./collection.ts";
+import { normalizeEmail } from "./email.ts";
 
 interface MigrationLog {
   info(details: object, message: string): void;

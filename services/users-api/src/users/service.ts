@@ -1,9 +1,9 @@
-import { conflict, forbidden, unauthorized } from "@accounts/shared";
+import { conflict, forbidden } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuditService } from "../audit/service.ts";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuthClient } from "../auth-client/client.ts";
-import { emailNotVerified, type EmailVerificationService } from "../email-verification/service.ts";
+import type { EmailVerificationService } from "../email-verification/service.ts";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
 import type { Authenticate } from "../sessions/bearer.ts";
@@ -13,29 +13,16 @@ import type { SessionService } from "../sessions/service.ts";
 import type { MfaService } from "../mfa/service.ts";
 import { type Throttling, WaitRefused } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
-import { accountDisabled } from "./disabled.ts";
+import { type StoredUser, toUser } from "./user.ts";
+import { accountDisabled, emailNotVerified, wrongPassword } from "../problems.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 import type { AdminUser } from "../admin/schemas.ts";
 import type { StoredMfa } from "../mfa/collection.ts";
 import type { Presence, Proof } from "../mfa/presence.ts";
-import { mfaStatus } from "../mfa/status.ts";
 import type { MfaChallenge } from "../mfa/schemas.ts";
-
-const wrongPassword = () => unauthorized("Wrong email or password");
 
 /** The seed's hashes: bcrypt, `$2a$<cost>$…` (or `$2b$`, `$2y$`). */
 const LEGACY_HASH = /^\$2[aby]\$\d\d\$/;
-
-type StoredUser = { _id: Types.ObjectId; email: string; createdAt?: Date; emailVerified?: boolean; mfa?: StoredMfa };
-
-// Seed-era documents have no `createdAt`; their ObjectId still records when they were made.
-export const toUser = ({ _id, email, createdAt, emailVerified, mfa }: StoredUser): User => ({
-  id: String(_id),
-  email,
-  createdAt: (createdAt ?? _id.getTimestamp()).toISOString(),
-  emailVerified: emailVerified === true,
-  mfa: mfaStatus(mfa),
-});
 
 const ADMIN_PROJECTION = {
   email: 1,
