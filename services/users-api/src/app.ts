@@ -50,8 +50,12 @@ export interface UsersAppDeps {
   authClient: AuthClient;
   config: UsersConfig;
   logger: Logger;
-  /** Milliseconds since the epoch, for session expiry, the refresh grace window and the throttling windows and waits; tests pass one they can move on. */
-  clock?: () => number;
+  /**
+   * Milliseconds since the epoch, for every time-dependent decision: session expiry, the refresh grace window, the
+   * throttling windows and waits, link expiry, the mail quota, TOTP steps, audit dates. Only index.ts passes the real
+   * clock; tests pass one they can move on.
+   */
+  clock: () => number;
   /** Waits between mail delivery attempts; tests shorten them. */
   mailRetryDelaysMs?: readonly number[];
 }
@@ -63,7 +67,7 @@ export const createApp = (deps: UsersAppDeps) => createApps(deps).app;
  * The public app and, when ADMIN_TOKEN is set, the admin app (for ADMIN_PORT), built on the same services. The public
  * app has no /admin route: the operators' routes are reachable only where the admin port is.
  */
-export function createApps({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
+export function createApps({ db, authClient, config, logger, clock, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
@@ -72,7 +76,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     metrics,
     retryDelaysMs: mailRetryDelaysMs,
   });
-  const quota = createMailQuota(mailQuotasCollection(db));
+  const quota = createMailQuota(mailQuotasCollection(db), clock);
   const passwordPolicy = createPasswordPolicy(commonPasswords());
   const throttled = metrics.counter("throttled_attempts_total", "Attempts refused with 429, by rule", ["rule"]);
   const throttling = createThrottling({
@@ -105,6 +109,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     quota,
     publicUrl: config.PUBLIC_URL,
     logger,
+    now: clock,
   });
   const box = createSecretBox({
     current: Buffer.from(config.MFA_ENCRYPTION_KEY, "base64"),
@@ -137,6 +142,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     presence,
     audit,
     requireVerifiedEmail: config.REQUIRE_VERIFIED_EMAIL,
+    now: clock,
   });
   const { authenticate } = userService;
   const reset = createPasswordResetService({
@@ -151,6 +157,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     publicUrl: config.PUBLIC_URL,
     logger,
     audit,
+    now: clock,
   });
   const emailChangeService = createEmailChangeService({
     tokens: emailChangeTokensCollection(db),

@@ -49,7 +49,7 @@ export interface UsersAppOptions {
 export function buildUsersApp(
   db: Connection,
   authApiUrl: string,
-  { timeoutMs = 2_000, token = internalToken, env = {}, clock, mailRetryDelaysMs }: UsersAppOptions = {},
+  { timeoutMs = 2_000, token = internalToken, env = {}, clock = Date.now, mailRetryDelaysMs }: UsersAppOptions = {},
 ) {
   const config = loadUsersConfig({
     LOG_LEVEL: "debug",
