@@ -15,18 +15,20 @@ export interface AuthAppDeps {
   logger: Logger;
   /** Milliseconds since the epoch, for the tokens' iat and exp; tests pass the clock users-api judges them by. */
   clock: () => number;
+  /** Milliseconds that never go back: how long each request took. */
+  monotonic: () => number;
 }
 
 /** The clocks auth-api's decisions read; only index.ts passes the real ones. */
 export interface AuthClocks {
   /** Milliseconds since the epoch: the tokens' iat and exp. */
   clock: () => number;
-  /** Milliseconds that never go back (performance.now): how long a hash check took, which a failed check waits out. */
+  /** Milliseconds that never go back (performance.now): how long a hash check took, which a failed check waits out, and a request. */
   monotonic: () => number;
 }
 
 /** The auth-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ config, keys, hasher, logger, clock }: AuthAppDeps) {
+export function createApp({ config, keys, hasher, logger, clock, monotonic }: AuthAppDeps) {
   const tokenService = createTokenService(keys, config.JWT_TTL_SECONDS, clock);
   const metrics = createMetrics();
   metrics.gauge("password_hashes_in_flight", "argon2id hashes and verifies running now", () => hasher.limiter.inFlight);
@@ -64,6 +66,7 @@ export function createApp({ config, keys, hasher, logger, clock }: AuthAppDeps) 
       },
     },
     links: authLinks,
+    monotonic,
   })
     .use(jwks(keys))
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))
@@ -76,5 +79,5 @@ export function createApp({ config, keys, hasher, logger, clock }: AuthAppDeps) 
  */
 export async function buildAuthApi(config: AuthConfig, logger: Logger, { clock, monotonic }: AuthClocks) {
   const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config, monotonic)]);
-  return { app: createApp({ config, keys, hasher, logger, clock }), keys, hasher };
+  return { app: createApp({ config, keys, hasher, logger, clock, monotonic }), keys, hasher };
 }

@@ -59,6 +59,7 @@ describe("auth-api operations routes", () => {
       hasher,
       logger: captureLogger().logger,
       clock: Date.now,
+      monotonic: () => performance.now(),
     });
     const response = await app.handle(new Request("http://localhost/ready"));
     expect(response.status).toBe(503);

@@ -56,6 +56,8 @@ export interface UsersAppDeps {
    * clock; tests pass one they can move on.
    */
   clock: () => number;
+  /** Milliseconds that never go back (performance.now in index.ts): how long each request took. */
+  monotonic: () => number;
   /** Waits between mail delivery attempts; tests shorten them. */
   mailRetryDelaysMs?: readonly number[];
 }
@@ -67,7 +69,7 @@ export const createApp = (deps: UsersAppDeps) => createApps(deps).app;
  * The public app and, when ADMIN_TOKEN is set, the admin app (for ADMIN_PORT), built on the same services. The public
  * app has no /admin route: the operators' routes are reachable only where the admin port is.
  */
-export function createApps({ db, authClient, config, logger, clock, mailRetryDelaysMs }: UsersAppDeps) {
+export function createApps({ db, authClient, config, logger, clock, monotonic, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
@@ -202,6 +204,7 @@ export function createApps({ db, authClient, config, logger, clock, mailRetryDel
       },
     },
     links: usersLinks,
+    monotonic,
   })
     .use(cors(corsOrigins(config.CORS_ORIGINS)))
     // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
@@ -250,6 +253,7 @@ export function createApps({ db, authClient, config, logger, clock, mailRetryDel
           logger,
           metrics,
           readiness,
+          monotonic,
         });
   return { app, admin };
 }

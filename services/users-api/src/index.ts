@@ -24,7 +24,14 @@ await runService(async () => {
     logger,
     clock: Date.now,
   });
-  const { app, admin } = createApps({ db, authClient, config, logger, clock: Date.now });
+  const { app, admin } = createApps({
+    db,
+    authClient,
+    config,
+    logger,
+    clock: Date.now,
+    monotonic: () => performance.now(),
+  });
   const onClose: (() => unknown)[] = [() => db.close()];
   if (admin) {
     admin.listen({ port: config.ADMIN_PORT });

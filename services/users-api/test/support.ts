@@ -65,7 +65,18 @@ export function buildUsersApp(
   });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger, clock });
-  return { ...createApps({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
+  return {
+    ...createApps({
+      db,
+      authClient,
+      config,
+      logger,
+      clock,
+      monotonic: () => performance.now(),
+      mailRetryDelaysMs,
+    }),
+    lines,
+  };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };
