@@ -1,9 +1,22 @@
 // `bun run test`: the whole suite against a real database. Uses MONGODB_URI when
 // set (CI's mongo:7); otherwise starts FerretDB for the run and removes it after.
 // Go tools are built and Schemathesis installed first, so a first-time build never runs under a test's timeout.
+// `bun run test:fast` (`--fast`): only the suites lib/fast-tests.ts lists, which need none of that, so nothing is
+// built, installed or started. Other arguments go to `bun test` (`-t <name>`, a file).
+import { FAST_TESTS } from "./lib/fast-tests.ts";
 import { ensureGoTools, goToolModules, hasGo } from "./lib/go-tools.ts";
 import { ensurePythonTools, hasPython } from "./lib/python-tools.ts";
 import { startFerretDB, type LocalDatabase } from "./lib/ferretdb.ts";
+
+const fast = process.argv.includes("--fast");
+const args = process.argv.slice(2).filter((arg) => arg !== "--fast");
+
+if (fast) {
+  const tests = Bun.spawn(["bun", "test", ...FAST_TESTS, ...args], {
+    stdio: ["inherit", "inherit", "inherit"],
+  });
+  process.exit(await tests.exited);
+}
 
 if (hasGo()) {
   for (const module of goToolModules()) await ensureGoTools(module);
@@ -27,7 +40,7 @@ if (!process.env.MONGODB_URI) {
   process.env.MONGODB_URI = database.uri;
 }
 
-const tests = Bun.spawn(["bun", "test", ...process.argv.slice(2)], {
+const tests = Bun.spawn(["bun", "test", ...args], {
   stdio: ["inherit", "inherit", "inherit"],
   env: process.env,
 });

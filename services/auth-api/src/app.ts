@@ -14,11 +14,21 @@ export interface AuthAppDeps {
   hasher: PasswordHasher;
   logger: Logger;
   /** Milliseconds since the epoch, for the tokens' iat and exp; tests pass the clock users-api judges them by. */
-  clock?: () => number;
+  clock: () => number;
+  /** Milliseconds that never go back: how long each request took. */
+  monotonic: () => number;
+}
+
+/** The clocks auth-api's decisions read; only index.ts passes the real ones. */
+export interface AuthClocks {
+  /** Milliseconds since the epoch: the tokens' iat and exp. */
+  clock: () => number;
+  /** Milliseconds that never go back (performance.now): how long a hash check took, which a failed check waits out, and a request. */
+  monotonic: () => number;
 }
 
 /** The auth-api app, ready to `listen` or to `handle` requests in tests. */
-export function createApp({ config, keys, hasher, logger, clock = Date.now }: AuthAppDeps) {
+export function createApp({ config, keys, hasher, logger, clock, monotonic }: AuthAppDeps) {
   const tokenService = createTokenService(keys, config.JWT_TTL_SECONDS, clock);
   const metrics = createMetrics();
   metrics.gauge("password_hashes_in_flight", "argon2id hashes and verifies running now", () => hasher.limiter.inFlight);
@@ -56,6 +66,7 @@ export function createApp({ config, keys, hasher, logger, clock = Date.now }: Au
       },
     },
     links: authLinks,
+    monotonic,
   })
     .use(jwks(keys))
     .use(hashing({ hasher, internalToken: config.INTERNAL_TOKEN }))
@@ -66,7 +77,7 @@ export function createApp({ config, keys, hasher, logger, clock = Date.now }: Au
  * auth-api composed from its config: keys loaded, hasher made (with its dummy hash), app built. The entry
  * point and the tests of both services build it this way; `keys` and `hasher` come along for tests to inspect.
  */
-export async function buildAuthApi(config: AuthConfig, logger: Logger, clock?: () => number) {
-  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config)]);
-  return { app: createApp({ config, keys, hasher, logger, clock }), keys, hasher };
+export async function buildAuthApi(config: AuthConfig, logger: Logger, { clock, monotonic }: AuthClocks) {
+  const [keys, hasher] = await Promise.all([loadKeys(config), createHasher(config, monotonic)]);
+  return { app: createApp({ config, keys, hasher, logger, clock, monotonic }), keys, hasher };
 }

@@ -53,7 +53,14 @@ describe("auth-api operations routes", () => {
     const { config, keys, hasher } = await buildApp();
     // The private key stays, but the only published key is another one: every token it signs fails to verify.
     const published = [{ ...(await generateSigningKey()).publicJwk, kid: keys.kid }];
-    const app = createApp({ config, keys: { ...keys, publicJwks: published }, hasher, logger: captureLogger().logger });
+    const app = createApp({
+      config,
+      keys: { ...keys, publicJwks: published },
+      hasher,
+      logger: captureLogger().logger,
+      clock: Date.now,
+      monotonic: () => performance.now(),
+    });
     const response = await app.handle(new Request("http://localhost/ready"));
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("1");

@@ -25,10 +25,10 @@ export const testConfig = async (overrides: Partial<AuthConfig> = {}): Promise<A
 });
 
 /** An auth-api app at a cheap hash cost, with its log lines collected; `clock` dates its tokens. */
-export async function buildApp(overrides: Partial<AuthConfig> = {}, clock?: () => number) {
+export async function buildApp(overrides: Partial<AuthConfig> = {}, clock: () => number = Date.now) {
   const config = await testConfig(overrides);
   const { logger, lines } = captureLogger("auth-api");
-  return { ...(await buildAuthApi(config, logger, clock)), config, lines };
+  return { ...(await buildAuthApi(config, logger, { clock, monotonic: () => performance.now() })), config, lines };
 }
 
 /** A JSON POST to `path`, with the internal credential unless `token` says otherwise. */

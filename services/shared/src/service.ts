@@ -9,7 +9,7 @@ import { apiDocumentation, type Documentation, type OperationLink } from "./open
 import { jsonBodies } from "./body.ts";
 import { errorsAsProblems } from "./errors.ts";
 import { REQUEST_ID_HEADER, requestContext, trackRequest } from "./request-id.ts";
-import { elapsedMs, startTiming } from "./timing.ts";
+import { createRequestTimer } from "./timing.ts";
 
 interface ServiceAppOptions {
   /** Service name, as it appears in logs. */
@@ -23,6 +23,8 @@ interface ServiceAppOptions {
   documentation: Documentation;
   /** How one operation's response feeds another's request, published as OpenAPI links. */
   links: readonly OperationLink[];
+  /** Milliseconds that never go back (performance.now in index.ts): how long each request took. */
+  monotonic: () => number;
 }
 
 const statusCode = (status: number | string | undefined) =>
@@ -41,20 +43,22 @@ export const createServiceApp = ({
   readiness,
   documentation,
   links,
+  monotonic,
 }: ServiceAppOptions) => {
   const app = new Elysia({ name: service });
+  const timer = createRequestTimer(monotonic);
   return app
     .use(methodNotAllowed(() => app.routes))
     .use(errorsAsProblems({ logger }))
     .use(jsonBodies({ bodyLimitBytes: config.BODY_LIMIT_BYTES }))
     .use(objectBodies)
     .onRequest(({ request, set }) => {
-      startTiming(request);
+      timer.start(request);
       set.headers[REQUEST_ID_HEADER] = trackRequest(request);
     })
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
       const status = statusCode(set.status);
-      const durationMs = elapsedMs(request);
+      const durationMs = timer.elapsedMs(request);
       // The route pattern, never the raw path: it keeps label cardinality bounded and ids out of logs.
       const pattern = route || "unmatched";
       metrics.observeRequest(request.method, pattern, status, durationMs / 1000);

@@ -36,6 +36,7 @@ export const testServiceApp = ({
     readiness,
     documentation: { info: { title: "test", version: "1" } },
     links,
+    monotonic: () => performance.now(),
   });
 
 /**

@@ -8,6 +8,12 @@ const config = { PORT: 0, LOG_LEVEL: "info" as const, BODY_LIMIT_BYTES: 2048 };
 const afterAbort = (signal: AbortSignal, error: () => unknown) =>
   new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(error())));
 
+/** A monotonic clock that moves 5 ms each time it is read: each request's start and end read it once, 5 ms apart. */
+const stepping = () => {
+  let at = 0;
+  return () => (at += 5);
+};
+
 function build(readiness = {}) {
   const { logger, lines } = captureLogger();
   const metrics = createMetrics();
@@ -19,6 +25,7 @@ function build(readiness = {}) {
     readiness,
     documentation: { info: { title: "test", version: "1" } },
     links: [],
+    monotonic: stepping(),
   })
     .post("/echo/:id", ({ body, params }) => ({ id: params.id, name: body.name }), {
       parse: "json",
@@ -38,6 +45,17 @@ function build(readiness = {}) {
     .get("/client-gone", ({ request }) => afterAbort(request.signal, () => request.signal.reason))
     .get("/fails-as-client-goes", ({ request }) => afterAbort(request.signal, () => new Error("database is down")));
   return { app, lines, metrics };
+}
+
+/**
+ * The request's log line (and its metrics, observed just before) come after the response is handed back: waits, 2 s at
+ * most, until `count` of them are logged.
+ */
+async function requestsLogged(lines: Record<string, unknown>[], count: number) {
+  const logged = () => lines.filter((line) => line.msg === "request");
+  for (const deadline = Date.now() + 2_000; logged().length < count; await Bun.sleep(1))
+    if (Date.now() > deadline) throw new Error(`${logged().length} request lines, not ${count}, after 2 s`);
+  return logged();
 }
 
 const json = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
@@ -176,7 +194,7 @@ describe("a request its client abandoned", () => {
     const response = await abandon(app, "/client-gone");
     expect(response.status).toBe(499);
     expect(await problemOf(response)).toMatchObject({ status: 499 });
-    await Bun.sleep(1);
+    await requestsLogged(lines, 1);
     expect(lines).toEqual([
       expect.objectContaining({ msg: "request", level: "info", route: "/client-gone", status: 499 }),
     ]);
@@ -214,12 +232,14 @@ describe("request ids and request log lines", () => {
   test("one line per request with the route pattern, status and duration, and no body", async () => {
     const { app, lines } = build();
     await app.handle(json("/echo/42", JSON.stringify({ name: "ada", password: "correct horse" })));
+    // One after the other, so each request's two readings of the clock are its own.
+    await requestsLogged(lines, 1);
     await app.handle(new Request("http://localhost/nope/secret-in-path"));
-    await Bun.sleep(10);
-    const requests = lines.filter((line) => line.msg === "request");
+    const requests = await requestsLogged(lines, 2);
     expect(requests).toHaveLength(2);
     expect(requests[0]).toMatchObject({ method: "POST", route: "/echo/:id", status: 200, service: "test" });
-    expect(requests[0]!.durationMs).toBeNumber();
+    // Read from the injected monotonic clock.
+    expect(requests.map(({ durationMs }) => durationMs)).toEqual([5, 5]);
     expect(requests[0]!.requestId).toBeString();
     expect(requests[1]).toMatchObject({ method: "GET", route: "unmatched", status: 404 });
     const all = JSON.stringify(lines);
@@ -283,13 +303,13 @@ describe("operations endpoints", () => {
   });
 
   test("/metrics counts requests by route pattern and status", async () => {
-    const { app, metrics } = build();
+    const { app, metrics, lines } = build();
     let queued = 3;
     metrics.gauge("test_queued", "queued things", () => queued);
     await app.handle(json("/echo/1", JSON.stringify({ name: "ada", password: "correct horse" })));
     await app.handle(json("/echo/2", JSON.stringify({ name: "ada", password: "correct horse" })));
     await app.handle(json("/echo/3", "{"));
-    await Bun.sleep(10);
+    await requestsLogged(lines, 3);
     queued = 5;
     const response = await app.handle(new Request("http://localhost/metrics"));
     expect(response.headers.get("content-type")).toStartWith("text/plain");
@@ -305,7 +325,7 @@ describe("operations endpoints", () => {
     const first = build();
     const second = build();
     await first.app.handle(new Request("http://localhost/health"));
-    await Bun.sleep(10);
+    await requestsLogged(first.lines, 1);
     const text = await (await second.app.handle(new Request("http://localhost/metrics"))).text();
     expect(text).not.toContain('route="/health"');
   });

@@ -47,8 +47,14 @@ export interface UsersAppDeps {
   authClient: AuthClient;
   config: UsersConfig;
   logger: Logger;
-  /** Milliseconds since the epoch, for session expiry, the refresh grace window and the throttling windows and waits; tests pass one they can move on. */
-  clock?: () => number;
+  /**
+   * Milliseconds since the epoch, for every time-dependent decision: session expiry, the refresh grace window, the
+   * throttling windows and waits, link expiry, the mail quota, TOTP steps, audit dates. Only index.ts passes the real
+   * clock; tests pass one they can move on.
+   */
+  clock: () => number;
+  /** Milliseconds that never go back (performance.now in index.ts): how long each request took. */
+  monotonic: () => number;
   /** Waits between mail delivery attempts; tests shorten them. */
   mailRetryDelaysMs?: readonly number[];
 }
@@ -60,7 +66,7 @@ export const createApp = (deps: UsersAppDeps) => createApps(deps).app;
  * The public app and, when ADMIN_TOKEN is set, the admin app (for ADMIN_PORT), built on the same services. The public
  * app has no /admin route: the operators' routes are reachable only where the admin port is.
  */
-export function createApps({ db, authClient, config, logger, clock = Date.now, mailRetryDelaysMs }: UsersAppDeps) {
+export function createApps({ db, authClient, config, logger, clock, monotonic, mailRetryDelaysMs }: UsersAppDeps) {
   const metrics = createMetrics();
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
@@ -69,7 +75,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     metrics,
     retryDelaysMs: mailRetryDelaysMs,
   });
-  const quota = createMailQuota(mailQuotasCollection(db));
+  const quota = createMailQuota(mailQuotasCollection(db), clock);
   const passwordPolicy = createPasswordPolicy(commonPasswords());
   const throttled = metrics.counter("throttled_attempts_total", "Attempts refused with 429, by rule", ["rule"]);
   const throttling = createThrottling({
@@ -102,6 +108,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     quota,
     publicUrl: config.PUBLIC_URL,
     logger,
+    now: clock,
   });
   const box = createSecretBox({
     current: Buffer.from(config.MFA_ENCRYPTION_KEY, "base64"),
@@ -134,6 +141,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     presence,
     audit,
     requireVerifiedEmail: config.REQUIRE_VERIFIED_EMAIL,
+    now: clock,
   });
   const { authenticate } = userService;
   const reset = createPasswordResetService({
@@ -148,6 +156,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
     publicUrl: config.PUBLIC_URL,
     logger,
     audit,
+    now: clock,
   });
   const emailChangeService = createEmailChangeService({
     tokens: emailChangeTokensCollection(db),
@@ -192,6 +201,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
       },
     },
     links: usersLinks,
+    monotonic,
   })
     .use(cors(corsOrigins(config.CORS_ORIGINS)))
     // Recorded events are buffered: stored before the connection closes (index.ts closes it after the app stops).
@@ -240,6 +250,7 @@ export function createApps({ db, authClient, config, logger, clock = Date.now, m
           logger,
           metrics,
           readiness,
+          monotonic,
         });
   return { app, admin };
 }

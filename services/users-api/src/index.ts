@@ -16,8 +16,16 @@ await runService(async () => {
     internalToken: config.INTERNAL_TOKEN,
     timeoutMs: config.AUTH_API_TIMEOUT_MS,
     logger,
+    clock: Date.now,
   });
-  const { app, admin } = createApps({ db, authClient, config, logger });
+  const { app, admin } = createApps({
+    db,
+    authClient,
+    config,
+    logger,
+    clock: Date.now,
+    monotonic: () => performance.now(),
+  });
   const onClose: (() => unknown)[] = [() => db.close()];
   if (admin) {
     admin.listen({ port: config.ADMIN_PORT });

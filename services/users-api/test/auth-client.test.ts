@@ -14,7 +14,7 @@ afterEach(() => server?.stop(true));
 const clientFor = (
   url: string,
   timeoutMs = 200,
-  clock?: () => number,
+  clock: () => number = Date.now,
   logger: Logger = captureLogger("users-api").logger,
 ) => createAuthClient({ url, internalToken: "internal-token-for-tests-0123456789", timeoutMs, logger, clock });
 

@@ -1,8 +1,12 @@
 // The client a TypeScript front end uses: Eden Treaty typed from `UsersApp`, driving the real app (the real
-// auth-api in this process, a real database). Eden takes the app itself and calls it through `app.handle`.
+// auth-api in this process, a real database). Eden takes the app itself and calls it through `app.handle`. What it
+// answers is checked against a second source: the database, auth-api's published keys, the injected clock.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { TOKEN_VERIFY_OPTIONS } from "@accounts/shared";
 import { treaty } from "@elysiajs/eden";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { Connection } from "mongoose";
+import { tokenHash } from "../src/secret-token.ts";
 import type { UsersApp } from "../src/app.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
@@ -12,12 +16,15 @@ import { prepareDatabase } from "../src/prepare.ts";
 let db: Connection;
 let authApi: Awaited<ReturnType<typeof startAuthApi>>;
 let api: ReturnType<typeof treaty<UsersApp>>;
+// A whole second, so the token's iat (in seconds) is exact.
+const now = Math.floor(Date.now() / 1000) * 1000;
+const clock = () => now;
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_eden");
   await prepareDatabase(db, captureLogger("users-api").logger);
-  authApi = await startAuthApi();
-  api = treaty<UsersApp>(buildUsersApp(db, authApi.url).app);
+  authApi = await startAuthApi(0, {}, clock);
+  api = treaty<UsersApp>(buildUsersApp(db, authApi.url, { clock }).app);
 });
 afterAll(async () => {
   await authApi.stop();
@@ -33,10 +40,11 @@ test("sign-up, login and GET /user through the typed client", async () => {
   const user = signedUp.data!.user;
   const stored = await db.collection("users").findOne({ email: "eden@example.com" });
   // Eden turns ISO date strings in a JSON response into Date objects (its types still say string).
+  expect(stored).toMatchObject({ email: "eden@example.com", createdAt: new Date(now), emailVerified: false });
   expect(user).toEqual({
     id: String(stored!._id),
     email: "eden@example.com",
-    createdAt: stored!.createdAt,
+    createdAt: new Date(now) as unknown as string,
     emailVerified: false,
     mfa: { totp: false, recoveryCodesLeft: 0 },
   });
@@ -45,18 +53,28 @@ test("sign-up, login and GET /user through the typed client", async () => {
   expect(loggedIn.status).toBe(200);
   const session = loggedIn.data!;
   if ("mfaRequired" in session) throw new Error("no second factor was turned on");
+  const afterLogin = await db.collection("users").findOne({ _id: stored!._id });
+  const sessionIds = Object.keys(afterLogin!.sessions);
+  expect(sessionIds).toHaveLength(1);
+  const sessionId = sessionIds[0]!;
   expect(session).toEqual({
-    token: session.token,
+    token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     tokenType: "Bearer",
     expiresIn: 900,
-    userId: user.id,
-    sessionId: session.sessionId,
-    refreshToken: session.refreshToken,
+    userId: String(stored!._id),
+    sessionId,
+    // user id, session id, generation, 256 random bits.
+    refreshToken: expect.stringMatching(new RegExp(`^${stored!._id}\\.${sessionId}\\.0\\.[\\w-]{43}$`)),
     refreshExpiresIn: 7 * 24 * 3600,
-    deviceToken: session.deviceToken,
+    deviceToken: expect.stringMatching(/^[\w-]{43}$/),
   });
-  expect(session.deviceToken).toMatch(/^[\w-]{43}$/);
-  expect(session.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  // The access token verifies against auth-api's published keys, for this user and session, dated by the clock.
+  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", authApi.url));
+  const { payload } = await jwtVerify(session.token, jwks, { ...TOKEN_VERIFY_OPTIONS, currentDate: new Date(now) });
+  expect(payload).toMatchObject({ sub: String(stored!._id), sid: sessionId, iat: now / 1000, exp: now / 1000 + 900 });
+  // The device token is the one whose hash the account's throttle document holds.
+  const throttle = await db.collection("throttles").findOne({ _id: "login-account:eden@example.com" as never });
+  expect(Object.keys(throttle!.devices)).toEqual([tokenHash(session.deviceToken)]);
 
   const me = await api.user.get({ headers: { authorization: `Bearer ${session.token}` } });
   expect(me.status).toBe(200);

@@ -49,7 +49,7 @@ export interface UsersAppOptions {
 export function buildUsersApp(
   db: Connection,
   authApiUrl: string,
-  { timeoutMs = 2_000, token = internalToken, env = {}, clock, mailRetryDelaysMs }: UsersAppOptions = {},
+  { timeoutMs = 2_000, token = internalToken, env = {}, clock = Date.now, mailRetryDelaysMs }: UsersAppOptions = {},
 ) {
   const config = loadUsersConfig({
     LOG_LEVEL: "debug",
@@ -65,7 +65,18 @@ export function buildUsersApp(
   });
   const { logger, lines } = captureLogger("users-api");
   const authClient = createAuthClient({ url: authApiUrl, internalToken: token, timeoutMs, logger, clock });
-  return { ...createApps({ db, authClient, config, logger, clock, mailRetryDelaysMs }), lines };
+  return {
+    ...createApps({
+      db,
+      authClient,
+      config,
+      logger,
+      clock,
+      monotonic: () => performance.now(),
+      mailRetryDelaysMs,
+    }),
+    lines,
+  };
 }
 
 export type RequestOptions = { body?: unknown; token?: string; headers?: Record<string, string> };

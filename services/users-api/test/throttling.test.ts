@@ -229,31 +229,42 @@ describe("per account", () => {
 });
 
 describe("device tokens", () => {
+  // Each test starts from its own app (its own metrics), two new accounts and a new hour: none relies on another.
   let app: App;
-  const victim = "device-owner@example.com";
-  const other = "someone-else@example.com";
+  let victim: string;
+  let other: string;
   let deviceToken: string;
   let otherDeviceToken: string;
+  let accounts = 0;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     app = buildUsersApp(db, proxy.url.href, { clock, env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" } }).app;
     nextHour();
+    accounts++;
+    victim = `device-owner-${accounts}@example.com`;
+    other = `someone-else-${accounts}@example.com`;
     for (const email of [victim, other])
       expect((await call(app, "POST", "/signup", { body: { email, password } })).status).toBe(201);
-    const first = await logIn(app, victim, password);
-    expect(first.status).toBe(200);
-    deviceToken = first.body.deviceToken;
-    expect(deviceToken).toMatch(/^[\w-]{43}$/);
-    expect(first.headers.get("set-cookie")).toBe(
-      `device_token=${deviceToken}; Path=/login; Max-Age=7776000; HttpOnly; Secure; SameSite=Strict`,
-    );
+    deviceToken = (await logIn(app, victim, password)).body.deviceToken;
     otherDeviceToken = (await logIn(app, other, password)).body.deviceToken;
-    expect(otherDeviceToken).not.toBe(deviceToken);
-    // Only the hash is stored.
+  });
+
+  test("a successful login answers a device token, in the body and a cookie, stored only as its hash", async () => {
+    const email = `first-device-${accounts}@example.com`;
+    expect((await call(app, "POST", "/signup", { body: { email, password } })).status).toBe(201);
+    const first = await logIn(app, email, password);
+    expect(first.status).toBe(200);
+    const token = first.body.deviceToken;
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect([deviceToken, otherDeviceToken]).not.toContain(token);
+    expect(first.headers.get("set-cookie")).toBe(
+      `device_token=${token}; Path=/login; Max-Age=7776000; HttpOnly; Secure; SameSite=Strict`,
+    );
     const stored = await db
       .collection<{ _id: string; devices: object }>("throttles")
-      .find({ _id: { $in: [`login-account:${victim}`, `login-account:${other}`] } })
+      .find({ _id: { $in: [`login-account:${email}`, `login-account:${victim}`] } })
       .toArray();
+    expect(JSON.stringify(stored)).not.toContain(token);
     expect(JSON.stringify(stored)).not.toContain(deviceToken);
     expect(stored.map(({ devices }) => Object.keys(devices).length)).toEqual([1, 1]);
   });
@@ -280,7 +291,6 @@ describe("device tokens", () => {
   });
 
   test("a device has its own count with the same rule, apart from the account's", async () => {
-    nextHour();
     for (let failure = 1; failure <= 5; failure++)
       expect((await logIn(app, victim, wrong, { deviceToken })).status).toBe(401);
     expectThrottled(await logIn(app, victim, password, { deviceToken }), 1, "device in its wait");
@@ -292,7 +302,6 @@ describe("device tokens", () => {
   });
 
   test("a presented device token is checked by the same one read", async () => {
-    nextHour();
     for (let failure = 1; failure <= 5; failure++) await logIn(app, other, wrong);
     operations.length = 0;
     recording = true;
@@ -302,8 +311,7 @@ describe("device tokens", () => {
   });
 
   test("the move from the first layout's `device_tokens` collection keeps a token working, its failures too", async () => {
-    nextHour();
-    const email = "moved-device@example.com";
+    const email = `moved-device-${accounts}@example.com`;
     expect((await call(app, "POST", "/signup", { body: { email, password } })).status).toBe(201);
     const { token, hash } = newSecretToken();
     await db.collection<{ _id: string } & Record<string, unknown>>("device_tokens").insertOne({

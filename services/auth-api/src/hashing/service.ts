@@ -25,19 +25,19 @@ const FLOOR_PAIRS = 3;
 const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const randomPassword = () => randomBytes(16).toString("base64url");
 
-/** One verify and how long it took. A malformed stored hash makes verify throw; it simply does not match. */
-async function timedVerify(password: string, hash: string) {
-  const started = performance.now();
-  const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
-  return { matches, ms: performance.now() - started };
-}
-
 /**
  * Password hashing with argon2id through Bun.password (async: it runs on Bun's thread pool), every hash
  * and verify bounded by `limiter`. Makes its dummy hash at the configured cost first: verified against when
- * a user does not exist, so that costs what a wrong password costs.
+ * a user does not exist, so that costs what a wrong password costs. `monotonic` (milliseconds, never going back)
+ * times the checks that the waits are made of.
  */
-export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter) {
+export async function createPasswordHasher(cost: HashCost, limiter: HashLimiter, monotonic: () => number) {
+  /** One verify and how long it took. A malformed stored hash makes verify throw; it simply does not match. */
+  const timedVerify = async (password: string, hash: string) => {
+    const started = monotonic();
+    const matches = await Bun.password.verify(bcryptInput(password, hash), hash).catch(() => false);
+    return { matches, ms: monotonic() - started };
+  };
   const options = { algorithm: "argon2id" as const, memoryCost: cost.memoryKiB, timeCost: cost.timeCost };
   const dummyHash = await Bun.password.hash(randomBytes(32).toString("base64url"), options);
 
@@ -140,6 +140,7 @@ export type PasswordHasher = Awaited<ReturnType<typeof createPasswordHasher>>;
 /** The hasher auth-api runs with: cost and bounds from config, queue limit defaulting to HASH_QUEUE_PER_SLOT per slot. */
 export const createHasher = (
   config: Pick<AuthConfig, "HASH_MEMORY_KIB" | "HASH_TIME_COST" | "HASH_CONCURRENCY" | "HASH_QUEUE_LIMIT">,
+  monotonic: () => number,
 ) =>
   createPasswordHasher(
     { memoryKiB: config.HASH_MEMORY_KIB, timeCost: config.HASH_TIME_COST },
@@ -147,4 +148,5 @@ export const createHasher = (
       config.HASH_CONCURRENCY,
       config.HASH_QUEUE_LIMIT ?? HASH_QUEUE_PER_SLOT * config.HASH_CONCURRENCY,
     ),
+    monotonic,
   );

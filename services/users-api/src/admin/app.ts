@@ -18,6 +18,7 @@ export const createAdminApp = ({
   logger,
   metrics,
   readiness,
+  monotonic,
 }: {
   service: AdminService;
   /** ADMIN_TOKEN. */
@@ -28,6 +29,8 @@ export const createAdminApp = ({
   logger: Logger;
   metrics: Metrics;
   readiness: Record<string, ReadinessCheck>;
+  /** Milliseconds that never go back: how long each request took. */
+  monotonic: () => number;
 }) =>
   createServiceApp({
     service: "users-api-admin",
@@ -35,6 +38,7 @@ export const createAdminApp = ({
     logger,
     metrics,
     readiness,
+    monotonic,
     documentation: {
       info: {
         title: "users-api admin",

@@ -22,7 +22,7 @@ export interface AuthClientOptions {
   timeoutMs: number;
   logger: Logger;
   /** Milliseconds since the epoch: when a token expires and when cached keys are old; tests pass one they can move on. */
-  clock?: () => number;
+  clock: () => number;
 }
 
 export type AuthClient = ReturnType<typeof createAuthClient>;
@@ -31,7 +31,7 @@ export type AuthClient = ReturnType<typeof createAuthClient>;
  * users-api's side of the auth-api contract. Bun's fetch keeps connections alive and pools them
  * per origin by default, so calls reuse sockets; every call is bounded by `timeoutMs`.
  */
-export function createAuthClient({ url, internalToken, timeoutMs, logger, clock = Date.now }: AuthClientOptions) {
+export function createAuthClient({ url, internalToken, timeoutMs, logger, clock }: AuthClientOptions) {
   const keys = createAuthKeys({ url: new URL("/.well-known/jwks.json", url), timeoutMs, logger, clock });
 
   const admission = createHashingAdmission();

@@ -18,6 +18,8 @@ export interface EmailVerificationDeps {
   quota: MailQuota;
   publicUrl: string;
   logger: Logger;
+  /** Milliseconds since the epoch: when a link expires. */
+  now: () => number;
 }
 
 export type EmailVerificationService = ReturnType<typeof createEmailVerificationService>;
@@ -29,13 +31,14 @@ export function createEmailVerificationService({
   quota,
   publicUrl,
   logger,
+  now,
 }: EmailVerificationDeps) {
   const quotaKey = (userId: string) => `verify:${userId}`;
 
   async function issue(user: { id: string; email: string }, requestId: string) {
     const { token, hash } = newSecretToken();
     await orUnavailable(
-      tokens.create({ _id: hash, userId: user.id, expiresAt: new Date(Date.now() + VERIFICATION_TOKEN_TTL_MS) }),
+      tokens.create({ _id: hash, userId: user.id, expiresAt: new Date(now() + VERIFICATION_TOKEN_TTL_MS) }),
     );
     mailer.send(verificationMail(user.email, `${publicUrl}/verify-email#token=${token}`), requestId);
   }
@@ -68,7 +71,7 @@ export function createEmailVerificationService({
     /** Marks the token's user verified; the token is used up in the same operation that finds it. */
     async verify(token: string): Promise<User> {
       const used = await orUnavailable(
-        tokens.findOneAndDelete({ _id: tokenHash(token), expiresAt: { $gt: new Date() } }).lean(),
+        tokens.findOneAndDelete({ _id: tokenHash(token), expiresAt: { $gt: new Date(now()) } }).lean(),
       );
       // Not findOneAndUpdate: FerretDB cannot apply the projection mongoose adds for the hidden password field.
       const marked =

@@ -28,6 +28,8 @@ export interface PasswordResetDeps {
   publicUrl: string;
   logger: Logger;
   audit: Pick<AuditService, "record">;
+  /** Milliseconds since the epoch: when a link expires. */
+  now: () => number;
 }
 
 export type PasswordResetService = ReturnType<typeof createPasswordResetService>;
@@ -45,6 +47,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     publicUrl,
     logger,
     audit,
+    now,
   } = deps;
 
   /**
@@ -57,7 +60,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
       if (!user) return undefined;
       const { token, hash } = newSecretToken();
       await tokens.deleteMany({ userId: user._id });
-      await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) });
+      await tokens.create({ _id: hash, userId: user._id, expiresAt: new Date(now() + RESET_TOKEN_TTL_MS) });
       mailer.send(passwordResetMail(user.email, `${publicUrl}/reset-password#token=${token}`), requestId);
       return user;
     } catch {
@@ -101,12 +104,12 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
     async reset({ token, newPassword }: ResetPasswordRequest, context: AuditContext) {
       const { requestId } = context;
       const hash = tokenHash(token);
-      const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date() } }).lean());
+      const pending = await orUnavailable(tokens.findOne({ _id: hash, expiresAt: { $gt: new Date(now()) } }).lean());
       const user = pending && (await orUnavailable(users.findById(pending.userId).lean()));
       if (!user) throw invalidToken();
       passwordPolicy.check(newPassword, user.email, "newPassword");
       const passwordHash = await auth.hashPassword(newPassword, requestId);
-      const used = await orUnavailable(tokens.deleteOne({ _id: hash, expiresAt: { $gt: new Date() } }));
+      const used = await orUnavailable(tokens.deleteOne({ _id: hash, expiresAt: { $gt: new Date(now()) } }));
       if (used.deletedCount !== 1) throw invalidToken();
       await orUnavailable(
         users.updateOne({ _id: user._id }, { $set: { passwordHash, emailVerified: true } }, { translateAliases: true }),

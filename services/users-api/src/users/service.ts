@@ -59,6 +59,7 @@ export function createUsersService({
   presence,
   audit,
   requireVerifiedEmail,
+  now,
 }: {
   users: UsersCollection;
   auth: AuthClient;
@@ -71,6 +72,8 @@ export function createUsersService({
   audit: Pick<AuditService, "record" | "recordOnce">;
   /** REQUIRE_VERIFIED_EMAIL. */
   requireVerifiedEmail: boolean;
+  /** Milliseconds since the epoch: when an account was made or disabled. */
+  now: () => number;
 }) {
   /**
    * The costliest hash stored, while seed-era bcrypt hashes (slower to check than our argon2id) remain: auth-api makes
@@ -105,7 +108,11 @@ export function createUsersService({
       const passwordHash = await auth.hashPassword(password, requestId);
       let user: User;
       try {
-        user = toUser(await orUnavailable(new users({ email, passwordHash, emailVerified: false }).save()));
+        user = toUser(
+          await orUnavailable(
+            new users({ email, passwordHash, emailVerified: false, createdAt: new Date(now()) }).save(),
+          ),
+        );
       } catch (error) {
         // The unique index decides between concurrent sign-ups of one address: no check-then-insert race.
         if (isDuplicateKey(error)) throw conflict("An account with this email already exists");
@@ -262,7 +269,7 @@ export function createUsersService({
       const found = await orUnavailable(
         users.collection.findOneAndUpdate(
           userFilters.byId(id),
-          { $set: { disabled: { at: new Date(), reason } } },
+          { $set: { disabled: { at: new Date(now()), reason } } },
           { projection: { email: 1 } },
         ),
       );
