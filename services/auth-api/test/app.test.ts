@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { captureLogger } from "@accounts/shared/testing";
+import { captureLogger, requestLines } from "@accounts/shared/testing";
 import { createApp } from "../src/app.ts";
 import { generateSigningKey } from "../src/keys/generate.ts";
 import { buildApp, INTERNAL_TOKEN } from "./helpers.ts";
@@ -119,9 +119,10 @@ describe("auth-api operations routes", () => {
   });
 
   test("metrics count requests by route pattern", async () => {
-    const { app } = await buildApp();
+    const { app, lines } = await buildApp();
     await app.handle(new Request("http://localhost/.well-known/jwks.json"));
-    await Bun.sleep(10);
+    // Counted as its log line is written, after the response.
+    await requestLines(lines, 1);
     const text = await (await app.handle(new Request("http://localhost/metrics"))).text();
     expect(text).toContain('http_requests_total{method="GET",route="/.well-known/jwks.json",status="200"} 1');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MIN_HASH_COST } from "@accounts/shared/limits";
-import { expectMediansWithin } from "@accounts/shared/testing";
+import { expectMediansWithin, requestLines } from "@accounts/shared/testing";
 import { buildApp, post } from "./helpers.ts";
 
 describe("POST /hashed-pw", () => {
@@ -57,7 +57,7 @@ describe("POST /hashed-pw", () => {
       post("/hashed-pw", { password: "correct horse battery" }, undefined, { "x-request-id": "from-users-api" }),
     );
     const { hashed } = (await response.json()) as { hashed: string };
-    await Bun.sleep(10);
+    await requestLines(lines, 1);
     expect(lines.find((line) => line.msg === "request")).toMatchObject({
       requestId: "from-users-api",
       route: "/hashed-pw",

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startService, type RunningService } from "@accounts/scripts/lib/processes";
+import { waitFor } from "@accounts/shared/testing";
 import { generateSigningKey } from "../src/keys/generate.ts";
 
 // The real entry point in a child process, at the default (production) hash cost.
@@ -7,18 +8,28 @@ const ENTRY = `${import.meta.dir}/../src/index.ts`;
 const INTERNAL_TOKEN = "server-test-internal-token-0123456789";
 const auth = { authorization: `Bearer ${INTERNAL_TOKEN}`, "content-type": "application/json" };
 
+const start = async () =>
+  startService("auth-api", {
+    env: {
+      INTERNAL_TOKEN,
+      JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
+      HASH_CONCURRENCY: "1",
+      HASH_QUEUE_LIMIT: "8",
+      BODY_LIMIT_BYTES: "2048",
+    },
+  });
+
+/** Password hashes the process holds now, running or queued, from its gauges. */
+async function hashesHeld(server: RunningService) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return gauge("password_hashes_in_flight") + gauge("password_hashes_queued");
+}
+
 describe("auth-api process", () => {
   let server: RunningService;
   beforeAll(async () => {
-    server = await startService("auth-api", {
-      env: {
-        INTERNAL_TOKEN,
-        JWT_SIGNING_KEY: JSON.stringify((await generateSigningKey()).privateJwk),
-        HASH_CONCURRENCY: "1",
-        HASH_QUEUE_LIMIT: "8",
-        BODY_LIMIT_BYTES: "2048",
-      },
-    });
+    server = await start();
   });
   afterAll(() => server?.stop());
 
@@ -46,8 +57,11 @@ describe("auth-api process", () => {
     expect(token.status).toBe(200);
     expect(await token.json()).not.toHaveProperty("rehashed");
 
-    await Bun.sleep(50);
-    expect(server.logs().find((line) => line.requestId === "from-users-api-1")).toMatchObject({
+    const line = await waitFor(
+      () => server.logs().find((line) => line.requestId === "from-users-api-1"),
+      "the request's log line",
+    );
+    expect(line).toMatchObject({
       route: "/hashed-pw",
       status: 200,
     });
@@ -80,14 +94,21 @@ describe("auth-api process", () => {
   });
 
   test("SIGTERM lets in-flight hashes finish, then exits 0 and refuses new connections", async () => {
+    // A process of its own, so the other tests never meet a stopped one.
+    const server = await start();
+    let answered = 0;
     const requests = Array.from({ length: 3 }, () =>
       fetch(`${server.url}/hashed-pw`, {
         method: "POST",
         headers: auth,
         body: JSON.stringify({ password: "correct horse battery" }),
+      }).then((response) => {
+        answered++;
+        return response;
       }),
     );
-    await Bun.sleep(30);
+    // SIGTERM once all three are in: hashing, queued or answered.
+    await waitFor(async () => answered + (await hashesHeld(server)) >= 3, "three hashes in the process");
     const exitCode = server.stop();
     const statuses = await Promise.all(requests.map(async (request) => (await request).status));
     expect(statuses).toEqual([200, 200, 200]);

@@ -20,6 +20,31 @@ export function captureLogger(service = "test") {
   return { logger, lines };
 }
 
+/**
+ * Waits until `condition` holds, checking every few milliseconds, and fails after `timeoutMs`: for what happens after
+ * an answer (a request's log line, a mail), never a fixed wait. Answers the condition's last truthy value.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<Exclude<T, false | undefined | null | 0 | "">> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as Exclude<T, false | undefined | null | 0 | "">;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await Bun.sleep(2);
+  }
+}
+
+/** The request lines among `lines`, once there are `count` of them: each is logged after its response is handed back. */
+export const requestLines = (lines: Record<string, unknown>[], count: number) =>
+  waitFor(() => {
+    const logged = lines.filter((line) => line.msg === "request");
+    return logged.length >= count && logged;
+  }, `${count} request log lines`);
+
 /** A bare service app for the shared plugins' tests: a 2 KiB body limit, no checks or links unless given. */
 export const testServiceApp = ({
   readiness = {},

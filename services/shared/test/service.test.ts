@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { t } from "elysia";
 import { conflict, createMetrics, createServiceApp, PROBLEM_CONTENT_TYPE, serviceUnavailable } from "../src/index.ts";
-import { captureLogger } from "./helpers.ts";
+import { captureLogger, requestLines } from "./helpers.ts";
 
 const config = { PORT: 0, LOG_LEVEL: "info" as const, BODY_LIMIT_BYTES: 2048 };
 
@@ -45,17 +45,6 @@ function build(readiness = {}) {
     .get("/client-gone", ({ request }) => afterAbort(request.signal, () => request.signal.reason))
     .get("/fails-as-client-goes", ({ request }) => afterAbort(request.signal, () => new Error("database is down")));
   return { app, lines, metrics };
-}
-
-/**
- * The request's log line (and its metrics, observed just before) come after the response is handed back: waits, 2 s at
- * most, until `count` of them are logged.
- */
-async function requestsLogged(lines: Record<string, unknown>[], count: number) {
-  const logged = () => lines.filter((line) => line.msg === "request");
-  for (const deadline = Date.now() + 2_000; logged().length < count; await Bun.sleep(1))
-    if (Date.now() > deadline) throw new Error(`${logged().length} request lines, not ${count}, after 2 s`);
-  return logged();
 }
 
 const json = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
@@ -194,7 +183,7 @@ describe("a request its client abandoned", () => {
     const response = await abandon(app, "/client-gone");
     expect(response.status).toBe(499);
     expect(await problemOf(response)).toMatchObject({ status: 499 });
-    await requestsLogged(lines, 1);
+    await requestLines(lines, 1);
     expect(lines).toEqual([
       expect.objectContaining({ msg: "request", level: "info", route: "/client-gone", status: 499 }),
     ]);
@@ -233,9 +222,9 @@ describe("request ids and request log lines", () => {
     const { app, lines } = build();
     await app.handle(json("/echo/42", JSON.stringify({ name: "ada", password: "correct horse" })));
     // One after the other, so each request's two readings of the clock are its own.
-    await requestsLogged(lines, 1);
+    await requestLines(lines, 1);
     await app.handle(new Request("http://localhost/nope/secret-in-path"));
-    const requests = await requestsLogged(lines, 2);
+    const requests = await requestLines(lines, 2);
     expect(requests).toHaveLength(2);
     expect(requests[0]).toMatchObject({ method: "POST", route: "/echo/:id", status: 200, service: "test" });
     // Read from the injected monotonic clock.
@@ -309,7 +298,7 @@ describe("operations endpoints", () => {
     await app.handle(json("/echo/1", JSON.stringify({ name: "ada", password: "correct horse" })));
     await app.handle(json("/echo/2", JSON.stringify({ name: "ada", password: "correct horse" })));
     await app.handle(json("/echo/3", "{"));
-    await requestsLogged(lines, 3);
+    await requestLines(lines, 3);
     queued = 5;
     const response = await app.handle(new Request("http://localhost/metrics"));
     expect(response.headers.get("content-type")).toStartWith("text/plain");
@@ -325,7 +314,7 @@ describe("operations endpoints", () => {
     const first = build();
     const second = build();
     await first.app.handle(new Request("http://localhost/health"));
-    await requestsLogged(first.lines, 1);
+    await requestLines(first.lines, 1);
     const text = await (await second.app.handle(new Request("http://localhost/metrics"))).text();
     expect(text).not.toContain('route="/health"');
   });
