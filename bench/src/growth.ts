@@ -137,6 +137,7 @@ export async function seedAccounts(
     passwordHash,
     sessionsPerAccount,
     ipOf: forwardedFor,
+    at: Date.now(),
   });
   return {
     emailOf,

@@ -13,6 +13,8 @@ export interface SeedAccountsPlan {
   sessionsPerAccount: number;
   /** The address account `i`'s sessions were opened from. */
   ipOf: (i: number) => string;
+  /** When the accounts were created and their sessions opened (ms since the epoch): the caller's clock. */
+  at: number;
 }
 
 const batchSize = 1000;
@@ -29,12 +31,11 @@ const sessionLifetimes = {
  */
 export async function seedAccounts(
   db: mongo.Db,
-  { count, emailOf, passwordHash, sessionsPerAccount, ipOf }: SeedAccountsPlan,
+  { count, emailOf, passwordHash, sessionsPerAccount, ipOf, at }: SeedAccountsPlan,
 ) {
   const users = db.collection(usersCollectionName);
   const batches: Types.ObjectId[][] = [];
   for (let start = 0; start < count; start += batchSize) {
-    const at = Date.now();
     const ids = Array.from({ length: Math.min(batchSize, count - start) }, () => new Types.ObjectId());
     await users.insertMany(
       ids.map((_id, i) => ({
