@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { bearerToken, HttpProblem, INTERNAL_CREDENTIAL_PROBLEM } from "@accounts/shared";
+import { bearerToken } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { invalidInternalCredential } from "./problems.ts";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -17,9 +18,7 @@ export const internalOnly = (internalToken: string) => {
   const expected = digest(internalToken);
   return new Elysia().onTransform({ as: "scoped" }, ({ headers }) => {
     const given = bearerToken(headers.authorization);
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-      throw new HttpProblem(401, "Missing or invalid internal credential", { type: INTERNAL_CREDENTIAL_PROBLEM });
-    }
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw invalidInternalCredential();
   });
 };
 

@@ -1,5 +1,5 @@
-import { serviceUnavailable } from "@accounts/shared";
 import { type Connection, type ConnectOptions, mongo } from "mongoose";
+import { databaseTimedOut, databaseUnavailable } from "./problems.ts";
 
 export const mongodbOptions: ConnectOptions = {
   // prepareDatabase (prepare.ts) creates the collections and their indexes, after migrating seed-era documents.
@@ -37,15 +37,12 @@ export const isDuplicateKey = (error: unknown) =>
 export async function orUnavailable<T>(operation: PromiseLike<T>): Promise<T> {
   let timer: Timer | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(serviceUnavailable("The database did not answer in time; try again shortly", 1)),
-      DATABASE_OPERATION_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(databaseTimedOut()), DATABASE_OPERATION_TIMEOUT_MS);
   });
   try {
     return await Promise.race([operation, deadline]);
   } catch (error) {
-    if (isDatabaseUnavailable(error)) throw serviceUnavailable("The database is unavailable; try again shortly", 1);
+    if (isDatabaseUnavailable(error)) throw databaseUnavailable();
     throw error;
   } finally {
     clearTimeout(timer);

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { createAuthClient } from "../src/auth-client/client.ts";
-import { AuthUnavailableError } from "../src/auth-client/errors.ts";
+import { AuthUnavailableError } from "../src/problems.ts";
 import { createLogger, type Logger, TOKEN_AUDIENCE, TOKEN_ISSUER } from "@accounts/shared";
 import { captureLogger } from "@accounts/shared/testing";
 

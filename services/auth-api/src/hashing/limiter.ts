@@ -1,4 +1,4 @@
-import { serviceUnavailable } from "@accounts/shared";
+import { hashQueueFull } from "../problems.ts";
 
 /**
  * At most `concurrency` tasks run at once; up to `queueLimit` more wait in FIFO order; beyond that `run`
@@ -37,8 +37,7 @@ export function createHashLimiter(concurrency: number, queueLimit: number) {
         throw signal.reason;
       }
       if (running >= concurrency) {
-        if (waiting.length >= queueLimit)
-          throw serviceUnavailable("Too many password hashes in progress; retry shortly", 1);
+        if (waiting.length >= queueLimit) throw hashQueueFull();
         // The releasing task hands its slot over directly, so `running` stays counted.
         await new Promise<void>((resolve, reject) => {
           const leave = () => {

@@ -1,7 +1,8 @@
-import { problemResponses, SessionTokenRequest, TokenRequest, TokenResponse, unauthorized } from "@accounts/shared";
+import { problemResponses, SessionTokenRequest, TokenRequest, TokenResponse } from "@accounts/shared";
 import { Elysia } from "elysia";
 import type { PasswordHasher } from "../hashing/service.ts";
 import { internalOnly, internalSecurity } from "../internal-auth.ts";
+import { wrongPassword } from "../problems.ts";
 import type { TokenService } from "./service.ts";
 
 export const tokens = ({
@@ -24,7 +25,7 @@ export const tokens = ({
           request.signal,
           body.timingFloorHash,
         );
-        if (!ok) throw unauthorized("Wrong email or password");
+        if (!ok) throw wrongPassword();
         return {
           token: await tokenService.issue(body.userId, body.sessionId, ["pwd"]),
           tokenType: "Bearer" as const,

@@ -1,14 +1,11 @@
-import { HttpProblem } from "@accounts/shared";
 import type { MfaService } from "../mfa/service.ts";
 import type { PasswordResetService } from "../password-reset/service.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
-import { totpOff } from "../problems.ts";
+import { noSuchUser, totpOff } from "../problems.ts";
 import { normalizeEmail } from "../users/email.ts";
 import type { UsersService } from "../users/service.ts";
 import type { AdminUserDetail, UserPage, UserSearch } from "./schemas.ts";
-
-const noSuchUser = () => new HttpProblem(404, "No user has this id");
 
 // The page cursor: the page's last address, so the next page starts past it on the email index.
 const cursorOf = (email: string) => Buffer.from(email).toString("base64url");

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { bearerToken, unauthorized } from "@accounts/shared";
+import { bearerToken } from "@accounts/shared";
 import { Elysia } from "elysia";
+import { invalidAdminToken } from "../problems.ts";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -14,7 +15,6 @@ export const adminToken = (token: string) => {
   const expected = digest(token);
   return new Elysia({ name: "admin-token" }).onTransform({ as: "scoped" }, ({ headers }) => {
     const given = bearerToken(headers.authorization);
-    if (given === undefined || !timingSafeEqual(digest(given), expected))
-      throw unauthorized("Missing or invalid admin token");
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw invalidAdminToken();
   });
 };

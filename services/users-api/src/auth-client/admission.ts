@@ -1,4 +1,4 @@
-import { AuthUnavailableError } from "./errors.ts";
+import { AuthUnavailableError } from "../problems.ts";
 
 /**
  * How long a sign-up, login or password change waits for a free hashing slot before its 503, as a load balancer's

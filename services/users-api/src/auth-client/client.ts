@@ -11,9 +11,9 @@ import {
 import { Value } from "@sinclair/typebox/value";
 import type { Static, TSchema } from "elysia";
 import { errors, jwtVerify } from "jose";
+import { AuthUnavailableError } from "../problems.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import { createHashingAdmission } from "./admission.ts";
-import { AuthUnavailableError } from "./errors.ts";
 import { createAuthKeys, KeysUnavailableError } from "./jwks.ts";
 
 export interface AuthClientOptions {

@@ -1,4 +1,4 @@
-import { conflict, forbidden, HttpProblem, type Logger, type Problem } from "@accounts/shared";
+import type { Logger } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { MailQuota } from "../mail/quota.ts";
 import type { Mailer } from "../mail/service.ts";
@@ -12,7 +12,13 @@ import type { SessionService } from "../sessions/service.ts";
 import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { User } from "../users/schemas.ts";
-import { emailChangeTokenInvalid as invalidToken } from "../problems.ts";
+import {
+  addressTakenMeanwhile,
+  emailChangeTokenInvalid as invalidToken,
+  lastChangeUndoable,
+  passwordRequiredToChangeEmail,
+  sameAddress,
+} from "../problems.ts";
 import { toUser } from "../users/user.ts";
 import {
   EMAIL_CHANGE_CONFIRM_TTL_MS,
@@ -21,18 +27,6 @@ import {
   type EmailChangeTokensCollection,
 } from "./collection.ts";
 import type { EmailChangeRequest } from "./schemas.ts";
-
-/** The 422 of a new address that is the account's own, shaped like any invalid field's. */
-class SameAddress extends HttpProblem {
-  constructor() {
-    super(422, "Request body is invalid");
-  }
-
-  override toProblem(): Problem {
-    const message = "This is the account's address already";
-    return { ...super.toProblem(), errors: [{ field: "newEmail", pointer: "#/newEmail", message }] };
-  }
-}
 
 export interface EmailChangeDeps {
   tokens: EmailChangeTokensCollection;
@@ -88,7 +82,7 @@ export function createEmailChangeService(deps: EmailChangeDeps) {
     const { matchedCount } = await orUnavailable(
       users.updateOne({ _id: userId, email: from }, { $set: { email: to, emailVerified: true } }),
     ).catch((error) => {
-      if (isDuplicateKey(error)) throw conflict("Another account has this address now; nothing was changed");
+      if (isDuplicateKey(error)) throw addressTakenMeanwhile();
       throw error;
     });
     if (matchedCount === 1) return;
@@ -126,15 +120,15 @@ export function createEmailChangeService(deps: EmailChangeDeps) {
       { newEmail, password, code }: EmailChangeRequest,
       requestId: string,
     ): Promise<void> {
-      if (newEmail === current.email) throw new SameAddress();
-      if (password === undefined) throw forbidden("password is required to change the email address");
+      if (newEmail === current.email) throw sameAddress();
+      if (password === undefined) throw passwordRequiredToChangeEmail();
       await presence.prove(caller, current.email, { password, code }, requestId);
       // While the last change can still be undone, no other: else whoever moved the account (with the password and
       // code) could move it on at once, and the undo link the old address got would match nothing.
       const undoable = await orUnavailable(
         tokens.exists({ userId: current.id, purpose: "revert", expiresAt: { $gt: new Date(now()) } }),
       );
-      if (undoable) throw conflict("The last address change can still be undone; try again once that link expires");
+      if (undoable) throw lastChangeUndoable();
       if (await quota.take(`email-change:${newEmail}`)) void issue(current.id, current.email, newEmail, requestId);
     },
 

@@ -1,4 +1,4 @@
-import { conflict, HttpProblem, type Logger } from "@accounts/shared";
+import { HttpProblem, type Logger } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { Mailer } from "../mail/service.ts";
 import type { MailQuota } from "../mail/quota.ts";
@@ -8,7 +8,7 @@ import { type OneTimeTokensCollection, VERIFICATION_TOKEN_TTL_MS } from "../one-
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import type { User } from "../users/schemas.ts";
-import { verificationTokenInvalid } from "../problems.ts";
+import { emailAlreadyVerified, verificationMailTooSoon, verificationTokenInvalid } from "../problems.ts";
 import { toUser } from "../users/user.ts";
 
 export interface EmailVerificationDeps {
@@ -60,11 +60,9 @@ export function createEmailVerificationService({
 
     /** Another verification mail: one a minute per account (429 with Retry-After inside the minute). */
     async resend(user: User, requestId: string): Promise<void> {
-      if (user.emailVerified) throw conflict("This email address is verified already");
+      if (user.emailVerified) throw emailAlreadyVerified();
       if (!(await quota.take(quotaKey(user.id))))
-        throw new HttpProblem(429, "A verification email was sent less than a minute ago; wait for it", {
-          retryAfterSeconds: await quota.secondsLeft(quotaKey(user.id)),
-        });
+        throw verificationMailTooSoon(await quota.secondsLeft(quotaKey(user.id)));
       await issue(user, requestId);
     },
 

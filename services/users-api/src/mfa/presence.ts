@@ -1,7 +1,6 @@
-import { forbidden } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
 import { orUnavailable } from "../mongodb.ts";
-import { invalidBearer } from "../problems.ts";
+import { codeRequired, invalidBearer, notThisPassword, wrongCode } from "../problems.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
@@ -55,7 +54,7 @@ export const createPresence = ({
         await pass.release();
         throw error;
       });
-    if (!verified) throw forbidden(`${field} is not this account's password`);
+    if (!verified) throw notThisPassword(field);
     await throttling.forgetFailures(pass);
     return found;
   }
@@ -66,7 +65,7 @@ export const createPresence = ({
     const used =
       use !== undefined &&
       (await orUnavailable(users.updateOne({ _id: caller.userId, ...use.filter }, use.update))).matchedCount === 1;
-    if (!used) throw forbidden("code is not the authenticator's current code nor an unused recovery code");
+    if (!used) throw wrongCode();
     await throttling.forgetFailures(pass);
   }
 
@@ -89,7 +88,7 @@ export const createPresence = ({
       const found = await checkPassword(caller, email, password, passwordField, requestId);
       const mfa = found.mfa;
       if (mfa?.totp) {
-        if (code === undefined) throw forbidden("code is required: TOTP is on for this account");
+        if (code === undefined) throw codeRequired();
         await useCode(caller, email, mfa, code);
       }
       return found;

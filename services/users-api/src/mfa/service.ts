@@ -1,4 +1,4 @@
-import { type AuthenticationMethods, conflict, unauthorized } from "@accounts/shared";
+import type { AuthenticationMethods } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
@@ -15,7 +15,14 @@ import type { Caller, SessionGrant } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { Admission, Throttling } from "../throttling/service.ts";
 import type { UsersCollection } from "../users/collection.ts";
-import { accountDisabled, mfaCodeInvalid, totpOff } from "../problems.ts";
+import {
+  accountDisabled,
+  mfaCodeInvalid,
+  mfaLoginRefused,
+  pendingSecretChanged,
+  totpAlreadyOn,
+  totpOff,
+} from "../problems.ts";
 import {
   challengeFilter,
   challengeOpen,
@@ -39,10 +46,6 @@ import type {
 } from "./schemas.ts";
 import type { SecretBox } from "./secret-box.ts";
 import { acceptedStep, newTotpSecret, totpEnrolment } from "./totp.ts";
-
-/** A login's second step refused: a wrong or used code, and an unknown, expired, dead or used mfaToken alike. */
-const refused = () => unauthorized("Invalid, expired or used mfaToken, or a wrong code");
-const alreadyOn = () => conflict("TOTP is already on for this account; turn it off first");
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
@@ -83,7 +86,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<TotpEnrolment> {
       const found = await presence.password(caller, email, password, requestId);
-      if (found.mfa?.totp) throw alreadyOn();
+      if (found.mfa?.totp) throw totpAlreadyOn();
       const secret = newTotpSecret();
       const { matchedCount } = await orUnavailable(
         users.updateOne(
@@ -91,7 +94,7 @@ export function createMfaService({
           { $set: { "mfa.pendingTotp": { secret: box.seal(secret, caller.userId), createdAt: new Date(now()) } } },
         ),
       );
-      if (matchedCount === 0) throw alreadyOn();
+      if (matchedCount === 0) throw totpAlreadyOn();
       return { secret, ...(await totpEnrolment(secret, issuer, email)) };
     },
 
@@ -107,7 +110,7 @@ export function createMfaService({
       requestId: string,
     ): Promise<RecoveryCodes> {
       const found = await orUnavailable(users.findById(caller.userId, { mfa: 1 }).lean<{ mfa?: StoredMfa }>());
-      if (found?.mfa?.totp) throw alreadyOn();
+      if (found?.mfa?.totp) throw totpAlreadyOn();
       const pending = found?.mfa?.pendingTotp;
       const secret = pending && box.open(pending.secret, caller.userId);
       const step = secret === undefined ? undefined : acceptedStep(secret, code, now());
@@ -125,7 +128,7 @@ export function createMfaService({
           },
         ),
       );
-      if (matchedCount === 0) throw conflict("The pending secret changed meanwhile; nothing was turned on");
+      if (matchedCount === 0) throw pendingSecretChanged();
       await sessions.endOthersOnMfaChange(caller);
       mailer.send(totpEnabledMail(email), requestId);
       return { recoveryCodes: codes };
@@ -214,14 +217,14 @@ export function createMfaService({
       deviceToken: string | undefined,
     ): Promise<SessionGrant & { deviceToken: string; deviceCookieMaxAgeMs: number; recoveryCodesLeft?: number }> {
       const token = parseMfaToken(mfaToken);
-      if (!token) throw refused();
+      if (!token) throw mfaLoginRefused();
       const path = challengePath(token.challengeId);
       const found = await orUnavailable(
         users.findOne(challengeFilter(token)).select("+password +sessions +mfa").lean(),
       );
       const mfa = found?.mfa;
       const challenge = mfa?.challenges?.[token.challengeId];
-      if (!found || !challengeOpen(challenge, now())) throw refused();
+      if (!found || !challengeOpen(challenge, now())) throw mfaLoginRefused();
       const { requestId } = context;
       const subject = { userId: token.userId, email: found.email };
       const pass: Admission = await (await throttling.codeAttempt(found.email, { deviceToken })).reserve();
@@ -229,7 +232,7 @@ export function createMfaService({
       if (!use) {
         await orUnavailable(users.updateOne(challengeFilter(token), { $inc: { [`${path}.failures`]: 1 } }));
         audit.record("mfa.failed", context, subject);
-        throw refused();
+        throw mfaLoginRefused();
       }
       // Disabled since the first step: the code was right, so like the first step's right password, 403.
       if (found.disabled) {
@@ -266,7 +269,7 @@ export function createMfaService({
       if (session.status === "rejected" || session.value === undefined) {
         if (!pass.device && device.status === "fulfilled")
           await throttling.endDeviceToken(found.email, device.value.deviceToken);
-        throw session.status === "rejected" ? session.reason : refused();
+        throw session.status === "rejected" ? session.reason : mfaLoginRefused();
       }
       if (device.status === "rejected") throw device.reason;
       audit.record("mfa.succeeded", context, subject);

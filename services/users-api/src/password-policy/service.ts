@@ -1,24 +1,10 @@
-import { HttpProblem, type Problem } from "@accounts/shared";
+import { commonPassword, passwordContainsEmailName } from "../problems.ts";
 
 /**
  * Local parts shorter than this are not looked for in passwords: `a@example.com` would otherwise refuse every
  * password with an "a" in it. Three characters ("ada") is where the match starts to mean "made from the address".
  */
 export const MIN_LOCAL_PART_LENGTH = 3;
-
-/** A 422 naming the field and saying why, like any invalid field, without the password. */
-class PasswordRefused extends HttpProblem {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(422, "Request body is invalid");
-  }
-
-  override toProblem(): Problem {
-    return { ...super.toProblem(), errors: [{ field: this.field, pointer: `#/${this.field}`, message: this.reason }] };
-  }
-}
 
 export type PasswordPolicy = ReturnType<typeof createPasswordPolicy>;
 
@@ -32,11 +18,10 @@ export function createPasswordPolicy(commonPasswords: ReadonlySet<string>) {
     /** Throws a 422 naming `field` when `password` may not be used by the account `email`. */
     check(password: string, email: string, field: string): void {
       const lowered = password.toLowerCase();
-      if (commonPasswords.has(lowered))
-        throw new PasswordRefused(field, "This password is on a list of common or breached passwords; choose another");
+      if (commonPasswords.has(lowered)) throw commonPassword(field);
       const localPart = email.slice(0, email.lastIndexOf("@")).toLowerCase();
       if (localPart.length >= MIN_LOCAL_PART_LENGTH && lowered.includes(localPart))
-        throw new PasswordRefused(field, "The password must not contain the name part of your email address");
+        throw passwordContainsEmailName(field);
     },
   };
 }

@@ -1,10 +1,10 @@
-import { conflict } from "@accounts/shared";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { Mailer } from "../mail/service.ts";
 import type { Presence } from "../mfa/presence.ts";
 import { passwordChangedMail } from "../mail/templates.ts";
 import { orUnavailable } from "../mongodb.ts";
 import type { PasswordPolicy } from "../password-policy/service.ts";
+import { passwordChangedMeanwhile } from "../problems.ts";
 import { hasSession } from "../sessions/queries.ts";
 import type { Caller } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
@@ -63,7 +63,7 @@ export const createPasswordService = ({
         { translateAliases: true },
       ),
     );
-    if (matchedCount === 0) throw conflict("The password or this session changed meanwhile; nothing was changed");
+    if (matchedCount === 0) throw passwordChangedMeanwhile();
     const [device] = await Promise.all([throttling.passwordReplaced(found.email), sessions.endOthers(caller)]);
     mailer.send(passwordChangedMail(found.email), requestId);
     return device;

@@ -1,8 +1,9 @@
-import { HttpProblem, problemResponses } from "@accounts/shared";
+import { problemResponses } from "@accounts/shared";
 import { Elysia, t } from "elysia";
 import { userContext } from "../audit/context.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { clientAddress } from "../client-address/index.ts";
+import { sessionNotFound } from "../problems.ts";
 import type { Throttling } from "../throttling/service.ts";
 import { bearer, type Authenticate } from "./bearer.ts";
 import { LogoutRequest, RefreshRequest, SessionGrant, SessionList, SessionParams } from "./schemas.ts";
@@ -72,7 +73,7 @@ export const sessions = ({
       "/sessions/:id",
       async ({ caller, user, params, client, requestId, status }) => {
         // Another user's session id gets the same 404 as a made-up one.
-        if (!(await service.revoke(caller, params.id))) throw new HttpProblem(404, "No such session of yours");
+        if (!(await service.revoke(caller, params.id))) throw sessionNotFound();
         audit.record("session.revoked", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
       },

@@ -1,16 +1,11 @@
-import {
-  type AuthenticationMethods,
-  type Logger,
-  type Metrics,
-  type TokenResponse,
-  unauthorized,
-} from "@accounts/shared";
+import type { AuthenticationMethods, Logger, Metrics, TokenResponse } from "@accounts/shared";
 import type { Types } from "mongoose";
 import type { AuditContext } from "../audit/schemas.ts";
 import type { AuditService } from "../audit/service.ts";
 import type { AuthClient } from "../auth-client/client.ts";
 import type { UsersConfig } from "../config.ts";
 import { orUnavailable } from "../mongodb.ts";
+import { refreshTokenRefused } from "../problems.ts";
 import { tokenHash } from "../secret-token.ts";
 import type { UsersCollection } from "../users/collection.ts";
 import { notDisabled } from "../users/disabled.ts";
@@ -54,9 +49,6 @@ export interface SessionServiceDeps {
   /** Milliseconds since the epoch; tests move it to reach expiries and the end of the grace window. */
   now: () => number;
 }
-
-// One answer for every refused refresh token: unknown, expired, revoked and reused look alike.
-const refused = () => unauthorized("Invalid, expired or revoked refresh token");
 
 const endOf = (session: Pick<StoredSession, "absoluteExpiresAt" | "idleExpiresAt">) =>
   Math.min(session.absoluteExpiresAt.getTime(), session.idleExpiresAt.getTime());
@@ -211,7 +203,7 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
     async refresh(refreshToken: string, context: AuditContext): Promise<SessionGrant> {
       const { requestId } = context;
       const parts = parseRefreshToken(refreshToken);
-      if (!parts) throw refused();
+      if (!parts) throw refreshTokenRefused();
       const { userId, sessionId } = parts;
       const presented = tokenHash(refreshToken);
       const at = now();
@@ -244,20 +236,20 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
           users.findOne({ _id: userId, ...hasSession(sessionId) }, projection).lean<{ sessions?: StoredSessions }>(),
         )
       )?.sessions?.[sessionId];
-      if (!session) throw refused();
+      if (!session) throw refreshTokenRefused();
       if (endOf(session) <= at) {
         await end(sessionId, userId, "expiry");
-        throw refused();
+        throw refreshTokenRefused();
       }
       if (presented === session.previousHash && at - session.rotatedAt!.getTime() <= graceMs) {
         // Two tabs: the token was rotated moments ago; answer with the session's current one, not a fork. A seal
         // the migration deleted (prepare.ts) leaves that tab to log in again; the session goes on.
-        if (!session.successorSeal) throw refused();
+        if (!session.successorSeal) throw refreshTokenRefused();
         const current = refreshTokenOf(
           { userId, sessionId, generation: session.generation },
           unsealSuccessor(refreshToken, session.successorSeal),
         );
-        if (tokenHash(current) !== session.refreshHash) throw refused();
+        if (tokenHash(current) !== session.refreshHash) throw refreshTokenRefused();
         const access = await sign(session.amr);
         countRefreshed();
         return grant(access, { userId, sessionId, refreshToken: current, at, endsAt: endOf(session) });
@@ -268,7 +260,7 @@ export function createSessionService({ users, auth, config, metrics, logger, aud
         audit.record("session.refresh_token_reused", { ...context, actor: "system" }, { userId });
         logger.warn({ requestId, userId, sessionId }, "a rotated refresh token was presented again: session revoked");
       }
-      throw refused();
+      throw refreshTokenRefused();
     },
 
     /** The caller's live sessions, oldest first. */

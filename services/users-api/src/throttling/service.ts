@@ -1,6 +1,5 @@
-import { HttpProblem } from "@accounts/shared";
 import { isDuplicateKey, orUnavailable } from "../mongodb.ts";
-import { TOO_MANY_ATTEMPTS } from "../problems.ts";
+import { tooManyAttempts, WaitRefused } from "../problems.ts";
 import { newSecretToken, tokenHash } from "../secret-token.ts";
 import {
   type AccountCount,
@@ -13,20 +12,6 @@ import { DEVICE_TOKEN_LIFETIME_MS, DEVICE_TOKENS_PER_ACCOUNT } from "./device-to
 import { type ClientRule, delayAfter, type ThrottlingRules } from "./rules.ts";
 
 const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-
-/**
- * A 429 because a count of failures (`rule`: the account's, a device token's, the account's wrong codes) still has a
- * wait to run since its last failure: that instant names the wait, so its refusals can be told from the next wait's.
- */
-export class WaitRefused extends HttpProblem {
-  constructor(
-    retryAfterSeconds: number,
-    readonly rule: string,
-    readonly lastFailureAt: Date,
-  ) {
-    super(429, TOO_MANY_ATTEMPTS, { retryAfterSeconds });
-  }
-}
 
 export interface ThrottlingDeps {
   throttles: ThrottlesCollection;
@@ -76,7 +61,7 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
 
   const tooMany = (rule: string, retryAfterMs: number) => {
     onThrottled(rule);
-    return new HttpProblem(429, TOO_MANY_ATTEMPTS, { retryAfterSeconds: retryAfterSeconds(retryAfterMs) });
+    return tooManyAttempts(retryAfterSeconds(retryAfterMs));
   };
 
   const windowOf = (rule: ClientRule, client: string, at: number) => {

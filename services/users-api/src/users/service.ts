@@ -1,4 +1,3 @@
-import { conflict, forbidden } from "@accounts/shared";
 import { Types, isValidObjectId } from "mongoose";
 import type { AuditService } from "../audit/service.ts";
 import type { AuditContext } from "../audit/schemas.ts";
@@ -11,10 +10,17 @@ import { callerQuery } from "../sessions/queries.ts";
 import type { Caller, Client } from "../sessions/schemas.ts";
 import type { SessionService } from "../sessions/service.ts";
 import type { MfaService } from "../mfa/service.ts";
-import { type Throttling, WaitRefused } from "../throttling/service.ts";
+import type { Throttling } from "../throttling/service.ts";
 import { type UsersCollection, userFilters } from "./collection.ts";
 import { type StoredUser, toUser } from "./user.ts";
-import { accountDisabled, emailNotVerified, wrongPassword } from "../problems.ts";
+import {
+  accountDisabled,
+  emailNotVerified,
+  emailTaken,
+  passwordRequiredToDelete,
+  WaitRefused,
+  wrongPassword,
+} from "../problems.ts";
 import type { LogInRequest, LogInResponse, SignUpRequest, User } from "./schemas.ts";
 import type { AdminUser } from "../admin/schemas.ts";
 import type { StoredMfa } from "../mfa/collection.ts";
@@ -115,7 +121,7 @@ export function createUsersService({
         );
       } catch (error) {
         // The unique index decides between concurrent sign-ups of one address: no check-then-insert race.
-        if (isDuplicateKey(error)) throw conflict("An account with this email already exists");
+        if (isDuplicateKey(error)) throw emailTaken();
         throw error;
       }
       await emailVerification.afterSignUp(user, requestId);
@@ -235,7 +241,7 @@ export function createUsersService({
 
     /** Deletes the caller's account, once presence is proven, and ends all its sessions. */
     async remove(caller: Caller, current: User, { password, code }: Partial<Proof>, requestId: string): Promise<void> {
-      if (password === undefined) throw forbidden("password is required to delete the account");
+      if (password === undefined) throw passwordRequiredToDelete();
       await presence.prove(caller, current.email, { password, code }, requestId);
       await erase(current);
     },
