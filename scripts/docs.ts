@@ -1,12 +1,14 @@
-// `bun run docs:config`: writes the variables table of docs/configuration.md from the services' config schemas
-// (their TypeBox `description`s, defaults and bounds), between the markers below. Never edit the table by hand:
-// scripts/docs.test.ts fails when it is stale.
+// `bun run docs:config`: writes the variables table of docs/configuration.md (between the markers below) and the whole
+// of .env.example from the services' config schemas: their TypeBox `description`s, defaults, bounds and `examples`.
+// Never edit either by hand: scripts/docs.test.ts fails when one is stale.
 import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { AuthConfigSchema } from "@accounts/auth-api/config";
 import { UsersConfigSchema } from "@accounts/users-api/config";
 
-export const CONFIGURATION_DOC = resolve(import.meta.dir, "../docs/configuration.md");
+const ROOT = resolve(import.meta.dir, "..");
+export const CONFIGURATION_DOC = resolve(ROOT, "docs/configuration.md");
+export const ENV_EXAMPLE = resolve(ROOT, ".env.example");
 export const BEGIN = "<!-- config-table:begin (written by `bun run docs:config` from the config schemas) -->";
 export const END = "<!-- config-table:end -->";
 
@@ -15,7 +17,7 @@ const services = [
   ["auth-api", AuthConfigSchema],
 ] as const;
 
-/** The parts of a TypeBox schema the table reads. */
+/** The parts of a TypeBox schema the table and .env.example read. */
 // biome-ignore lint/suspicious/noExplicitAny: TypeBox schemas carry any JSON Schema keyword
 type TSchema = Record<string, any>;
 
@@ -39,44 +41,57 @@ function allowedOf(schema: TSchema): string {
   return bounds.join(", ");
 }
 
-interface Row {
-  variable: string;
-  services: string[];
-  defaults: string[];
-  allowed: string;
-  description: string;
+/** The description, with the schema's `examples`: the first is the value .env.example sets for a required variable. */
+function meaning(schema: TSchema): string {
+  return schema.examples ? `${schema.description}, e.g. ${schema.examples.join(", ")}` : schema.description;
 }
 
-/** The table, one row per variable in schema order; a variable both services read is one row. */
-export function configTable(): string {
-  const rows = new Map<string, Row>();
+interface Variable {
+  name: string;
+  /** The first service's schema of it (where both services read it, theirs differ at most in the default). */
+  schema: TSchema;
+  services: string[];
+  defaults: string[];
+  required: boolean;
+}
+
+/** Every variable either service reads, in schema order; a variable both services read is one. */
+function variables(): Variable[] {
+  const found = new Map<string, Variable>();
   for (const [service, schema] of services) {
-    const required = new Set<string>(schema.required ?? []);
-    for (const [variable, property] of Object.entries(schema.properties) as [string, TSchema][]) {
-      const description = property.description;
-      if (!description) throw new Error(`${service}: ${variable} has no description in its config schema`);
-      const fallback = defaultOf(property, !required.has(variable));
-      const row = rows.get(variable);
-      if (row) {
-        row.services.push(service);
-        row.defaults.push(fallback);
+    const mandatory = new Set<string>(schema.required ?? []);
+    for (const [name, property] of Object.entries(schema.properties) as [string, TSchema][]) {
+      if (!property.description) throw new Error(`${service}: ${name} has no description in its config schema`);
+      // TypeBox lists a variable with a default as required too: the environment need not set it.
+      const required = mandatory.has(name) && property.default === undefined;
+      const fallback = defaultOf(property, !mandatory.has(name));
+      const variable = found.get(name);
+      if (variable) {
+        variable.services.push(service);
+        variable.defaults.push(fallback);
+        variable.required ||= required;
       } else {
-        rows.set(variable, {
-          variable,
-          services: [service],
-          defaults: [fallback],
-          allowed: allowedOf(property),
-          description,
-        });
+        found.set(name, { name, schema: property, services: [service], defaults: [fallback], required });
       }
     }
   }
+  return [...found.values()];
+}
+
+const readByBoth = (variable: Variable) => variable.services.length === services.length;
+
+/** One default, or each service's where they differ. */
+function defaultText({ services: names, defaults }: Variable): string {
+  return new Set(defaults).size === 1 ? defaults[0]! : defaults.map((d, i) => `${d} (${names[i]})`).join(", ");
+}
+
+/** The table, one row per variable. */
+export function configTable(): string {
   const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
-  const lines = [...rows.values()].map(({ variable, services: names, defaults, allowed, description }) => {
-    const fallback =
-      new Set(defaults).size === 1 ? defaults[0]! : defaults.map((d, i) => `${d} (${names[i]})`).join(", ");
-    const service = names.length === services.length ? "both" : names.join(", ");
-    return `| \`${variable}\` | ${service} | ${cell(fallback)} | ${cell(allowed)} | ${cell(description)} |`;
+  const lines = variables().map((variable) => {
+    const service = readByBoth(variable) ? "both" : variable.services.join(", ");
+    const { name, schema } = variable;
+    return `| \`${name}\` | ${service} | ${cell(defaultText(variable))} | ${cell(allowedOf(schema))} | ${cell(meaning(schema))} |`;
   });
   return ["| variable | service | default | allowed | meaning |", "| --- | --- | --- | --- | --- |", ...lines].join(
     "\n",
@@ -91,9 +106,66 @@ export function withTable(text: string, table: string): string {
   return `${text.slice(0, start + BEGIN.length)}\n${table}\n${text.slice(end)}`;
 }
 
+const ENV_HEADER = `# Generated by \`bun run docs:config\` from the services' config schemas (services/*/src/config.ts): edit those,
+# not this file. Each variable in full, and why its default is what it is: docs/configuration.md.
+#
+# To run a service by hand, copy this file to \`.env\` (Bun loads it from the working directory; git ignores it) and
+# fill in the empty values, the secrets (\`bun run deploy -- generate-secrets\` makes them: docs/operations.md). A
+# commented-out line shows the default; empty values count as unset. \`bun run dev\` needs none of this; in
+# Kubernetes the manifests and the deploy tool set it.`;
+
+/** `text` as comment lines of at most `width` characters, never breaking inside `code`. */
+function commentLines(text: string, width = 118): string[] {
+  const lines: string[] = [];
+  let line = "#";
+  for (const word of text.match(/(?:`[^`]*`|\S)+/g) ?? []) {
+    if (line !== "#" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = "#";
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
+
+/**
+ * A variable in .env.example: what it means, then its line. A required variable is set, to the schema's example (a
+ * value for this machine) or left empty (a secret to fill in); any other is commented out, showing its default where
+ * that is one value.
+ */
+function envEntry(variable: Variable): string[] {
+  const { name, schema, required } = variable;
+  const plain = (markdown: string) => markdown.replace(/`|\*\*/g, "");
+  const literal = schema.default !== undefined && !schema.documentedDefault && new Set(variable.defaults).size === 1;
+  const fallback = defaultText(variable);
+  const notes = [
+    required && schema.examples ? schema.description : meaning(schema),
+    required ? "Required" : literal || fallback === "unset" ? "" : `Default: ${plain(fallback)}`,
+    allowedOf(schema) && `Allowed: ${plain(allowedOf(schema))}`,
+  ];
+  const line = required ? `${name}=${schema.examples?.[0] ?? ""}` : `# ${name}=${literal ? schema.default : ""}`;
+  return [...commentLines(`${notes.filter(Boolean).join(". ")}.`), line];
+}
+
+/** The whole of .env.example: the variables both services read, then auth-api's, then users-api's. */
+export function envExample(): string {
+  const all = variables();
+  const groupOf = (variable: Variable) => (readByBoth(variable) ? "both services" : variable.services[0]);
+  const section = (title: string) => [
+    `# ${"-".repeat(64)} ${title}`,
+    ...all.filter((variable) => groupOf(variable) === title).flatMap(envEntry),
+  ];
+  const sections = ["both services", "auth-api", "users-api"].map((title) => section(title).join("\n"));
+  return `${[ENV_HEADER, ...sections].join("\n\n")}\n`;
+}
+
+function update(file: string, text: string) {
+  const current = readFileSync(file, "utf8");
+  if (text !== current) writeFileSync(file, text);
+  console.log(`${relative(ROOT, file)} ${text === current ? "is up to date" : "rewritten"}`);
+}
+
 if (import.meta.main) {
-  const text = readFileSync(CONFIGURATION_DOC, "utf8");
-  const updated = withTable(text, configTable());
-  if (updated !== text) writeFileSync(CONFIGURATION_DOC, updated);
-  console.log(updated === text ? "docs/configuration.md is up to date" : "docs/configuration.md rewritten");
+  update(CONFIGURATION_DOC, withTable(readFileSync(CONFIGURATION_DOC, "utf8"), configTable()));
+  update(ENV_EXAMPLE, envExample());
 }

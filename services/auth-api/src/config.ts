@@ -3,18 +3,19 @@ import { commonEnv, InternalTokenSchema, loadConfig, Type } from "@accounts/shar
 import { HASH_QUEUE_PER_SLOT, MIN_HASH_COST } from "@accounts/shared/limits";
 import type { Static } from "elysia";
 
-/** auth-api's environment; `.env.example` describes each variable. */
+/** auth-api's environment; `bun run docs:config` writes docs/configuration.md's table and `.env.example` from it. */
 export const AuthConfigSchema = Type.Object({
   ...commonEnv(3001),
   INTERNAL_TOKEN: InternalTokenSchema,
   JWT_SIGNING_KEY: Type.String({
     minLength: 1,
     description:
-      "Secret: private Ed25519 JWK with a kid, as one line of JSON; `bun services/auth-api/src/keys/generate.ts` makes one",
+      "Secret: private Ed25519 JWK with a kid that signs the tokens, as one line of JSON; `bun services/auth-api/src/keys/generate.ts` makes one",
   }),
   JWT_PREVIOUS_PUBLIC_KEYS: Type.String({
     default: "[]",
-    description: "JSON array of earlier keys' public JWKs, still published and accepted during a rotation",
+    description:
+      "JSON array of earlier keys' public JWKs, still published and accepted so a rotation logs nobody out; private parts in it are never published",
   }),
   // 15 minutes: access tokens are checked against their session on every request, so this bounds only how long a
   // token stolen in transit stays useful; refresh tokens keep the user logged in (docs/security.md, "Sessions").

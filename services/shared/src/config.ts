@@ -21,7 +21,7 @@ export const commonEnv = (defaultPort: number) => ({
     LOG_LEVELS.map((level) => t.Literal(level)),
     {
       default: "info",
-      description: "Lowest log level written",
+      description: "Lowest log level written (JSON lines on stdout)",
     },
   ),
   BODY_LIMIT_BYTES: t.Integer({
@@ -39,7 +39,7 @@ export const InternalTokenSchema = t.String({
   minLength: INTERNAL_TOKEN_MIN_LENGTH,
   pattern: `^${BEARER_TOKEN_PATTERN}$`,
   description:
-    "Secret shared by the two services, sent as a Bearer token (letters, digits and -._~+/, optionally ending in =)",
+    "Secret: the Bearer token users-api sends to auth-api, the same in both (letters, digits and -._~+/, optionally ending in =)",
 });
 
 /** Fields every service config has, whatever else its schema adds. */

@@ -6,13 +6,13 @@ import type { Static } from "elysia";
 const BASE64_KEY = "[A-Za-z0-9+/]{43}=";
 const limit = (fallback: number, description: string) => Type.Integer({ minimum: 1, default: fallback, description });
 
-/** users-api's environment; `.env.example` describes each variable. */
+/** users-api's environment; `bun run docs:config` writes docs/configuration.md's table and `.env.example` from it. */
 export const UsersConfigSchema = Type.Object({
   ...commonEnv(3000),
   MONGODB_URI: Type.String({
     pattern: "^mongodb(\\+srv)?://",
-    description:
-      "Secret: connection string of any MongoDB 6+ (or FerretDB), with the database name, e.g. mongodb://localhost:27017/accounts",
+    description: "Secret: connection string of any MongoDB 6+ (or FerretDB), with the database name",
+    examples: ["mongodb://localhost:27017/accounts"],
   }),
   AUTH_API_URL: Type.String({
     pattern: "^https?://",
@@ -29,7 +29,8 @@ export const UsersConfigSchema = Type.Object({
   TRUSTED_PROXIES: Type.String({
     default: "",
     pattern: "^[\\s0-9A-Fa-f.:/,]*$",
-    description: "Peers whose X-Forwarded-For is believed, as CIDRs (e.g. the load balancer's subnets); empty: none",
+    description:
+      "Comma-separated CIDRs of the peers whose X-Forwarded-For is believed: the load balancer's own subnets, not the VPC's; empty: none",
   }),
   LOGINS_PER_CLIENT_PER_MINUTE: limit(20, "Login attempts per client"),
   SIGNUPS_PER_CLIENT_PER_HOUR: limit(10, "Sign-ups per client"),
@@ -61,7 +62,8 @@ export const UsersConfigSchema = Type.Object({
   REFRESH_REUSE_GRACE_SECONDS: Type.Integer({
     minimum: 0,
     default: 10,
-    description: "How long a just-rotated refresh token still gets the session's current tokens (two tabs)",
+    description:
+      "How long a just-rotated refresh token still gets the session's current tokens (two tabs); after it, reuse ends the session",
   }),
   PUBLIC_URL: Type.Optional(
     Type.String({
@@ -75,17 +77,23 @@ export const UsersConfigSchema = Type.Object({
   // the dev and test harnesses always start a mail server of their own.
   SMTP_URL: Type.String({
     pattern: "^smtps?://",
-    description: "Secret: smtp://user:pass@host:587 (STARTTLS when offered), or smtps://…:465 for TLS from the start",
+    description:
+      "Secret: the mail server, smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (TLS from the start)",
+    examples: ["smtp://localhost:1025"],
   }),
-  MAIL_FROM: Type.String({ pattern: "@", description: "Sender of every email, e.g. Accounts <no-reply@example.com>" }),
+  MAIL_FROM: Type.String({
+    pattern: "@",
+    description: "Sender of every email, an address your mail provider lets you send from",
+    examples: ["Accounts <no-reply@example.com>"],
+  }),
   REQUIRE_VERIFIED_EMAIL: Type.Boolean({
     default: false,
-    description: "Refuse login (403) to accounts whose address is not verified",
+    description: "Refuse login (403, after a correct password) to accounts whose address is not verified",
   }),
   MFA_ENCRYPTION_KEY: Type.String({
     pattern: `^${BASE64_KEY}$`,
     description:
-      "Secret: AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `generate-secrets` makes one, `bun run dev` one per run",
+      "Secret: AES-256 key (32 bytes, base64) that seals TOTP secrets at rest; `bun run dev` makes one per run unless it is set, as it must be for a lasting database (MONGODB_URI)",
   }),
   MFA_PREVIOUS_ENCRYPTION_KEYS: Type.String({
     default: "",
@@ -117,13 +125,14 @@ export const UsersConfigSchema = Type.Object({
       minLength: InternalTokenSchema.minLength,
       pattern: InternalTokenSchema.pattern,
       description:
-        "Secret: Bearer token of the admin listener's routes; unset: no admin listener. `generate-secrets` makes one",
+        "Secret: Bearer token of the admin listener's routes, of INTERNAL_TOKEN's characters; unset: no admin listener",
     }),
   ),
   CORS_ORIGINS: Type.String({
     default: "",
     pattern: "^(https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*)?$",
-    description: "Comma-separated origins whose pages may call the API, e.g. https://app.example.com",
+    description: "Comma-separated origins whose pages may call the API (CORS, with credentials)",
+    examples: ["https://app.example.com"],
   }),
 });
 
