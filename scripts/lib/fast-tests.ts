@@ -15,6 +15,7 @@ export const FAST_TESTS = [
   "k8s/test/synth.test.ts",
   "k8s/test/manifests.test.ts",
   "scripts/lib/fast-tests.test.ts",
+  "scripts/docs.test.ts",
   "scripts/docs-links.test.ts",
   "scripts/testing/imports.test.ts",
   "scripts/testing/clock.test.ts",
