@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { freePort, startService, type RunningService } from "@accounts/scripts/lib/processes";
+import { uniqueName } from "./addresses.ts";
 import { processDatabase } from "./process-database.ts";
 import { internalToken, startAuthApi, usersApiProcessEnv } from "./support.ts";
 
@@ -62,18 +63,22 @@ const signUp = async (email: string) => {
 };
 
 test("find prints a table, and --json the API's answer; disable, show and delete act on the user", async () => {
-  const id = await signUp("command-ada@example.com");
-  await signUp("command-bob@example.com");
-  const found = await runAdmin(["users", "find", "COMMAND-", "--limit", "1"], { ADMIN_TOKEN: adminToken });
+  // A prefix only this test's two accounts have: the other tests' accounts are not in what it finds.
+  const prefix = uniqueName("command");
+  const id = await signUp(`${prefix}-ada@example.com`);
+  await signUp(`${prefix}-bob@example.com`);
+  const found = await runAdmin(["users", "find", `${prefix.toUpperCase()}-`, "--limit", "1"], {
+    ADMIN_TOKEN: adminToken,
+  });
   expect(found.exitCode).toBe(0);
   const lines = found.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^ID\s+EMAIL\s+CREATED\s+VERIFIED\s+DISABLED\s+TOTP\s+LAST LOGIN$/);
-  expect(lines[1]).toMatch(new RegExp(`^${id}\\s+command-ada@example.com\\s+\\S+\\s+no\\s+no\\s+no\\s+-$`));
+  expect(lines[1]).toMatch(new RegExp(`^${id}\\s+${prefix}-ada@example.com\\s+\\S+\\s+no\\s+no\\s+no\\s+-$`));
   expect(lines[2]).toMatch(/^more: --after \S+$/);
 
-  const json = await runAdmin(["users", "find", "command-", "--json"], { ADMIN_TOKEN: adminToken });
+  const json = await runAdmin(["users", "find", `${prefix}-`, "--json"], { ADMIN_TOKEN: adminToken });
   expect(JSON.parse(json.stdout)).toMatchObject({
-    users: [{ id, email: "command-ada@example.com" }, { email: "command-bob@example.com" }],
+    users: [{ id, email: `${prefix}-ada@example.com` }, { email: `${prefix}-bob@example.com` }],
     next: null,
   });
 

@@ -32,6 +32,11 @@ else
     let stopUsers: () => unknown;
     // Every URL users-api received, as an access log in front of it (the load balancer's) would record it.
     const received: string[] = [];
+    /** What `received` gets from now on: the URLs of the calling test's own requests, not the other tests'. */
+    const receivedFromNow = () => {
+      const from = received.length;
+      return () => received.slice(from);
+    };
 
     const api = async (method: string, path: string, body?: object) => {
       const response = await fetch(`${base}${path}`, requestInit(method, { body }));
@@ -78,6 +83,7 @@ else
       const email = "browser@example.com";
       const oldPassword = "correct horse battery";
       const newPassword = "chosen in a real page";
+      const receivedHere = receivedFromNow();
       expect((await api("POST", "/signup", { email, password: oldPassword })).status).toBe(201);
       const page = await browser.newPage();
       const problems: string[] = [];
@@ -118,8 +124,8 @@ else
       expect(((await me.json()) as { user: object }).user).toMatchObject({ email, emailVerified: true });
       // No CSP violation, script error or failed request along the way.
       expect(problems).toEqual([]);
-      const leaked = received.filter((url) => url.includes(verification.token) || url.includes(reset.token));
-      expect({ leaked, pagesLoaded: received.filter((url) => /verify-email|reset-password/.test(url)) }).toEqual({
+      const leaked = receivedHere().filter((url) => url.includes(verification.token) || url.includes(reset.token));
+      expect({ leaked, pagesLoaded: receivedHere().filter((url) => /verify-email|reset-password/.test(url)) }).toEqual({
         leaked: [],
         pagesLoaded: [`${base}/verify-email`, `${base}/reset-password`],
       });
@@ -129,6 +135,7 @@ else
       const email = "browser-move@example.com";
       const newEmail = "browser-moved@example.org";
       const password = "correct horse battery";
+      const receivedHere = receivedFromNow();
       expect((await api("POST", "/signup", { email, password })).status).toBe(201);
       await mailbox.next(email);
       const { token } = (await api("POST", "/login", { email, password })).body as { token: string };
@@ -169,8 +176,8 @@ else
       await again.goto(undo.link);
       await again.getByRole("button", { name: "Give my account this address back" }).click();
       await again.getByRole("status").getByText("used, expired or replaced").waitFor();
-      const leaked = received.filter((url) => url.includes(confirmation.token) || url.includes(undo.token));
-      expect({ leaked, pagesLoaded: received.filter((url) => url.includes("/email-change/")) }).toEqual({
+      const leaked = receivedHere().filter((url) => url.includes(confirmation.token) || url.includes(undo.token));
+      expect({ leaked, pagesLoaded: receivedHere().filter((url) => url.includes("/email-change/")) }).toEqual({
         leaked: [],
         pagesLoaded: [`${base}/email-change/confirm`, `${base}/email-change/revert`, `${base}/email-change/revert`],
       });

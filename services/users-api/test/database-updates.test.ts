@@ -8,7 +8,8 @@ import type { Connection } from "mongoose";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 
 let db: Connection;
-const collection = () => db.db!.collection<{ _id: string; n?: number; map?: object }>("updates");
+// Each test its own collection: one that reads a whole collection back finds no other test's documents.
+const collection = (name: string) => db.db!.collection<{ _id: string; n?: number; map?: object }>(name);
 
 beforeAll(async () => {
   db = await connectTestDatabase("updates");
@@ -16,11 +17,12 @@ beforeAll(async () => {
 afterAll(() => dropTestDatabase(db));
 
 test("an unordered bulk update reports an upsert's duplicate key by its index and still runs the statements after it", async () => {
-  await collection().insertMany([
+  const bulk = collection("bulk_updates");
+  await bulk.insertMany([
     { _id: "full", n: 3 },
     { _id: "other", n: 0 },
   ]);
-  const error = await collection()
+  const error = await bulk
     .bulkWrite(
       [
         { updateOne: { filter: { _id: "full", n: { $lt: 3 } }, update: { $inc: { n: 1 } }, upsert: true } },
@@ -37,7 +39,7 @@ test("an unordered bulk update reports an upsert's duplicate key by its index an
     matched: error.result.matchedCount,
     upserted: error.result.upsertedIds,
   }).toEqual({ matched: 1, upserted: { 2: "new" } });
-  expect(await collection().find().sort({ _id: 1 }).toArray()).toEqual([
+  expect(await bulk.find().sort({ _id: 1 }).toArray()).toEqual([
     { _id: "full", n: 3 },
     { _id: "new", n: 1 },
     { _id: "other", n: 1 },
@@ -60,15 +62,17 @@ test("an update that gives a document another's value of a unique index fails as
 });
 
 test("$set of a document replaces one that differs only in its field names", async () => {
-  await collection().insertOne({ _id: "map", map: { x: { n: 0 } } });
-  const { modifiedCount } = await collection().updateOne({ _id: "map" }, { $set: { map: { y: { n: 0 } } } });
+  const maps = collection("map_updates");
+  await maps.insertOne({ _id: "map", map: { x: { n: 0 } } });
+  const { modifiedCount } = await maps.updateOne({ _id: "map" }, { $set: { map: { y: { n: 0 } } } });
   expect(modifiedCount).toBe(1);
-  expect((await collection().findOne({ _id: "map" }))?.map).toEqual({ y: { n: 0 } });
+  expect((await maps.findOne({ _id: "map" }))?.map).toEqual({ y: { n: 0 } });
 });
 
 test("findOneAndUpdate answers the document as its projection shapes it", async () => {
-  await collection().insertOne({ _id: "projected", n: 1, map: { a: { n: 1, at: 5 }, b: { n: 2 } } });
-  const found = await collection().findOneAndUpdate(
+  const projected = collection("projected_updates");
+  await projected.insertOne({ _id: "projected", n: 1, map: { a: { n: 1, at: 5 }, b: { n: 2 } } });
+  const found = await projected.findOneAndUpdate(
     { _id: "projected", "map.a.n": 1 },
     { $set: { "map.a.n": 2 } },
     { projection: { "map.a": 1 }, returnDocument: "after" },

@@ -1,22 +1,32 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 
-let db: Connection;
-const logged: { details: object; message: string }[] = [];
-const log = {
-  info: (details: object, message: string) => logged.push({ details, message }),
-  warn: (details: object, message: string) => logged.push({ details, message }),
-};
+// The migration runs once per database, so each test prepares a database of its own: one test's run (or its
+// documents) would otherwise decide what another's finds.
+const databases: Connection[] = [];
+async function ownDatabase() {
+  const db = await connectTestDatabase("users_prepare");
+  databases.push(db);
+  return db;
+}
+afterAll(() => Promise.all(databases.map(dropTestDatabase)));
 
-beforeAll(async () => {
-  db = await connectTestDatabase("users_prepare");
-});
-afterAll(() => dropTestDatabase(db));
+/** What the migration logs, and the log it writes to. */
+function migrationLog() {
+  const logged: { details: object; message: string }[] = [];
+  const log = {
+    info: (details: object, message: string) => logged.push({ details, message }),
+    warn: (details: object, message: string) => logged.push({ details, message }),
+  };
+  return { logged, log };
+}
 
 describe("prepareUsersCollection", () => {
   test("normalizes seed-era addresses, keeps the oldest of colliding ones and moves the rest whole", async () => {
+    const db = await ownDatabase();
+    const { logged, log } = migrationLog();
     const users = db.collection("users");
     // As the seed's Express services wrote them: address as typed, bcrypt hash in `password`.
     const { insertedIds } = await users.insertMany([
@@ -44,12 +54,18 @@ describe("prepareUsersCollection", () => {
   });
 
   test("builds the unique index, so a second document with an address is refused", async () => {
+    const db = await ownDatabase();
     const users = db.collection("users");
+    await users.insertOne({ email: "grace@example.com", password: "$2a$12$second" });
+    await prepareUsersCollection(db, migrationLog().log);
     await expect(users.insertOne({ email: "grace@example.com", password: "x" })).rejects.toMatchObject({ code: 11000 });
   });
 
   test("runs once per database and is safe to run again", async () => {
+    const db = await ownDatabase();
+    const { log } = migrationLog();
     const users = db.collection("users");
+    await prepareUsersCollection(db, log);
     await users.insertOne({ email: "Late@Example.com", password: "x" });
     await prepareUsersCollection(db, log);
     expect(await users.countDocuments({ email: "Late@Example.com" })).toBe(1);

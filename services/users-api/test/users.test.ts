@@ -25,6 +25,7 @@ import { DeleteUserRequest, LogInRequest, LogInResponse, SignUpRequest, UserResp
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { seedPassword, seedUser } from "./seed.ts";
+import { uniqueEmail } from "./addresses.ts";
 import { buildUsersApp, internalToken, request, startAuthApi } from "./support.ts";
 import { prepareDatabase } from "../src/prepare.ts";
 
@@ -50,6 +51,13 @@ const signUp = (email: string, password = "correct horse battery") =>
 const logIn = (email: string, password = "correct horse battery") =>
   call("POST", "/login", { body: { email, password } });
 
+/** An account of the calling test's own, signed up with the default password; `name` says whose. Its address. */
+async function newAccount(name: string) {
+  const email = uniqueEmail(name);
+  expect((await signUp(email)).status).toBe(201);
+  return email;
+}
+
 beforeAll(async () => {
   db = await connectTestDatabase("users_module");
   await db.collection("users").insertMany([
@@ -59,7 +67,7 @@ beforeAll(async () => {
   ]);
   await prepareDatabase(db, captureLogger("users-api").logger);
   authApi = await startAuthApi();
-  // Every request here comes from one client (in-process, no socket): this suite's 17 sign-ups and about 25 logins
+  // Every request here comes from one client (in-process, no socket): this suite's 27 sign-ups and 15 logins
   // go past the per-client limits, which throttling.test.ts covers.
   users = buildUsersApp(db, authApi.url, {
     env: { SIGNUPS_PER_CLIENT_PER_HOUR: "100", LOGINS_PER_CLIENT_PER_MINUTE: "100" },
@@ -72,24 +80,28 @@ afterAll(async () => {
 
 describe("POST /signup", () => {
   test("creates the user with a normalized address and answers without any secret", async () => {
-    const { status, body, headers } = await signUp("  Ada@Example.COM ");
+    const email = uniqueEmail("ada");
+    const { status, body, headers } = await signUp(
+      `  ${email.replace("ada", "Ada").replace("example.com", "Example.COM")} `,
+    );
     expect(status).toBe(201);
     expect(body).toEqual({
       user: {
         id: expect.any(String),
-        email: "ada@example.com",
+        email,
         createdAt: expect.any(String),
         emailVerified: false,
         mfa: { totp: false, recoveryCodesLeft: 0 },
       },
     });
     expect(headers.get("content-type")).toStartWith("application/json");
-    const stored = await db.collection("users").findOne({ email: "ada@example.com" });
+    const stored = await db.collection("users").findOne({ email });
     expect(stored?.password).toStartWith("$argon2id$");
   });
 
   test("refuses a second account for the same address, however it is spelled, with 409", async () => {
-    const { status, body, headers } = await signUp("ADA@example.com");
+    const email = await newAccount("ada");
+    const { status, body, headers } = await signUp(email.replace("ada", "ADA"));
     expect(status).toBe(409);
     expect(headers.get("content-type")).toBe("application/problem+json");
     expect(body).toMatchObject({ status: 409, title: "Conflict" });
@@ -129,7 +141,7 @@ describe("POST /signup", () => {
 
 describe("POST /login", () => {
   test("gives a bearer token for the right password", async () => {
-    const { status, body } = await logIn(" ada@example.com");
+    const { status, body } = await logIn(` ${await newAccount("ada")}`);
     expect(status).toBe(200);
     expect(body).toEqual({
       token: expect.any(String),
@@ -144,7 +156,7 @@ describe("POST /login", () => {
   });
 
   test("answers a wrong password and an unknown address alike, with 401", async () => {
-    const wrong = await logIn("ada@example.com", "wrong password!");
+    const wrong = await logIn(await newAccount("ada"), "wrong password!");
     const unknown = await logIn("nobody@example.com", "wrong password!");
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
@@ -174,13 +186,14 @@ describe("POST /login", () => {
 
 describe("GET /user", () => {
   test("answers the token's user", async () => {
-    const { body: session } = await logIn("ada@example.com");
+    const email = await newAccount("ada");
+    const { body: session } = await logIn(email);
     const { status, body } = await call("GET", "/user", { token: session.token });
     expect(status).toBe(200);
     expect(body).toEqual({
       user: {
         id: session.userId,
-        email: "ada@example.com",
+        email,
         createdAt: expect.any(String),
         emailVerified: false,
         mfa: { totp: false, recoveryCodesLeft: 0 },
@@ -197,8 +210,8 @@ describe("GET /user", () => {
   });
 
   test("refuses a missing, malformed, tampered, unsigned or foreign token with 401", async () => {
-    const { body: ada } = await logIn("ada@example.com");
-    const { body: seed } = await logIn("seed@example.com", seedPassword);
+    const { body: ada } = await logIn(await newAccount("ada"));
+    const { body: grace } = await logIn(await newAccount("grace"));
     const [header, payload, signature] = ada.token.split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -215,7 +228,7 @@ describe("GET /user", () => {
       missing: undefined,
       malformed: "not-a-jwt",
       // Another user's id under Ada's signature.
-      tampered: `${header}.${encode({ ...claims, sub: seed.userId })}.${signature}`,
+      tampered: `${header}.${encode({ ...claims, sub: grace.userId })}.${signature}`,
       algNone: `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`,
       // Right kid, wrong key: a forger who knows the kid.
       forged: await sign(otherKey, {}),
@@ -243,24 +256,26 @@ describe("GET /user", () => {
 
 describe("DELETE /user", () => {
   test("without a token: 401, and nobody is deleted", async () => {
-    const { status } = await call("DELETE", "/user", { body: { email: "ada@example.com" } });
+    const email = await newAccount("ada");
+    const { status } = await call("DELETE", "/user", { body: { email } });
     expect(status).toBe(401);
-    expect(await db.collection("users").countDocuments({ email: "ada@example.com" })).toBe(1);
+    expect(await db.collection("users").countDocuments({ email })).toBe(1);
   });
 
   test("without the password, or with a wrong one: 403, and nothing is deleted", async () => {
-    const { body: session } = await logIn("ada@example.com");
+    const email = await newAccount("ada");
+    const { body: session } = await logIn(email);
     expect((await call("DELETE", "/user", { token: session.token })).status).toBe(403);
     expect((await call("DELETE", "/user", { token: session.token, body: { password: "wrong password" } })).status).toBe(
       403,
     );
-    expect(await db.collection("users").countDocuments({ email: "ada@example.com" })).toBe(1);
+    expect(await db.collection("users").countDocuments({ email })).toBe(1);
     expect((await call("GET", "/user", { token: session.token })).status).toBe(200);
   });
 
   test("deletes the token's user; then the token is refused, login fails, and the address is free again", async () => {
-    await signUp("leaving@example.com");
-    const { body: session } = await logIn("leaving@example.com");
+    const email = await newAccount("leaving");
+    const { body: session } = await logIn(email);
     expect(
       (await call("DELETE", "/user", { token: session.token, body: { password: "correct horse battery" } })).status,
     ).toBe(204);
@@ -268,15 +283,15 @@ describe("DELETE /user", () => {
     expect(
       (await call("DELETE", "/user", { token: session.token, body: { password: "correct horse battery" } })).status,
     ).toBe(401);
-    expect((await logIn("leaving@example.com")).status).toBe(401);
-    expect((await signUp("leaving@example.com")).status).toBe(201);
+    expect((await logIn(email)).status).toBe(401);
+    expect((await signUp(email)).status).toBe(201);
   });
 });
 
 describe("around the routes", () => {
   test("the request id reaches auth-api and comes back", async () => {
     const { headers } = await call("POST", "/login", {
-      body: { email: "ada@example.com", password: "correct horse battery" },
+      body: { email: await newAccount("traced"), password: "correct horse battery" },
       headers: { "x-request-id": "trace-login-42" },
     });
     expect(headers.get("x-request-id")).toBe("trace-login-42");
@@ -555,6 +570,9 @@ describe("around the routes", () => {
   });
 
   test("no response, header or log line carried a password, hash or token", async () => {
+    // A login of its own, so there are tokens to look for when this test runs alone or first; run after the others,
+    // it looks through their answers and log lines too.
+    expect((await logIn(await newAccount("careful"))).status).toBe(200);
     const stored = await db.collection("users").find({}).toArray();
     // Tokens as login answered them; the OpenAPI document's links name the fields (`$response.body#/…`), not values.
     const tokens = responses.flatMap((text) =>
