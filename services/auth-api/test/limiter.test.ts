@@ -1,13 +1,23 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { HttpProblem } from "@accounts/shared";
+import { waitFor } from "@accounts/shared/testing";
 import { createHashLimiter } from "../src/hashing/limiter.ts";
 import { buildApp, INTERNAL_TOKEN, post } from "./helpers.ts";
 
-/** A task that runs until `release` is called. */
+/** A task that runs until `release` is called; `started` resolves once the limiter has started it. */
 function gate() {
   let release!: () => void;
+  let start!: () => void;
   const done = new Promise<void>((resolve) => (release = resolve));
-  return { release, task: () => done };
+  const started = new Promise<void>((resolve) => (start = resolve));
+  return {
+    release,
+    started,
+    task: () => {
+      start();
+      return done;
+    },
+  };
 }
 
 describe("createHashLimiter", () => {
@@ -28,7 +38,8 @@ describe("createHashLimiter", () => {
     expect(rejected).toMatchObject({ status: 503, extra: { retryAfterSeconds: 1 } });
 
     gates[1]!.release();
-    await Bun.sleep(1);
+    // The second's slot is handed to the third, the first still runs, the fourth still waits.
+    await gates[2]!.started;
     expect([limiter.inFlight, limiter.queued]).toEqual([2, 1]);
     expect(started).toEqual([0, 1, 2]);
     for (const g of gates) g.release();
@@ -88,7 +99,7 @@ describe("createHashLimiter", () => {
     );
     immediate.abort();
     gates[0]!.release();
-    await Bun.sleep(1);
+    await gates[1]!.started;
     // The second was handed the slot; its abort now must neither drop it nor take another entry out of the queue.
     const third = limiter.run(async () => 2);
     queued.abort();
@@ -102,20 +113,30 @@ describe("createHashLimiter", () => {
     const limiter = createHashLimiter(2, 20);
     let running = 0;
     let most = 0;
+    const ran: number[] = [];
     const controllers = Array.from({ length: 20 }, () => new AbortController());
-    const runs = controllers.map((controller) =>
+    const gates = controllers.map(() => gate());
+    const runs = controllers.map((controller, i) =>
       limiter
         .run(async () => {
           most = Math.max(most, ++running);
-          await Bun.sleep(1);
+          ran.push(i);
+          await gates[i]!.task();
           running--;
         }, controller.signal)
         .catch(() => "abandoned"),
     );
+    // 0 and 1 run; of those waiting, every third leaves the queue.
     for (const [i, controller] of controllers.entries()) if (i % 3 === 2) controller.abort();
-    await Bun.sleep(3);
+    // Both slots are handed over past the ones that left: 3 and 4 run.
+    gates[0]!.release();
+    gates[1]!.release();
+    await Promise.all([gates[3]!.started, gates[4]!.started]);
+    // Aborts for a finished task (1), a running one (4) and waiting ones (7, 10, …): only the waiting leave.
     for (const [i, controller] of controllers.entries()) if (i % 3 === 1) controller.abort();
+    for (const g of gates) g.release();
     const outcomes = await Promise.all(runs);
+    expect(ran).toEqual([0, 1, 3, 4, 6, 9, 12, 15, 18]);
     expect(most).toBe(2);
     expect(limiter.inFlight).toBe(0);
     expect(limiter.queued).toBe(0);
@@ -174,11 +195,6 @@ describe("callers that have gone, on a real socket", () => {
   let stop = () => {};
   afterEach(() => stop());
 
-  /** Resolves once `condition` holds: the server notices a closed connection on its own schedule. */
-  async function until(condition: () => boolean) {
-    while (!condition()) await Bun.sleep(1);
-  }
-
   test("a queued /token or /hashed-pw whose caller aborts or times out is never hashed; the next queued one is", async () => {
     const { app, hasher, lines } = await buildApp({ HASH_CONCURRENCY: 1, HASH_QUEUE_LIMIT: 3 });
     app.listen(0);
@@ -199,18 +215,19 @@ describe("callers that have gone, on a real socket", () => {
     const aborted = call("/token", { userId: "u", sessionId: "s", password, hashedPassword }, leaving.signal).catch(
       (error: Error) => error.name,
     );
-    await until(() => hasher.limiter.queued === 1);
+    // The server notices a request arriving, or its connection closing, on its own schedule: wait for the count.
+    await waitFor(() => hasher.limiter.queued === 1, "1 queued");
     // users-api gives up on auth-api this way, with AUTH_API_TIMEOUT_MS.
     const timedOut = call("/hashed-pw", { password }, AbortSignal.timeout(100)).catch((error: Error) => error.name);
-    await until(() => hasher.limiter.queued === 2);
+    await waitFor(() => hasher.limiter.queued === 2, "2 queued");
     const next = call("/hashed-pw", { password });
-    await until(() => hasher.limiter.queued === 3);
+    await waitFor(() => hasher.limiter.queued === 3, "3 queued");
 
     leaving.abort();
     expect(await aborted).toBe("AbortError");
-    await until(() => hasher.limiter.queued === 2);
+    await waitFor(() => hasher.limiter.queued === 2, "2 queued");
     expect(await timedOut).toBe("TimeoutError");
-    await until(() => hasher.limiter.queued === 1);
+    await waitFor(() => hasher.limiter.queued === 1, "1 queued");
     expect(hasher.limiter.inFlight).toBe(1);
 
     slow.release();

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateInternalToken } from "@accounts/shared/secrets";
 import { freePort, startService, type RunningService } from "@accounts/scripts/lib/processes";
+import { waitFor } from "@accounts/shared/testing";
 import { processDatabase } from "./process-database.ts";
 
 const internalToken = generateInternalToken();
@@ -38,6 +39,7 @@ async function hashesInFlight(authUrl: string): Promise<number> {
 /**
  * Sends SIGTERM to `service` while `inFlight` are being answered and probes /ready until it has exited:
  * resolves the exit code and every probe's answer (a status, or "refused" once it no longer accepts connections).
+ * `stop` kills a process still running 10 s after the signal, so the probing ends.
  */
 async function terminateWhileProbing(service: RunningService) {
   const probes: (number | "refused")[] = [];
@@ -54,7 +56,8 @@ async function terminateWhileProbing(service: RunningService) {
         () => "refused" as const,
       ),
     );
-    await Bun.sleep(5);
+    // A probe every 5 ms: how often readiness is sampled, not what orders the events; the exit ends the wait.
+    await Promise.race([exited, Bun.sleep(5)]);
   }
   return { exitCode: await exited, probes };
 }
@@ -92,8 +95,7 @@ test("users-api: SIGTERM with sign-ups and deletions in flight lets them finish,
   const signUps = Array.from({ length: 2 * availableParallelism() }, (_, i) =>
     send(usersApi.url, "POST", "/signup", { email: `late${i}@example.com`, password }),
   );
-  for (const deadline = Date.now() + 5_000; (await hashesInFlight(authApi.url)) === 0 && Date.now() < deadline; )
-    await Bun.sleep(2);
+  await waitFor(async () => (await hashesInFlight(authApi.url)) > 0, "a hash in flight in auth-api");
   const deletions = tokens.map((token) => send(usersApi.url, "DELETE", "/user", { password }, token));
   const { exitCode, probes } = await terminateWhileProbing(usersApi);
 
@@ -131,8 +133,7 @@ test("auth-api: SIGTERM with hashes and token checks in flight lets them finish,
       ? call("/hashed-pw", { password })
       : call("/token", { userId: `user-${i}`, sessionId: `session-${i}`, password, hashedPassword: hashed }),
   );
-  for (const deadline = Date.now() + 5_000; (await hashesInFlight(authApi.url)) === 0 && Date.now() < deadline; )
-    await Bun.sleep(2);
+  await waitFor(async () => (await hashesInFlight(authApi.url)) > 0, "a hash in flight in auth-api");
   const { exitCode, probes } = await terminateWhileProbing(authApi);
 
   expect(await Promise.all(work)).toEqual(work.map(() => 200));
