@@ -10,6 +10,7 @@ import type { Connection } from "mongoose";
 import { availableParallelism } from "node:os";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateInternalToken } from "@accounts/shared/secrets";
+import { uniqueEmail } from "./addresses.ts";
 import { startMailbox, type Mailbox } from "./mailbox.ts";
 import { processDatabase } from "./process-database.ts";
 import { seedPassword, seedUser } from "./seed.ts";
@@ -18,9 +19,6 @@ import { requestInit, sharedMailbox, usersApiProcessEnv, type RequestOptions } f
 const password = "correct horse battery";
 /** Every password the tests send: none may appear in an answer or a log line. */
 const passwords = [seedPassword, password, "another password", "wrong horse battery", "wrong password!"];
-
-/** An address no other test uses. */
-const uniqueEmail = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
 
 /**
  * auth-api, its hashing bounds at their defaults (what a fresh deployment runs with), and users-api, as processes on
