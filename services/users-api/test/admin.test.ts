@@ -1,61 +1,29 @@
 // The admin app (ADMIN_PORT) through app.handle, with the real auth-api and a real database: each route's effect is
 // seen through the public API, as the user would meet it.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { captureLogger } from "@accounts/shared/testing";
-import { Types, type Connection } from "mongoose";
+import { describe, expect, test } from "bun:test";
+import { Types } from "mongoose";
 import { accountKey } from "../src/throttling/collection.ts";
 import { ACCOUNT_DISABLED_PROBLEM } from "../src/problems.ts";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { startMailbox, type Mailbox } from "./mailbox.ts";
-import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { request, useUsersApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
-import { prepareDatabase } from "../src/prepare.ts";
 
 const adminToken = "admin-token-for-tests-only-0123456789abcdef";
 const password = "correct horse battery";
 const STEP_MS = 30_000;
 
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let mailbox: Mailbox;
-let built: ReturnType<typeof buildUsersApp>;
-let now = Date.now();
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_admin");
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  authApi = await startAuthApi(0, {}, () => now);
-  mailbox = await startMailbox();
-  built = buildUsersApp(db, authApi.url, {
-    clock: () => now,
-    env: {
-      ADMIN_TOKEN: adminToken,
-      SMTP_URL: mailbox.url,
-      LOGINS_PER_CLIENT_PER_MINUTE: "1000",
-      SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
-      REFRESHES_PER_CLIENT_PER_MINUTE: "1000",
-      EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "1000",
-    },
-  });
+const api = useUsersApi("users_admin", {
+  env: {
+    ADMIN_TOKEN: adminToken,
+    LOGINS_PER_CLIENT_PER_MINUTE: "1000",
+    SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
+    REFRESHES_PER_CLIENT_PER_MINUTE: "1000",
+    EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "1000",
+  },
+  newHourEachTest: true,
 });
-afterAll(async () => {
-  await mailbox.stop();
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
-beforeEach(() => {
-  // A new hour: no wait or client window carries over; the start of a 30-second step.
-  now = (Math.floor(now / 3_600_000) + 1) * 3_600_000;
-});
-
-async function answer(response: Response) {
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
-const call = async (...args: Parameters<typeof request>) => answer(await built.app.handle(request(...args)));
-const admin = async (method: string, path: string, body?: unknown, token = adminToken) =>
-  answer(await built.admin!.handle(request(method, path, { body, token })));
+const { call, clock } = api;
+const admin = (method: string, path: string, body?: unknown, token = adminToken) =>
+  call(method, path, { body, token }, api.admin!);
 
 const logIn = (email: string, secret = password) => call("POST", "/login", { body: { email, password: secret } });
 
@@ -65,7 +33,7 @@ async function account(prefix = "admin") {
   const email = `${prefix}-${++accounts}@example.com`;
   const signedUp = await call("POST", "/signup", { body: { email, password } });
   expect(signedUp.status).toBe(201);
-  await mailbox.next(email);
+  await api.mailbox.next(email);
   const { token, refreshToken } = (await logIn(email)).body;
   return { email, id: signedUp.body.user.id as string, token: token as string, refreshToken: refreshToken as string };
 }
@@ -76,7 +44,7 @@ describe("the admin listener", () => {
   test("refuses a request without the token, or with a wrong one, before validating it", async () => {
     const { id } = await account();
     for (const token of [undefined, "", `${adminToken}x`, adminToken.slice(0, -1)]) {
-      const response = await built.admin!.handle(request("GET", `/admin/users/${id}`, { token }));
+      const response = await api.admin!.handle(request("GET", `/admin/users/${id}`, { token }));
       expect(response.status).toBe(401);
       expect(response.headers.get("content-type")).toStartWith("application/problem+json");
       expect(await response.text()).not.toContain(adminToken);
@@ -156,7 +124,7 @@ describe("GET /admin/users", () => {
           emailVerified: false,
           disabled: false,
           mfa: { totp: false },
-          lastLoginAt: new Date(now).toISOString(),
+          lastLoginAt: new Date(clock.now).toISOString(),
         },
       ],
       next: null,
@@ -172,11 +140,11 @@ describe("GET /admin/users", () => {
 describe("the actions", () => {
   test("GET /admin/users/:id: the user and its sessions, as GET /sessions shows them without `current`", async () => {
     const { email, id, token } = await account();
-    now += 1000;
+    clock.now += 1000;
     await logIn(email);
     const { status, body } = await admin("GET", `/admin/users/${id}`);
     expect(status).toBe(200);
-    expect(body.user).toMatchObject({ id, email, disabled: false, lastLoginAt: new Date(now).toISOString() });
+    expect(body.user).toMatchObject({ id, email, disabled: false, lastLoginAt: new Date(clock.now).toISOString() });
     const own = (await call("GET", "/sessions", { token })).body.sessions;
     expect(body.sessions).toEqual(own.map(({ current: _, ...session }: { current: boolean }) => session));
     expect(body.sessions).toHaveLength(2);
@@ -184,7 +152,7 @@ describe("the actions", () => {
 
   test("disable: sessions end, refresh is 401, a right password 403 account-disabled and a wrong one 401; enable restores login", async () => {
     const { email, id, token, refreshToken } = await account();
-    const devices = await db.collection("throttles").findOne({ _id: accountKey(email) } as object);
+    const devices = await api.db.collection("throttles").findOne({ _id: accountKey(email) } as object);
     expect(Object.keys(devices?.devices ?? {})).toHaveLength(1);
     expect((await admin("POST", `/admin/users/${id}/disable`, { reason: "reported as compromised" })).status).toBe(204);
     expect((await call("GET", "/user", { token })).status).toBe(401);
@@ -196,7 +164,9 @@ describe("the actions", () => {
     const wrong = await logIn(email, "not the password at all");
     expect(wrong.status).toBe(401);
     expect(wrong.body.type).not.toBe(ACCOUNT_DISABLED_PROBLEM);
-    expect((await db.collection("throttles").findOne({ _id: accountKey(email) } as object))?.devices).toBeUndefined();
+    expect(
+      (await api.db.collection("throttles").findOne({ _id: accountKey(email) } as object))?.devices,
+    ).toBeUndefined();
     expect((await admin("GET", `/admin/users/${id}`)).body).toMatchObject({ user: { disabled: true }, sessions: [] });
 
     expect((await admin("POST", `/admin/users/${id}/enable`)).status).toBe(204);
@@ -226,11 +196,11 @@ describe("the actions", () => {
     async function withTotp() {
       const { email, id, token } = await account("totp");
       const { secret } = (await call("POST", "/mfa/totp", { token, body: { password } })).body;
-      expect((await call("POST", "/mfa/totp/confirm", { token, body: { code: totpCode(secret, now) } })).status).toBe(
-        200,
-      );
-      await mailbox.next(email);
-      now += STEP_MS;
+      expect(
+        (await call("POST", "/mfa/totp/confirm", { token, body: { code: totpCode(secret, clock.now) } })).status,
+      ).toBe(200);
+      await api.mailbox.next(email);
+      clock.now += STEP_MS;
       return { email, id, token, secret: secret as string };
     }
 
@@ -238,7 +208,7 @@ describe("the actions", () => {
       const { email, id, token } = await withTotp();
       expect((await logIn(email)).body.mfaRequired).toBe(true);
       expect((await admin("DELETE", `/admin/users/${id}/mfa`)).status).toBe(204);
-      expect((await mailbox.next(email)).subject).toBe("Two-step login was turned off by support");
+      expect((await api.mailbox.next(email)).subject).toBe("Two-step login was turned off by support");
       expect((await call("GET", "/user", { token })).status).toBe(401);
       const login = await logIn(email);
       expect(login.status).toBe(200);
@@ -255,7 +225,7 @@ describe("the actions", () => {
       const { mfaToken } = (await logIn(email)).body;
       expect((await admin("POST", `/admin/users/${id}/disable`, { reason: "test" })).status).toBe(204);
       expect((await call("POST", "/login/mfa", { body: { mfaToken, code: "000000" } })).status).toBe(401);
-      const right = await call("POST", "/login/mfa", { body: { mfaToken, code: totpCode(secret, now) } });
+      const right = await call("POST", "/login/mfa", { body: { mfaToken, code: totpCode(secret, clock.now) } });
       expect(right.status).toBe(403);
       expect(right.body.type).toBe(ACCOUNT_DISABLED_PROBLEM);
     });
@@ -266,7 +236,7 @@ describe("the actions", () => {
     const { status, body } = await admin("POST", `/admin/users/${id}/password-reset`);
     expect(status).toBe(202);
     expect(body).toEqual({ message: expect.any(String) });
-    const mail = await mailbox.next(email);
+    const mail = await api.mailbox.next(email);
     const token = /#token=([\w-]+)/.exec(mail.text ?? "")![1];
     expect(mail.text).toContain("/reset-password#token=");
     const reset = await call("POST", "/password/reset", { body: { token, newPassword: "a brand new passphrase" } });
@@ -278,7 +248,7 @@ describe("the actions", () => {
     const { email, id, token } = await account();
     expect((await admin("DELETE", `/admin/users/${id}`)).status).toBe(204);
     expect((await call("GET", "/user", { token })).status).toBe(401);
-    expect(await db.collection("throttles").findOne({ _id: accountKey(email) } as object)).toBeNull();
+    expect(await api.db.collection("throttles").findOne({ _id: accountKey(email) } as object)).toBeNull();
     expect((await logIn(email)).status).toBe(401);
     expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
     expect((await admin("GET", `/admin/users/${id}`)).status).toBe(404);

@@ -1,12 +1,12 @@
 // The audit trail through app.handle, with the real auth-api, a real database, a real SMTP server and a clock the
 // tests move: every security action leaves exactly its event, with the request's client, and never a secret.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Connection, Types } from "mongoose";
+import { expect, test } from "bun:test";
+import { Types } from "mongoose";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
 import { captureLogger } from "@accounts/shared/testing";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { linkIn, type Mailbox, startMailbox } from "./mailbox.ts";
-import { buildUsersApp, request, type RequestOptions, startAuthApi } from "./support.ts";
+import { linkIn } from "./mailbox.ts";
+import { buildUsersApp, request, type RequestOptions, useUsersApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
 import { prepareDatabase } from "../src/prepare.ts";
 
@@ -15,50 +15,27 @@ const userAgent = "audit-test/1.0";
 /** Every secret the tests send or receive, looked for in the stored events and the log at the end. */
 const secrets: string[] = [password];
 
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let mailbox: Mailbox;
-let users: ReturnType<typeof buildUsersApp>;
-let now = Date.now();
-
 const env = {
   SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
   LOGINS_PER_CLIENT_PER_MINUTE: "1000",
   EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "1000",
   CODES_PER_CLIENT_PER_MINUTE: "1000",
 };
+const api = useUsersApi("users_audit", { env });
+const { clock } = api;
 
-async function prepare(database: Connection) {
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(database, logger);
-}
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_audit");
-  await prepare(db);
-  authApi = await startAuthApi(0, {}, () => now);
-  mailbox = await startMailbox();
-  users = buildUsersApp(db, authApi.url, { clock: () => now, env: { ...env, SMTP_URL: mailbox.url } });
-});
-afterAll(async () => {
-  await mailbox.stop();
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
-
-async function call(method: string, path: string, options: RequestOptions = {}, app = users.app) {
-  const response = await app.handle(
-    request(method, path, { ...options, headers: { "user-agent": userAgent, ...options.headers } }),
-  );
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+/** With the tests' user agent, which the events record; status and body only, so a test can compare the whole. */
+async function call(method: string, path: string, options: RequestOptions = {}, app?: typeof api.app) {
+  const headers = { "user-agent": userAgent, ...options.headers };
+  const { status, body } = await api.call(method, path, { ...options, headers }, app);
+  return { status, body };
 }
 
 const logIn = (email: string, pw = password) => call("POST", "/login", { body: { email, password: pw } });
 
 /** The token of the next mail to `to` linking to `path`, past the notices before it. */
 async function tokenMailed(to: string, path: string): Promise<string> {
-  const mail = await mailbox.next(to);
+  const mail = await api.mailbox.next(to);
   if (!mail.text?.includes(`${path}#token=`)) return tokenMailed(to, path);
   const { token } = linkIn(mail, path);
   secrets.push(token);
@@ -82,7 +59,7 @@ async function session(email: string, pw = password) {
 }
 
 const storedEvents = (filter: object) =>
-  db.collection(auditEventsCollectionName).find(filter).sort({ at: 1, _id: 1 }).toArray();
+  api.db.collection(auditEventsCollectionName).find(filter).sort({ at: 1, _id: 1 }).toArray();
 
 test("each action leaves its one event, with the request's client; none holds a secret, stored or logged", async () => {
   const { email, userId } = await signUp();
@@ -102,7 +79,7 @@ test("each action leaves its one event, with the request's client; none holds a 
   const refreshed = await call("POST", "/refresh", { body: { refreshToken: first.refreshToken } });
   expect(refreshed.status).toBe(200);
   secrets.push(refreshed.body.token, refreshed.body.refreshToken);
-  now += 60_000;
+  clock.now += 60_000;
   expect((await call("POST", "/refresh", { body: { refreshToken: first.refreshToken } })).status).toBe(401);
   did("session.refresh_token_reused");
 
@@ -134,8 +111,8 @@ test("each action leaves its one event, with the request's client; none holds a 
   const secret = enrolled.body.secret as string;
   secrets.push(secret, enrolled.body.otpauthUri);
   const code = () => {
-    now += 30_000;
-    const current = totpCode(secret, now);
+    clock.now += 30_000;
+    const current = totpCode(secret, clock.now);
     secrets.push(current);
     return current;
   };
@@ -147,7 +124,7 @@ test("each action leaves its one event, with the request's client; none holds a 
 
   const challenge = (await logIn(email)).body;
   secrets.push(challenge.mfaToken);
-  const wrongCode = totpCode(secret, now + 10 * 30_000);
+  const wrongCode = totpCode(secret, clock.now + 10 * 30_000);
   secrets.push(wrongCode);
   expect((await call("POST", "/login/mfa", { body: { mfaToken: challenge.mfaToken, code: wrongCode } })).status).toBe(
     401,
@@ -204,7 +181,7 @@ test("each action leaves its one event, with the request's client; none holds a 
   expect(page.body.events.map(({ type }: { type: string }) => type)).toEqual(["session.logged_out", "login.succeeded"]);
   expect(page.body.events[0]).toEqual({
     type: "session.logged_out",
-    at: new Date(now).toISOString(),
+    at: new Date(clock.now).toISOString(),
     userId,
     email,
     actor: "user",
@@ -231,10 +208,10 @@ test("each action leaves its one event, with the request's client; none holds a 
   expect(reuse).toMatchObject({ actor: "system", userAgent });
   for (const event of stored)
     expect((event.expiresAt as Date).getTime() - (event.at as Date).getTime()).toBe(90 * 24 * 3_600_000);
-  const logged = users.lines.filter((line) => line.event !== undefined && line.userId === userId);
+  const logged = api.lines.filter((line) => line.event !== undefined && line.userId === userId);
   expect(logged.map(({ event }) => event).toSorted()).toEqual(expected.toSorted());
 
-  const everything = JSON.stringify(await storedEvents({})) + JSON.stringify(users.lines);
+  const everything = JSON.stringify(await storedEvents({})) + JSON.stringify(api.lines);
   for (const secretSeen of secrets.filter(Boolean)) expect(everything).not.toContain(secretSeen);
 });
 
@@ -243,16 +220,16 @@ test("a throttled login is one event per wait, however many attempts it refuses"
   // Each attempt a millisecond after the one before, so the events' order is the attempts' (a throttled event's id is
   // derived from its wait, not from the time).
   const attempt = async (secret: string) => {
-    now += 1;
+    clock.now += 1;
     return (await logIn(email, secret)).status;
   };
   for (let failure = 1; failure <= 5; failure++) expect(await attempt("wrong password!")).toBe(401);
   for (let refused = 1; refused <= 3; refused++) expect(await attempt(password)).toBe(429);
   // The first wait (1 s) runs out; the next failure starts a second wait.
-  now += 1_000;
+  clock.now += 1_000;
   expect(await attempt("wrong password!")).toBe(401);
   for (let refused = 1; refused <= 3; refused++) expect(await attempt(password)).toBe(429);
-  await users.app.handle(request("GET", "/metrics"));
+  await api.app.handle(request("GET", "/metrics"));
   const viewer = await session((await signUp()).email);
   await call("GET", "/user/security-events", { token: viewer.token });
   const events = await storedEvents({ email, type: { $in: ["login.failed", "login.throttled"] } });
@@ -262,17 +239,17 @@ test("a throttled login is one event per wait, however many attempts it refuses"
     "login.failed",
     "login.throttled",
   ]);
-  expect(users.lines.filter((line) => line.event === "login.throttled" && line.email === email)).toHaveLength(2);
+  expect(api.lines.filter((line) => line.event === "login.throttled" && line.email === email)).toHaveLength(2);
 });
 
 test("an event that cannot be stored is logged and counted; the request goes on", async () => {
   const failing = await connectTestDatabase("users_audit_failing");
   try {
-    await prepare(failing);
+    await prepareDatabase(failing, captureLogger("users-api").logger);
     // A real refusal on both databases: a unique index on `type`, and a login's event already there.
     await failing.collection(auditEventsCollectionName).createIndex({ type: 1 }, { unique: true });
     await failing.collection(auditEventsCollectionName).insertOne({ type: "login.succeeded" });
-    const { app, lines } = buildUsersApp(failing, authApi.url, { clock: () => now, env });
+    const { app, lines } = buildUsersApp(failing, api.authApi.url, { clock: clock.read, env });
     const email = `audit-failing@example.com`;
     expect((await call("POST", "/signup", { body: { email, password } }, app)).status).toBe(201);
     const { status, body } = await call("POST", "/login", { body: { email, password } }, app);

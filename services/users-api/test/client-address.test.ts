@@ -1,13 +1,9 @@
 // Which client a request is counted as: the resolver on its own, then through a listening app, where the peer is the
 // socket's (127.0.0.1) and X-Forwarded-For is sent as a proxy would send it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ConfigError } from "@accounts/shared";
-import type { Connection } from "mongoose";
 import { createClientAddressResolver } from "../src/client-address/service.ts";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { captureLogger } from "@accounts/shared/testing";
-import { buildUsersApp, requestInit, startAuthApi } from "./support.ts";
-import { prepareDatabase } from "../src/prepare.ts";
+import { requestInit, useUsersApi } from "./support.ts";
 
 describe("the client-address resolver", () => {
   test("without TRUSTED_PROXIES the peer is the client and X-Forwarded-For is ignored", () => {
@@ -60,28 +56,13 @@ describe("the client-address resolver", () => {
 });
 
 describe("through a listening app", () => {
-  let db: Connection;
-  let authApi: Awaited<ReturnType<typeof startAuthApi>>;
   const minute = 60_000;
   // Fixed at a minute's beginning: the one-minute window cannot end mid-test.
-  const now = Math.ceil(Date.now() / minute) * minute;
-
-  beforeAll(async () => {
-    db = await connectTestDatabase("users_client_address");
-    await prepareDatabase(db, captureLogger("users-api").logger);
-    authApi = await startAuthApi();
-  });
-  afterAll(async () => {
-    await authApi.stop();
-    await dropTestDatabase(db);
-  });
+  const api = useUsersApi("users_client_address", { start: Math.ceil(Date.now() / minute) * minute });
 
   /** Statuses of logins sent over HTTP from 127.0.0.1 with these X-Forwarded-For values, one after another. */
   async function statuses(env: Record<string, string>, forwardedFor: string[]) {
-    const { app } = buildUsersApp(db, authApi.url, {
-      clock: () => now,
-      env: { LOGINS_PER_CLIENT_PER_MINUTE: "2", ...env },
-    });
+    const { app } = api.build({ env: { LOGINS_PER_CLIENT_PER_MINUTE: "2", ...env } });
     app.listen({ port: 0, hostname: "127.0.0.1" });
     try {
       const results: number[] = [];

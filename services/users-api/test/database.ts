@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from "mongoose";
+import mongoose, { type ConnectOptions, type Connection } from "mongoose";
 import { mongodbOptions } from "../src/mongodb.ts";
 
 export function mongodbUri(): string {
@@ -7,10 +7,13 @@ export function mongodbUri(): string {
   return uri;
 }
 
-/** A connection to a database of its own, so suites running in one process do not collide. */
-export async function connectTestDatabase(label: string): Promise<Connection> {
+/**
+ * A connection to a database of its own, so suites running in one process do not collide; `options` beside users-api's
+ * own (command monitoring, for a suite that counts what is sent).
+ */
+export async function connectTestDatabase(label: string, options: ConnectOptions = {}): Promise<Connection> {
   const dbName = `${label}_${crypto.randomUUID().slice(0, 8)}`;
-  return mongoose.createConnection(mongodbUri(), { ...mongodbOptions, dbName }).asPromise();
+  return mongoose.createConnection(mongodbUri(), { ...mongodbOptions, ...options, dbName }).asPromise();
 }
 
 export async function dropTestDatabase(db: Connection): Promise<void> {

@@ -1,23 +1,12 @@
 // The attacks of the security review, each performed against the real app (app.handle), the real auth-api behind a
 // proxy that counts (and can hold) its calls, a real database and a real SMTP server. Time is the app's injected
 // clock; events are ordered by the proxy's hold, never by sleeping.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import type { Connection } from "mongoose";
+import { afterAll, describe, expect, test } from "bun:test";
 import { DEVICE_TOKENS_PER_ACCOUNT } from "../src/throttling/device-token.ts";
-import { captureLogger } from "@accounts/shared/testing";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { type Mailbox, startMailbox } from "./mailbox.ts";
-import { buildUsersApp, request, startAuthApi } from "./support.ts";
-import { prepareDatabase } from "../src/prepare.ts";
+import { useUsersApi } from "./support.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
-
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let proxy: ReturnType<typeof Bun.serve>;
-let mailbox: Mailbox;
-let app: ReturnType<typeof buildUsersApp>["app"];
 
 /** Calls that reached auth-api, by path. */
 const authCalls: string[] = [];
@@ -26,68 +15,45 @@ let hold: { arrived: () => void; released: Promise<void> } | undefined;
 /** While true, auth-api's /token and /token/refresh answer 500, as a failing auth-api would. */
 let failing = false;
 
-let now = Date.now();
-const MINUTE = 60_000;
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_hardening");
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  authApi = await startAuthApi(0, {}, () => now);
-  mailbox = await startMailbox();
-  proxy = Bun.serve({
-    port: 0,
-    async fetch(incoming) {
-      const url = new URL(incoming.url);
-      authCalls.push(url.pathname);
-      const body = await incoming.arrayBuffer();
-      if (failing && url.pathname.startsWith("/token")) return new Response("failing", { status: 500 });
-      if (hold && url.pathname === "/token") {
-        const { arrived, released } = hold;
-        arrived();
-        await released;
-      }
-      return fetch(new URL(url.pathname, authApi.url), { method: incoming.method, headers: incoming.headers, body });
-    },
-  });
-  app = buildUsersApp(db, proxy.url.href, {
-    clock: () => now,
-    env: {
-      SMTP_URL: mailbox.url,
-      LOGINS_PER_CLIENT_PER_MINUTE: "1000",
-      SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
-      EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "1000",
-    },
-  }).app;
+/** Between users-api and auth-api, counting, holding or failing its calls. */
+const proxy = Bun.serve({
+  port: 0,
+  async fetch(incoming) {
+    const url = new URL(incoming.url);
+    authCalls.push(url.pathname);
+    const body = await incoming.arrayBuffer();
+    if (failing && url.pathname.startsWith("/token")) return new Response("failing", { status: 500 });
+    if (hold && url.pathname === "/token") {
+      const { arrived, released } = hold;
+      arrived();
+      await released;
+    }
+    return fetch(new URL(url.pathname, api.authApi.url), { method: incoming.method, headers: incoming.headers, body });
+  },
 });
-afterAll(async () => {
-  proxy.stop(true);
-  await mailbox.stop();
-  await authApi.stop();
-  await dropTestDatabase(db);
+const api = useUsersApi("users_hardening", {
+  authApiUrl: proxy.url.href,
+  env: {
+    LOGINS_PER_CLIENT_PER_MINUTE: "1000",
+    SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
+    EMAIL_REQUESTS_PER_CLIENT_PER_HOUR: "1000",
+  },
+  newHourEachTest: true,
 });
-beforeEach(() => {
-  // A new hour: every earlier wait has run out and no client window carries over.
-  now = (Math.floor(now / (60 * MINUTE)) + 1) * 60 * MINUTE;
-});
-
-async function call(...args: Parameters<typeof request>) {
-  const response = await app.handle(request(...args));
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+afterAll(() => proxy.stop(true));
+const { call, clock } = api;
 
 let accounts = 0;
 async function signUp() {
   const email = `hardening-${++accounts}@example.com`;
   expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
-  await mailbox.next(email);
+  await api.mailbox.next(email);
   return email;
 }
 
 /** The account's device tokens as stored, by hash. */
 const deviceTokens = async (email: string) =>
-  (await db.collection<{ _id: string; devices?: object }>("throttles").findOne({ _id: `login-account:${email}` }))
+  (await api.db.collection<{ _id: string; devices?: object }>("throttles").findOne({ _id: `login-account:${email}` }))
     ?.devices ?? {};
 
 const logIn = (email: string, secret: string, deviceToken?: string) =>
@@ -99,7 +65,7 @@ const changePassword = (token: string, currentPassword: string, newPassword = "a
 /** Asks for a reset link and follows it, setting `newPassword`. */
 async function resetPassword(email: string, newPassword: string) {
   expect((await call("POST", "/password/forgot", { body: { email } })).status).toBe(202);
-  const mail = await mailbox.next(email);
+  const mail = await api.mailbox.next(email);
   const token = /[?#]token=([\w-]{43})/.exec(String(mail.text))![1]!;
   return call("POST", "/password/reset", { body: { token, newPassword } });
 }
@@ -114,7 +80,7 @@ async function authCallsDuring(path: string, steps: () => Promise<unknown>) {
 /** Five wrong passwords for `email`, and the 1 s wait after them run out. */
 async function fiveFailuresWaited(email: string) {
   for (let failure = 1; failure <= 5; failure++) expect((await logIn(email, wrong)).status).toBe(401);
-  now += 1_000;
+  clock.now += 1_000;
 }
 
 const statusesOf = (responses: { status: number }[]) => responses.map(({ status }) => status).sort();
@@ -137,7 +103,7 @@ describe("one guess per wait", () => {
     const email = await signUp();
     const { token } = (await logIn(email, password)).body;
     for (let failure = 1; failure <= 5; failure++) expect((await changePassword(token, wrong)).status).toBe(403);
-    now += 1_000;
+    clock.now += 1_000;
     let responses: Awaited<ReturnType<typeof call>>[] = [];
     const verified = await authCallsDuring("/token", async () => {
       responses = await Promise.all(Array.from({ length: 10 }, () => changePassword(token, wrong)));
@@ -162,7 +128,7 @@ describe("PUT /user/password is no oracle", () => {
         expect((await logIn(email, password)).status).toBe(429);
       }),
     ).toBe(0);
-    now += 1_000;
+    clock.now += 1_000;
     const changed = await changePassword(token, password);
     expect(changed.status).toBe(200);
     // The success forgot the failures: five more wrong passwords pass before the next wait.
@@ -187,7 +153,7 @@ describe("a login in flight", () => {
     release();
     const late = await login;
     expect(late.status).toBe(401);
-    const user = await db.collection("users").findOne({ email });
+    const user = await api.db.collection("users").findOne({ email });
     expect(user!.sessions ?? {}).toEqual({});
     // Nor did it leave a device token behind: only the one the reset gave.
     expect(Object.keys(await deviceTokens(email))).toHaveLength(1);
@@ -214,7 +180,7 @@ test("a refresh auth-api could not sign leaves the session as it was: the same t
   } finally {
     failing = false;
   }
-  now += 11 * 60_000;
+  clock.now += 11 * 60_000;
   const retried = await call("POST", "/refresh", { body: { refreshToken } });
   expect(retried.status).toBe(200);
   expect((await call("POST", "/refresh", { body: { refreshToken: retried.body.refreshToken } })).status).toBe(200);
@@ -248,7 +214,7 @@ describe("device tokens", () => {
     const email = await signUp();
     const issued: string[] = [];
     for (let login = 0; login <= DEVICE_TOKENS_PER_ACCOUNT; login++) {
-      now += 1;
+      clock.now += 1;
       issued.push((await logIn(email, password)).body.deviceToken);
     }
     expect(Object.keys(await deviceTokens(email))).toHaveLength(DEVICE_TOKENS_PER_ACCOUNT);

@@ -1,76 +1,43 @@
 // Logins, refreshes and sensitive actions of accounts with TOTP on, through app.handle, with the real auth-api,
 // database and SMTP server, and a clock the tests move (30-second steps; never slept). Codes come from ./totp.ts.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { type Connection, Types } from "mongoose";
+import { describe, expect, test } from "bun:test";
+import { Types } from "mongoose";
 import { generateEncryptionKey } from "@accounts/shared/secrets";
-import { captureLogger } from "@accounts/shared/testing";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { type Mailbox, startMailbox } from "./mailbox.ts";
-import { buildUsersApp, encryptionKey, request, startAuthApi } from "./support.ts";
+import { encryptionKey, type RequestOptions, useUsersApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
-import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
 const STEP_MS = 30_000;
 
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let mailbox: Mailbox;
-let app: ReturnType<typeof buildUsersApp>["app"];
-let now = Date.now();
-
-const build = (env: Record<string, string> = {}) =>
-  buildUsersApp(db, authApi.url, {
-    clock: () => now,
-    env: {
-      SMTP_URL: mailbox.url,
-      LOGINS_PER_CLIENT_PER_MINUTE: "1000",
-      SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
-      REFRESHES_PER_CLIENT_PER_MINUTE: "1000",
-      ...env,
-    },
-  }).app;
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_mfa_login");
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  authApi = await startAuthApi(0, {}, () => now);
-  mailbox = await startMailbox();
-  app = build();
+const api = useUsersApi("users_mfa_login", {
+  env: {
+    LOGINS_PER_CLIENT_PER_MINUTE: "1000",
+    SIGNUPS_PER_CLIENT_PER_HOUR: "1000",
+    REFRESHES_PER_CLIENT_PER_MINUTE: "1000",
+  },
+  newHourEachTest: true,
 });
-afterAll(async () => {
-  await mailbox.stop();
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
-beforeEach(() => {
-  // A new hour: no wait or client window carries over; the start of a 30-second step.
-  now = (Math.floor(now / 3_600_000) + 1) * 3_600_000;
-});
-
-async function call(...args: Parameters<typeof request>) {
-  const response = await app.handle(request(...args));
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+const { clock } = api;
+/** The app the tests call: the suite's, unless a test sets one built with other settings (and unsets it after). */
+let app: typeof api.app | undefined;
+const call = (method: string, path: string, options?: RequestOptions) => api.call(method, path, options, app);
 
 const claims = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
-const storedUser = (userId: string) => db.collection("users").findOne({ _id: new Types.ObjectId(userId) });
+const storedUser = (userId: string) => api.db.collection("users").findOne({ _id: new Types.ObjectId(userId) });
 
 let accounts = 0;
 /** A new account with TOTP on, its session (`token`), secret and recovery codes; the clock a step past confirming. */
 async function withTotp() {
   const email = `mfa-login-${++accounts}@example.com`;
   expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
-  await mailbox.next(email);
+  await api.mailbox.next(email);
   const { token, userId } = (await call("POST", "/login", { body: { email, password } })).body;
   const { secret } = (await call("POST", "/mfa/totp", { token, body: { password } })).body;
-  const confirmed = await call("POST", "/mfa/totp/confirm", { token, body: { code: totpCode(secret, now) } });
+  const confirmed = await call("POST", "/mfa/totp/confirm", { token, body: { code: totpCode(secret, clock.now) } });
   expect(confirmed.status).toBe(200);
-  await mailbox.next(email);
-  now += STEP_MS;
+  await api.mailbox.next(email);
+  clock.now += STEP_MS;
   return {
     email,
     token: token as string,
@@ -107,7 +74,7 @@ describe("two-step login", () => {
     // Stored hashed only.
     expect(JSON.stringify(await storedUser(userId))).not.toContain(first.body.mfaToken.split(".")[2]);
 
-    const second = await secondStep({ mfaToken: first.body.mfaToken, code: totpCode(secret, now) });
+    const second = await secondStep({ mfaToken: first.body.mfaToken, code: totpCode(secret, clock.now) });
     expect(second.status).toBe(200);
     expect(second.body).toEqual({
       token: expect.any(String),
@@ -124,15 +91,15 @@ describe("two-step login", () => {
     const me = await call("GET", "/user", { token: second.body.token });
     expect(me.body.user.mfa).toEqual({ totp: true, recoveryCodesLeft: 10 });
     // The mfaToken was used.
-    now += STEP_MS;
-    expect((await secondStep({ mfaToken: first.body.mfaToken, code: totpCode(secret, now) })).status).toBe(401);
+    clock.now += STEP_MS;
+    expect((await secondStep({ mfaToken: first.body.mfaToken, code: totpCode(secret, clock.now) })).status).toBe(401);
   });
 
   test("a wrong password is the same 401 as for an account without TOTP: nothing tells that TOTP is on", async () => {
     const { email } = await withTotp();
     const plain = `plain-${accounts}@example.com`;
     await call("POST", "/signup", { body: { email: plain, password } });
-    await mailbox.next(plain);
+    await api.mailbox.next(plain);
     const [withTotpAnswer, plainAnswer] = [await firstStep(email, wrong), await firstStep(plain, wrong)];
     expect(withTotpAnswer.status).toBe(401);
     expect(withTotpAnswer.body).toEqual(plainAnswer.body);
@@ -140,28 +107,30 @@ describe("two-step login", () => {
 
   test("a code is accepted once: replay in its step, and an older code across the ±1 window, are refused", async () => {
     const { email, secret } = await withTotp();
-    const code = totpCode(secret, now);
+    const code = totpCode(secret, clock.now);
     expect((await secondStep({ mfaToken: await mfaTokenOf(email), code })).status).toBe(200);
     // The same code on a new login, in the same step and in the next (still within the window): refused.
     expect((await secondStep({ mfaToken: await mfaTokenOf(email), code })).status).toBe(401);
-    now += STEP_MS;
+    clock.now += STEP_MS;
     expect((await secondStep({ mfaToken: await mfaTokenOf(email), code })).status).toBe(401);
     // The previous step's code is within ±1 but not after the last step used.
     expect(
-      (await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now - 2 * STEP_MS) })).status,
+      (await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now - 2 * STEP_MS) })).status,
     ).toBe(401);
     // The current step's code is new: accepted (the one before was from the step now past).
-    expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(200);
+    expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) })).status).toBe(
+      200,
+    );
     // One step of skew either way is accepted for a new step.
-    now += 3 * STEP_MS;
+    clock.now += 3 * STEP_MS;
     expect(
-      (await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now + STEP_MS) })).status,
+      (await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now + STEP_MS) })).status,
     ).toBe(200);
   });
 
   test("concurrent second steps with one code: exactly one session, whether they share an mfaToken or not", async () => {
     const { email, userId, secret } = await withTotp();
-    const code = totpCode(secret, now);
+    const code = totpCode(secret, clock.now);
     const shared = await mfaTokenOf(email);
     // Four in all, within the account's free failures (each attempt counts as one until it succeeds).
     const own = await Promise.all(Array.from({ length: 2 }, () => mfaTokenOf(email)));
@@ -177,7 +146,7 @@ describe("two-step login", () => {
   test("five wrong codes kill an mfaToken, even for the right code next", async () => {
     const { email, secret } = await withTotp();
     const mfaToken = await mfaTokenOf(email);
-    const right = totpCode(secret, now);
+    const right = totpCode(secret, clock.now);
     const wrongCode = right === "000000" ? "111111" : "000000";
     for (let failure = 1; failure <= 5; failure++)
       expect((await secondStep({ mfaToken, code: wrongCode })).status).toBe(401);
@@ -187,12 +156,12 @@ describe("two-step login", () => {
   test("an expired mfaToken is refused; an unknown one too", async () => {
     const { email, secret } = await withTotp();
     const mfaToken = await mfaTokenOf(email);
-    now += 301_000;
-    expect((await secondStep({ mfaToken, code: totpCode(secret, now) })).status).toBe(401);
+    clock.now += 301_000;
+    expect((await secondStep({ mfaToken, code: totpCode(secret, clock.now) })).status).toBe(401);
     const [userId, challengeId] = mfaToken.split(".");
     const madeUp = `${userId}.${challengeId}.${"A".repeat(43)}`;
-    expect((await secondStep({ mfaToken: madeUp, code: totpCode(secret, now) })).status).toBe(401);
-    expect((await secondStep({ mfaToken: "not-a-token", code: totpCode(secret, now) })).status).toBe(401);
+    expect((await secondStep({ mfaToken: madeUp, code: totpCode(secret, clock.now) })).status).toBe(401);
+    expect((await secondStep({ mfaToken: "not-a-token", code: totpCode(secret, clock.now) })).status).toBe(401);
   });
 
   test("a password change voids every waiting mfaToken", async () => {
@@ -200,11 +169,11 @@ describe("two-step login", () => {
     const mfaToken = await mfaTokenOf(email);
     const changed = await call("PUT", "/user/password", {
       token,
-      body: { currentPassword: password, newPassword: "a whole new password", code: totpCode(secret, now) },
+      body: { currentPassword: password, newPassword: "a whole new password", code: totpCode(secret, clock.now) },
     });
     expect(changed.status).toBe(200);
-    now += STEP_MS;
-    expect((await secondStep({ mfaToken, code: totpCode(secret, now) })).status).toBe(401);
+    clock.now += STEP_MS;
+    expect((await secondStep({ mfaToken, code: totpCode(secret, clock.now) })).status).toBe(401);
   });
 
   test("code guessing is throttled per account, apart from passwords: a stranger's wrong passwords do not block the owner's code", async () => {
@@ -214,12 +183,12 @@ describe("two-step login", () => {
     for (let failure = 1; failure <= 5; failure++) expect((await firstStep(email, wrong)).status).toBe(401);
     expect((await firstStep(email)).status).toBe(429);
     // The owner, past the password already, completes with the code.
-    expect((await secondStep({ mfaToken: ownersToken, code: totpCode(secret, now) })).status).toBe(200);
+    expect((await secondStep({ mfaToken: ownersToken, code: totpCode(secret, clock.now) })).status).toBe(200);
 
     // Someone with the password guessing codes: five wrong ones, then the account's code count makes them wait.
-    now += 3_600_000;
+    clock.now += 3_600_000;
     const guesser = await mfaTokenOf(email);
-    const right = totpCode(secret, now);
+    const right = totpCode(secret, clock.now);
     const wrongCode = right === "000000" ? "111111" : "000000";
     for (let failure = 1; failure <= 5; failure++)
       expect((await secondStep({ mfaToken: guesser, code: wrongCode })).status).toBe(401);
@@ -230,7 +199,7 @@ describe("two-step login", () => {
     // Passwords are counted apart: the password step still answers.
     expect((await firstStep(email)).status).toBe(200);
     // After the wait, the right code goes through.
-    now += 2_000;
+    clock.now += 2_000;
     expect((await secondStep({ mfaToken: next, code: right })).status).toBe(200);
   });
 });
@@ -238,24 +207,26 @@ describe("two-step login", () => {
 describe("per client", () => {
   test("a login's second steps and sensitive actions share the client's proof window", async () => {
     const { email, token, secret } = await withTotp();
-    app = build({ PROOFS_PER_CLIENT_PER_MINUTE: "3" });
+    app = api.build({ env: { PROOFS_PER_CLIENT_PER_MINUTE: "3" } }).app;
     try {
-      now += 60_000;
+      clock.now += 60_000;
       const mfaToken = await mfaTokenOf(email);
-      const wrongCode = totpCode(secret, now) === "000000" ? "111111" : "000000";
+      const wrongCode = totpCode(secret, clock.now) === "000000" ? "111111" : "000000";
       expect((await secondStep({ mfaToken, code: wrongCode })).status).toBe(401);
       expect((await call("DELETE", "/user", { token, body: { password: wrong } })).status).toBe(403);
       expect((await call("POST", "/mfa/recovery-codes", { token, body: { password: wrong, code: "1" } })).status).toBe(
         403,
       );
       // The window is full: the right code waits too, before anything is checked.
-      const refused = await secondStep({ mfaToken, code: totpCode(secret, now) });
+      const refused = await secondStep({ mfaToken, code: totpCode(secret, clock.now) });
       expect(refused.status).toBe(429);
       expect((await call("DELETE", "/user", { token, body: { password } })).status).toBe(429);
-      now += 60_000;
-      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(200);
+      clock.now += 60_000;
+      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) })).status).toBe(
+        200,
+      );
     } finally {
-      app = build();
+      app = undefined;
     }
   });
 });
@@ -286,16 +257,20 @@ describe("recovery codes", () => {
     const { email, token, secret, recoveryCodes } = await withTotp();
     expect((await call("POST", "/mfa/recovery-codes", { token, body: { password } })).status).toBe(422);
     expect(
-      (await call("POST", "/mfa/recovery-codes", { token, body: { password: wrong, code: totpCode(secret, now) } }))
-        .status,
+      (
+        await call("POST", "/mfa/recovery-codes", {
+          token,
+          body: { password: wrong, code: totpCode(secret, clock.now) },
+        })
+      ).status,
     ).toBe(403);
     const regenerated = await call("POST", "/mfa/recovery-codes", {
       token,
-      body: { password, code: totpCode(secret, now) },
+      body: { password, code: totpCode(secret, clock.now) },
     });
     expect(regenerated.status).toBe(200);
     expect(regenerated.body.recoveryCodes).toHaveLength(10);
-    expect((await mailbox.next(email)).subject).toBe("New recovery codes");
+    expect((await api.mailbox.next(email)).subject).toBe("New recovery codes");
     expect((await secondStep({ mfaToken: await mfaTokenOf(email), recoveryCode: recoveryCodes[1]! })).status).toBe(401);
     expect(
       (await secondStep({ mfaToken: await mfaTokenOf(email), recoveryCode: regenerated.body.recoveryCodes[0] })).status,
@@ -306,7 +281,7 @@ describe("recovery codes", () => {
 describe("sessions and sensitive actions", () => {
   test("amr is kept through refreshes", async () => {
     const { email, secret } = await withTotp();
-    const { body } = await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) });
+    const { body } = await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) });
     const refreshed = await call("POST", "/refresh", { body: { refreshToken: body.refreshToken } });
     expect(refreshed.status).toBe(200);
     expect(claims(refreshed.body.token).amr).toEqual(["pwd", "otp"]);
@@ -317,7 +292,7 @@ describe("sessions and sensitive actions", () => {
   test("a password-only login says amr pwd, through refresh too", async () => {
     const email = `pwd-only-${++accounts}@example.com`;
     await call("POST", "/signup", { body: { email, password } });
-    await mailbox.next(email);
+    await api.mailbox.next(email);
     const { body } = await firstStep(email);
     expect(claims(body.token).amr).toEqual(["pwd"]);
     const refreshed = await call("POST", "/refresh", { body: { refreshToken: body.refreshToken } });
@@ -326,7 +301,7 @@ describe("sessions and sensitive actions", () => {
 
   test("while TOTP is on, every sensitive action is refused without the code, and with a wrong one", async () => {
     const { userId, token, secret } = await withTotp();
-    const right = totpCode(secret, now);
+    const right = totpCode(secret, clock.now);
     const wrongCode = right === "000000" ? "111111" : "000000";
     const newPassword = "a whole new password";
     for (const code of [undefined, wrongCode]) {
@@ -351,11 +326,11 @@ describe("sessions and sensitive actions", () => {
 
   test("turning TOTP off: password and code, other sessions end, a notice; then a login is one step again", async () => {
     const { email, token, secret } = await withTotp();
-    const { body: other } = await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) });
-    now += STEP_MS;
-    const off = await call("DELETE", "/mfa/totp", { token, body: { password, code: totpCode(secret, now) } });
+    const { body: other } = await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) });
+    clock.now += STEP_MS;
+    const off = await call("DELETE", "/mfa/totp", { token, body: { password, code: totpCode(secret, clock.now) } });
     expect(off.status).toBe(204);
-    expect((await mailbox.next(email)).subject).toBe("Two-step login is off");
+    expect((await api.mailbox.next(email)).subject).toBe("Two-step login is off");
     expect((await call("GET", "/user", { token: other.token })).status).toBe(401);
     const me = await call("GET", "/user", { token });
     expect(me.body.user.mfa).toEqual({ totp: false, recoveryCodesLeft: 0 });
@@ -379,23 +354,29 @@ describe("the TOTP secret at rest", () => {
 
     // Another key only: the stored secret opens nowhere, so no code is accepted.
     const newKey = generateEncryptionKey();
-    app = build({ MFA_ENCRYPTION_KEY: newKey });
+    app = api.build({ env: { MFA_ENCRYPTION_KEY: newKey } }).app;
     try {
-      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(401);
+      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) })).status).toBe(
+        401,
+      );
 
       // Rotated: the new key, the old one among the previous keys. The secret opens and is sealed again.
-      app = build({ MFA_ENCRYPTION_KEY: newKey, MFA_PREVIOUS_ENCRYPTION_KEYS: encryptionKey });
-      now += STEP_MS;
-      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(200);
+      app = api.build({ env: { MFA_ENCRYPTION_KEY: newKey, MFA_PREVIOUS_ENCRYPTION_KEYS: encryptionKey } }).app;
+      clock.now += STEP_MS;
+      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) })).status).toBe(
+        200,
+      );
       const resealed = (await storedUser(userId))?.mfa?.totp?.secret as string;
       expect(resealed.split(".")[0]).not.toBe(sealed.split(".")[0]);
 
       // Only the new key now: it still works, without the old one.
-      app = build({ MFA_ENCRYPTION_KEY: newKey });
-      now += STEP_MS;
-      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, now) })).status).toBe(200);
+      app = api.build({ env: { MFA_ENCRYPTION_KEY: newKey } }).app;
+      clock.now += STEP_MS;
+      expect((await secondStep({ mfaToken: await mfaTokenOf(email), code: totpCode(secret, clock.now) })).status).toBe(
+        200,
+      );
     } finally {
-      app = build();
+      app = undefined;
     }
   });
 });

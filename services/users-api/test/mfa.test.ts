@@ -1,56 +1,25 @@
 // TOTP enrolment and confirmation through app.handle, with the real auth-api, database and SMTP server, and a clock
 // the tests move. Codes are computed by ./totp.ts from RFC 6238, not by the library users-api uses.
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { type Connection, Types } from "mongoose";
-import { captureLogger } from "@accounts/shared/testing";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { type Mailbox, startMailbox } from "./mailbox.ts";
-import { buildUsersApp, request, startAuthApi } from "./support.ts";
+import { expect, test } from "bun:test";
+import { Types } from "mongoose";
+import { useUsersApi } from "./support.ts";
 import { totpCode } from "./totp.ts";
-import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
 
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let mailbox: Mailbox;
-let app: ReturnType<typeof buildUsersApp>["app"];
-let now = Date.now();
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_mfa");
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  authApi = await startAuthApi(0, {}, () => now);
-  mailbox = await startMailbox();
-  app = buildUsersApp(db, authApi.url, {
-    clock: () => now,
-    env: { SMTP_URL: mailbox.url, LOGINS_PER_CLIENT_PER_MINUTE: "1000", SIGNUPS_PER_CLIENT_PER_HOUR: "1000" },
-  }).app;
+const api = useUsersApi("users_mfa", {
+  env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000", SIGNUPS_PER_CLIENT_PER_HOUR: "1000" },
+  newHourEachTest: true,
 });
-afterAll(async () => {
-  await mailbox.stop();
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
-beforeEach(() => {
-  // A new hour: no wait or client window carries over.
-  now = (Math.floor(now / 3_600_000) + 1) * 3_600_000;
-});
-
-async function call(...args: Parameters<typeof request>) {
-  const response = await app.handle(request(...args));
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const { call, clock } = api;
 
 let accounts = 0;
 /** A new account, verified-mail drained, with a session (`token`). */
 async function account() {
   const email = `mfa-${++accounts}@example.com`;
   expect((await call("POST", "/signup", { body: { email, password } })).status).toBe(201);
-  await mailbox.next(email);
+  await api.mailbox.next(email);
   const { body } = await call("POST", "/login", { body: { email, password } });
   return { email, token: body.token as string, userId: body.userId as string };
 }
@@ -58,7 +27,7 @@ async function account() {
 const enrol = (token: string, secret = password) => call("POST", "/mfa/totp", { token, body: { password: secret } });
 const confirm = (token: string, code: string) => call("POST", "/mfa/totp/confirm", { token, body: { code } });
 const stored = async (userId: string) =>
-  (await db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.mfa as
+  (await api.db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.mfa as
     | Record<string, unknown>
     | undefined;
 
@@ -87,9 +56,9 @@ test("confirmation: a wrong code is 400 of its own type; the right one turns TOT
   const { email, token, userId } = await account();
   const other = (await call("POST", "/login", { body: { email, password } })).body.token as string;
   const { secret } = (await enrol(token)).body;
-  const refused = await confirm(token, totpCode(secret, now + 120_000));
+  const refused = await confirm(token, totpCode(secret, clock.now + 120_000));
   expect(refused).toMatchObject({ status: 400, body: { type: "urn:accounts:problem:mfa-code-invalid" } });
-  const { status, body } = await confirm(token, totpCode(secret, now));
+  const { status, body } = await confirm(token, totpCode(secret, clock.now));
   expect(status).toBe(200);
   expect(body.recoveryCodes).toHaveLength(10);
   // Stored: the secret sealed, the codes hashed.
@@ -98,10 +67,10 @@ test("confirmation: a wrong code is 400 of its own type; the right one turns TOT
   // Every other session ended; this one goes on. The address was told.
   expect((await call("GET", "/user", { token: other })).status).toBe(401);
   expect((await call("GET", "/user", { token })).status).toBe(200);
-  expect((await mailbox.next(email)).subject).toBe("Two-step login is on");
+  expect((await api.mailbox.next(email)).subject).toBe("Two-step login is on");
   // Now on: enrolling again is 409, and so is confirming.
   expect((await enrol(token)).status).toBe(409);
-  expect((await confirm(token, totpCode(secret, now))).status).toBe(409);
+  expect((await confirm(token, totpCode(secret, clock.now))).status).toBe(409);
 });
 
 test("enrolling again before confirming replaces the pending secret: the first one's code no longer confirms", async () => {
@@ -109,8 +78,8 @@ test("enrolling again before confirming replaces the pending secret: the first o
   const first = (await enrol(token)).body.secret as string;
   const second = (await enrol(token)).body.secret as string;
   expect(second).not.toBe(first);
-  expect((await confirm(token, totpCode(first, now))).status).toBe(400);
-  expect((await confirm(token, totpCode(second, now))).status).toBe(200);
+  expect((await confirm(token, totpCode(first, clock.now))).status).toBe(400);
+  expect((await confirm(token, totpCode(second, clock.now))).status).toBe(200);
 });
 
 test("nothing pending: confirming is 400", async () => {

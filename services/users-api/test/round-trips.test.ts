@@ -1,22 +1,16 @@
 // The database commands each request path sends, seen by the driver's command monitoring, so a change that adds one
 // fails here. Commands are grouped in rounds: one sent while another of the same request is in flight shares its
 // round; a round starts when none is. The real auth-api and database, through app.handle.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import mongoose, { type Connection, type mongo } from "mongoose";
+import { beforeAll, expect, test } from "bun:test";
+import type { mongo } from "mongoose";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
-import { mongodbOptions } from "../src/mongodb.ts";
-import { captureLogger } from "@accounts/shared/testing";
-import { dropTestDatabase, mongodbUri } from "./database.ts";
-import { buildUsersApp, request, type RequestOptions, startAuthApi } from "./support.ts";
-import { prepareDatabase } from "../src/prepare.ts";
+import { useUsersApi } from "./support.ts";
 
 const password = "correct horse battery";
 const wrong = "wrong password!";
 
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let app: ReturnType<typeof buildUsersApp>["app"];
-const now = Date.now();
+const api = useUsersApi("round_trips", { connection: { monitorCommands: true } });
+const { call } = api;
 
 /** While recording: each round's commands, as `<command> <collection>` (`×n` for several statements in one). */
 let rounds: string[][] | undefined;
@@ -28,16 +22,7 @@ const describeCommand = ({ commandName, command }: mongo.CommandStartedEvent) =>
 };
 
 beforeAll(async () => {
-  db = await mongoose
-    .createConnection(mongodbUri(), {
-      ...mongodbOptions,
-      dbName: `round_trips_${crypto.randomUUID().slice(0, 8)}`,
-      monitorCommands: true,
-    })
-    .asPromise();
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  const client = db.getClient();
+  const client = api.db.getClient();
   client.on("commandStarted", (event) => {
     // Audit events are stored by the audit buffer's flush, apart from every request (audit/service.ts), whenever
     // its delay ends: no request waits for that insert, so it is no round of one.
@@ -48,20 +33,9 @@ beforeAll(async () => {
   });
   for (const finished of ["commandSucceeded", "commandFailed"] as const)
     client.on(finished, (event: { requestId: number }) => inFlight.delete(event.requestId));
-  authApi = await startAuthApi(0, {}, () => now);
-  app = buildUsersApp(db, authApi.url, { clock: () => now }).app;
   // Enough pooled connections that the commands of one round never wait for a new one.
-  await Promise.all(Array.from({ length: 6 }, () => db.db!.command({ ping: 1 })));
+  await Promise.all(Array.from({ length: 6 }, () => api.db.db!.command({ ping: 1 })));
 });
-afterAll(async () => {
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
-
-const call = async (method: string, path: string, options?: RequestOptions) => {
-  const response = await app.handle(request(method, path, options));
-  return { status: response.status, body: (await response.json()) as Record<string, string> };
-};
 
 /** What `run` sent to the database, round by round, each round's commands in order of name. */
 async function commandsOf(run: () => Promise<{ status: number }>, status: number) {

@@ -1,15 +1,13 @@
 // Sessions through app.handle, with the real auth-api (in this process, on a free port), a real database and a
 // clock the tests move: rotation, reuse, the grace window, expiry, logout, the sessions list, password change.
 import { createHmac } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Connection, Types } from "mongoose";
+import { describe, expect, test } from "bun:test";
+import { Types } from "mongoose";
 import { SESSIONS_PER_ACCOUNT } from "../src/sessions/service.ts";
 import { prepareSessions } from "../src/sessions/prepare.ts";
 import type { LogInResponse as Grant } from "../src/users/schemas.ts";
 import { captureLogger } from "@accounts/shared/testing";
-import { connectTestDatabase, dropTestDatabase } from "./database.ts";
-import { buildUsersApp, request, startAuthApi, type RequestOptions } from "./support.ts";
-import { prepareDatabase } from "../src/prepare.ts";
+import { request, useUsersApi } from "./support.ts";
 
 const DAY = 24 * 3600;
 const env = {
@@ -21,23 +19,12 @@ const env = {
   LOGINS_PER_CLIENT_PER_MINUTE: "1000",
   REFRESHES_PER_CLIENT_PER_MINUTE: "1000",
 };
-let clock = Date.now();
+const api = useUsersApi("users_sessions", { env });
+const { call, clock } = api;
 const advance = (seconds: number) => {
-  clock += seconds * 1000;
+  clock.now += seconds * 1000;
 };
-
-let db: Connection;
-let authApi: Awaited<ReturnType<typeof startAuthApi>>;
-let users: ReturnType<typeof buildUsersApp>;
 const password = "correct horse battery";
-const seen: { method: string; path: string; text: string }[] = [];
-
-async function call(method: string, path: string, options?: RequestOptions) {
-  const response = await users.app.handle(request(method, path, options));
-  const text = await response.text();
-  seen.push({ method, path, text: `${text}\n${JSON.stringify([...response.headers])}` });
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 async function logIn(email: string, userAgent = "test-agent", secret = password): Promise<Grant> {
   const { status, body } = await call("POST", "/login", {
@@ -62,27 +49,15 @@ async function account(sessions = 1) {
 
 /** The sessions a user's document holds, by id. */
 const storedSessions = async (userId: string) =>
-  ((await db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.sessions ?? {}) as Record<
+  ((await api.db.collection("users").findOne({ _id: new Types.ObjectId(userId) }))?.sessions ?? {}) as Record<
     string,
     Record<string, unknown>
   >;
 
 const metric = async (name: string) => {
-  const text = await (await users.app.handle(request("GET", "/metrics"))).text();
+  const text = await (await api.app.handle(request("GET", "/metrics"))).text();
   return Number(new RegExp(`^${name.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
 };
-
-beforeAll(async () => {
-  db = await connectTestDatabase("users_sessions");
-  const { logger } = captureLogger("users-api");
-  await prepareDatabase(db, logger);
-  authApi = await startAuthApi(0, {}, () => clock);
-  users = buildUsersApp(db, authApi.url, { env, clock: () => clock });
-});
-afterAll(async () => {
-  await authApi.stop();
-  await dropTestDatabase(db);
-});
 
 describe("login", () => {
   test("opens a session: a 15-minute access token with its sid, a refresh token, stored only as a hash", async () => {
@@ -103,7 +78,7 @@ describe("login", () => {
     expect(claims.exp - claims.iat).toBe(900);
     // 256 random bits after the locator.
     expect(Buffer.from(grant.refreshToken.split(".").at(-1)!, "base64url").length).toBe(32);
-    const stored = JSON.stringify(await db.collection("users").find({}).toArray());
+    const stored = JSON.stringify(await api.db.collection("users").find({}).toArray());
     expect(stored).not.toContain(grant.refreshToken);
     expect(stored).not.toContain(grant.refreshToken.split(".").at(-1)!);
   });
@@ -112,8 +87,8 @@ describe("login", () => {
     const { grants } = await account(2);
     const { status, body } = await call("GET", "/sessions", { token: grants[1]!.token });
     expect(status).toBe(200);
-    const at = new Date(clock).toISOString();
-    const ends = new Date(clock + 7 * DAY * 1000).toISOString();
+    const at = new Date(clock.now).toISOString();
+    const ends = new Date(clock.now + 7 * DAY * 1000).toISOString();
     expect(body).toEqual({
       sessions: [
         {
@@ -213,24 +188,24 @@ describe("POST /refresh", () => {
     const userId = new Types.ObjectId(first.userId);
     const { successorSeal, ...session } = (await storedSessions(first.userId))[first.sessionId]!;
     const ended = crypto.randomUUID();
-    await db
+    await api.db
       .collection("users")
       .updateOne({ _id: userId }, { $unset: { sessions: 1 }, $set: { sessionIds: [first.sessionId] } });
-    await db.collection<{ _id: string } & Record<string, unknown>>("sessions").insertMany([
+    await api.db.collection<{ _id: string } & Record<string, unknown>>("sessions").insertMany([
       { _id: first.sessionId, userId, ...session, sealedSuccessor: successorSeal },
       { _id: ended, userId, ...session },
     ]);
-    await db.collection("migrations").deleteOne({ _id: "sessions.in-users" as never });
+    await api.db.collection("migrations").deleteOne({ _id: "sessions.in-users" as never });
     const { logger, lines } = captureLogger("users-api");
-    await prepareSessions(db, logger);
+    await prepareSessions(api.db, logger);
     expect(lines.find(({ migration }) => migration === "sessions.in-users")).toMatchObject({ moved: 1 });
-    const user = await db.collection("users").findOne({ _id: userId });
+    const user = await api.db.collection("users").findOne({ _id: userId });
     expect({ listed: user!.sessionIds, sessions: Object.keys(user!.sessions) }).toEqual({
       listed: undefined,
       sessions: [first.sessionId],
     });
     expect(Object.keys(user!.sessions[first.sessionId]).filter((key) => /seal/i.test(key))).toEqual([]);
-    expect(await db.db!.listCollections({ name: "sessions" }).toArray()).toEqual([]);
+    expect(await api.db.db!.listCollections({ name: "sessions" }).toArray()).toEqual([]);
     expect((await refresh(first.refreshToken)).status).toBe(401);
     expect((await refresh(rotated.body.refreshToken)).status).toBe(200);
   });
@@ -337,7 +312,7 @@ describe("POST /logout", () => {
     const { grants } = await account(2);
     const [a, b] = grants as [Grant, Grant];
     // A's revocation of B lands the moment logout-others first writes (after its bearer check and its read).
-    const model = db.model("User");
+    const model = api.db.model("User");
     const original = model.updateOne;
     let revoked: Promise<unknown> | undefined;
     model.updateOne = function (this: typeof model, ...args: never[]) {
@@ -396,14 +371,14 @@ describe("PUT /user/password", () => {
   test("a wrong current password is 403 naming currentPassword, and changes nothing", async () => {
     const { email, grants } = await account(2);
     const [a, b] = grants as [Grant, Grant];
-    const before = await db.collection("users").findOne({ email });
+    const before = await api.db.collection("users").findOne({ email });
     const { status, body } = await call("PUT", "/user/password", {
       token: a.token,
       body: { currentPassword: "not my password", newPassword: "a brand new passphrase" },
     });
     expect(status).toBe(403);
     expect(body.detail).toContain("currentPassword");
-    expect((await db.collection("users").findOne({ email }))?.password).toBe(before?.password);
+    expect((await api.db.collection("users").findOne({ email }))?.password).toBe(before?.password);
     expect([await me(a.token), await me(b.token)]).toEqual([200, 200]);
     const short = await call("PUT", "/user/password", {
       token: a.token,
@@ -411,7 +386,7 @@ describe("PUT /user/password", () => {
     });
     expect(short.status).toBe(422);
     expect(short.body.errors.map(({ field }: { field: string }) => field)).toEqual(["newPassword"]);
-    expect((await db.collection("users").findOne({ email }))?.password).toBe(before?.password);
+    expect((await api.db.collection("users").findOne({ email }))?.password).toBe(before?.password);
   });
 
   test("the right one changes it, ends every other session and keeps this one", async () => {
@@ -438,7 +413,7 @@ test("deleting the account ends every session", async () => {
   expect((await call("DELETE", "/user", { token: a.token, body: { password } })).status).toBe(204);
   expect([await me(a.token), await me(b.token)]).toEqual([401, 401]);
   expect([(await refresh(a.refreshToken)).status, (await refresh(b.refreshToken)).status]).toEqual([401, 401]);
-  expect(await db.collection("users").countDocuments({ _id: new Types.ObjectId(a.userId) })).toBe(0);
+  expect(await api.db.collection("users").countDocuments({ _id: new Types.ObjectId(a.userId) })).toBe(0);
 });
 
 test("metrics count sessions created, refreshed and revoked by reason", async () => {
@@ -490,7 +465,7 @@ test("metrics count sessions created, refreshed and revoked by reason", async ()
 
 test("refresh tokens appear in no log line, no error and no response but login's and refresh's", async () => {
   // Its own tokens, through each path that handles one (other tests' are checked too, when they ran first).
-  const from = seen.length;
+  const from = api.responses.length;
   const { email, grants } = await account(3);
   const [a, b, c] = grants as [Grant, Grant, Grant];
   const rotated = (await refresh(a.refreshToken)).body as Grant;
@@ -502,19 +477,19 @@ test("refresh tokens appear in no log line, no error and no response but login's
   expect((await refresh(b.refreshToken)).status).toBe(401);
   await logIn(email, "later");
   expect((await call("GET", "/sessions", { token: c.token })).status).toBe(200);
-  const tokensIn = (entries: typeof seen) =>
+  const tokensIn = (entries: typeof api.responses) =>
     entries.flatMap(({ text }) => [...text.matchAll(/"refreshToken":"([^"]+)"/g)].map((m) => m[1]!));
   // Three logins, two refreshes, one more login.
-  expect(tokensIn(seen.slice(from))).toHaveLength(6);
+  expect(tokensIn(api.responses.slice(from))).toHaveLength(6);
 
-  const refreshTokens = tokensIn(seen);
-  const elsewhere = seen
+  const refreshTokens = tokensIn(api.responses);
+  const elsewhere = api.responses
     .filter(
       ({ method, path, text }) =>
         !(method === "POST" && ["/login", "/refresh"].includes(path) && text.startsWith('{"token"')),
     )
     .map(({ text }) => text);
-  const everything = JSON.stringify({ elsewhere, logs: [...users.lines, ...authApi.lines] });
+  const everything = JSON.stringify({ elsewhere, logs: [...api.lines, ...api.authApi.lines] });
   for (const token of refreshTokens) {
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(token.split(".").at(-1)!);

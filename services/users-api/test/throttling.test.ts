@@ -9,7 +9,7 @@ import { delayAfter, throttlingRules } from "../src/throttling/rules.ts";
 import { auditEventsCollectionName } from "../src/audit/collection.ts";
 import { connectTestDatabase, dropTestDatabase, isFerretDB } from "./database.ts";
 import { captureLogger } from "@accounts/shared/testing";
-import { buildUsersApp, encryptionKey, request, startAuthApi } from "./support.ts";
+import { buildUsersApp, encryptionKey, movableClock, request, startAuthApi } from "./support.ts";
 import { prepareDatabase } from "../src/prepare.ts";
 
 const password = "correct horse battery";
@@ -29,12 +29,7 @@ const operations: string[] = [];
 let recording = false;
 const preparation = captureLogger("users-api");
 
-let now = Date.now();
-const clock = () => now;
-/** Moves the clock to the next hour's beginning (a minute's too), so window ends are exact and old counts done. */
-const nextHour = () => {
-  now = (Math.floor(now / (60 * MINUTE)) + 1) * 60 * MINUTE;
-};
+const clock = movableClock();
 
 beforeAll(async () => {
   db = await connectTestDatabase("users_throttling");
@@ -42,7 +37,7 @@ beforeAll(async () => {
   db.set("debug", (collection: string, method: string) => {
     if (recording && collection !== auditEventsCollectionName) operations.push(`${collection}.${method}`);
   });
-  authApi = await startAuthApi(0, {}, clock);
+  authApi = await startAuthApi(0, {}, clock.read);
   proxy = Bun.serve({
     port: 0,
     fetch(incoming) {
@@ -145,8 +140,11 @@ describe("rules and collections", () => {
   });
 
   test("concurrent attempts never get past the limit", async () => {
-    const { app } = buildUsersApp(db, proxy.url.href, { clock, env: { LOGINS_PER_CLIENT_PER_MINUTE: "5" } });
-    nextHour();
+    const { app } = buildUsersApp(db, proxy.url.href, {
+      clock: clock.read,
+      env: { LOGINS_PER_CLIENT_PER_MINUTE: "5" },
+    });
+    clock.nextHour();
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => logIn(app, `concurrent-${i}@example.com`, wrong)),
     );
@@ -158,8 +156,8 @@ describe("per account", () => {
   let app: App;
   beforeEach(() => {
     // Per-client limits out of the way: every request here comes from the one in-process client.
-    app = buildUsersApp(db, proxy.url.href, { clock, env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" } }).app;
-    nextHour();
+    app = buildUsersApp(db, proxy.url.href, { clock: clock.read, env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" } }).app;
+    clock.nextHour();
   });
 
   test("5 failures reach the password check; then each attempt waits 1 s, 2 s, 4 s… whatever its password; success resets", async () => {
@@ -175,17 +173,17 @@ describe("per account", () => {
         expectThrottled(await logIn(app, email, password), 1, "right password in the wait");
       }),
     ).toBe(0);
-    now += 999;
+    clock.now += 999;
     expectThrottled(await logIn(app, email, password), 1, "1 ms before the wait ends");
-    now += 1;
+    clock.now += 1;
     expect((await logIn(app, email, wrong)).status).toBe(401); // 6th failure: 2 s
     expectThrottled(await logIn(app, email, password), 2, "after the 6th failure");
-    now += 2_000;
+    clock.now += 2_000;
     expect((await logIn(app, email, wrong)).status).toBe(401); // 7th: 4 s
     expectThrottled(await logIn(app, email, password), 4, "after the 7th failure");
-    now += 3_999;
+    clock.now += 3_999;
     expectThrottled(await logIn(app, email, password), 1, "1 ms before the 4 s end");
-    now += 1;
+    clock.now += 1;
     expect((await logIn(app, email, password)).status).toBe(200);
 
     // Reset: five failures pass through again before the next wait.
@@ -200,7 +198,7 @@ describe("per account", () => {
     expectThrottled(await logIn(app, "nobody@example.com", wrong), 1);
     // Counted by the normalized address: another spelling is the same count.
     expectThrottled(await logIn(app, "  NoBody@Example.com", wrong), 1);
-    now += 1_000;
+    clock.now += 1_000;
     expect((await logIn(app, "nobody@example.com", wrong)).status).toBe(401);
     expectThrottled(await logIn(app, "nobody@example.com", wrong), 2);
   });
@@ -218,9 +216,9 @@ describe("per account", () => {
   test("a failure count unused for a day past the longest wait is forgotten", async () => {
     for (let failure = 1; failure <= 7; failure++) {
       expect((await logIn(app, "patient@example.com", wrong)).status).toBe(401);
-      now += 8_000;
+      clock.now += 8_000;
     }
-    now += 900_000 + 24 * 60 * MINUTE;
+    clock.now += 900_000 + 24 * 60 * MINUTE;
     // Counting starts again at one: five failures pass without any wait, and the fifth sets the 1 s one.
     for (let failure = 1; failure <= 5; failure++)
       expect((await logIn(app, "patient@example.com", wrong)).status).toBe(401);
@@ -238,8 +236,8 @@ describe("device tokens", () => {
   let accounts = 0;
 
   beforeEach(async () => {
-    app = buildUsersApp(db, proxy.url.href, { clock, env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" } }).app;
-    nextHour();
+    app = buildUsersApp(db, proxy.url.href, { clock: clock.read, env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" } }).app;
+    clock.nextHour();
     accounts++;
     victim = `device-owner-${accounts}@example.com`;
     other = `someone-else-${accounts}@example.com`;
@@ -296,7 +294,7 @@ describe("device tokens", () => {
     expectThrottled(await logIn(app, victim, password, { deviceToken }), 1, "device in its wait");
     // The device's failures were its own: strangers' five free attempts on the account are untouched.
     expect((await logIn(app, victim, password)).status).toBe(200);
-    now += 1_000;
+    clock.now += 1_000;
     expect((await logIn(app, victim, password, { deviceToken })).status).toBe(200);
     expect(await metric(app, 'throttled_attempts_total{rule="login-device"}')).toBe(1);
   });
@@ -319,16 +317,16 @@ describe("device tokens", () => {
       userId: "someone",
       email,
       failures: 5,
-      lastFailureAt: new Date(now),
-      createdAt: new Date(now - 1_000),
-      expiresAt: new Date(now + 60 * MINUTE),
+      lastFailureAt: new Date(clock.now),
+      createdAt: new Date(clock.now - 1_000),
+      expiresAt: new Date(clock.now + 60 * MINUTE),
     });
     await db.collection("migrations").deleteOne({ _id: "throttling.device-tokens-in-accounts" as never });
     await prepareThrottlingCollections(db, captureLogger("users-api").logger);
     expect(await db.db!.listCollections({ name: "device_tokens" }).toArray()).toEqual([]);
     // Its own five failures moved with it: a wait of its own, while the account's count is untouched.
     expectThrottled(await logIn(app, email, password, { deviceToken: token }), 1, "the device's own wait");
-    now += 1_000;
+    clock.now += 1_000;
     const loggedIn = await logIn(app, email, password, { deviceToken: token });
     expect({ status: loggedIn.status, kept: loggedIn.body.deviceToken }).toEqual({ status: 200, kept: token });
   });
@@ -342,24 +340,24 @@ describe("device tokens", () => {
 
 describe("per client", () => {
   test("20 logins a minute from one client, then 429 until the window ends", async () => {
-    const { app } = buildUsersApp(db, proxy.url.href, { clock });
-    nextHour();
+    const { app } = buildUsersApp(db, proxy.url.href, { clock: clock.read });
+    clock.nextHour();
     // Different addresses, so only the client's limit is in play.
     for (let attempt = 1; attempt <= 20; attempt++)
       expect((await logIn(app, `client-${attempt}@example.com`, wrong)).status).toBe(401);
     expect(
       await authCallsDuring(async () => expectThrottled(await logIn(app, "fresh@example.com", password), 60)),
     ).toBe(0);
-    now += 59_500;
+    clock.now += 59_500;
     expectThrottled(await logIn(app, "fresh@example.com", password), 1);
-    now += 500;
+    clock.now += 500;
     expect((await logIn(app, "fresh@example.com", wrong)).status).toBe(401);
     expect(await metric(app, 'throttled_attempts_total{rule="login-client"}')).toBe(2);
   });
 
   test("10 sign-ups an hour from one client, then 429", async () => {
-    const { app } = buildUsersApp(db, proxy.url.href, { clock });
-    nextHour();
+    const { app } = buildUsersApp(db, proxy.url.href, { clock: clock.read });
+    clock.nextHour();
     for (let attempt = 1; attempt <= 10; attempt++)
       expect(
         (await call(app, "POST", "/signup", { body: { email: `new-${attempt}@example.com`, password } })).status,
@@ -373,10 +371,10 @@ describe("per client", () => {
   test("replicas share a client's window: two apps on one database", async () => {
     const env = { LOGINS_PER_CLIENT_PER_MINUTE: "4" };
     const [first, second] = [
-      buildUsersApp(db, proxy.url.href, { clock, env }),
-      buildUsersApp(db, proxy.url.href, { clock, env }),
+      buildUsersApp(db, proxy.url.href, { clock: clock.read, env }),
+      buildUsersApp(db, proxy.url.href, { clock: clock.read, env }),
     ];
-    nextHour();
+    clock.nextHour();
     for (const app of [first.app, second.app, first.app, second.app])
       expect((await logIn(app, "shared-window@example.com", wrong)).status).toBe(401);
     expectThrottled(await logIn(first.app, "other-address@example.com", wrong), 60);
@@ -390,10 +388,10 @@ describe("per client", () => {
     const throttling = createThrottling({
       throttles: throttlesCollection(db),
       rules: throttlingRules(defaults),
-      now: clock,
+      now: clock.read,
       onThrottled: (rule) => refused.push(rule),
     });
-    nextHour();
+    clock.nextHour();
     for (const [ruleName, limit, windowSeconds] of [
       ["refresh", 60, 60],
       ["emailRequest", 5, 3600],
@@ -446,9 +444,9 @@ describe("admission before work: as many pending as auth-api holds", () => {
       },
     });
     const signUp = (email: string) => call(app, "POST", "/signup", { body: { email, password } });
-    const { app } = buildUsersApp(db, holding.url.href, { clock });
+    const { app } = buildUsersApp(db, holding.url.href, { clock: clock.read });
     try {
-      nextHour();
+      clock.nextHour();
       // Three at once reach auth-api together: it takes two and refuses the third, which teaches users-api two.
       let reached = holdUntil(3);
       const burst = ["held-0", "held-1", "held-2"].map((name) => signUp(`${name}@example.com`));
