@@ -1,8 +1,8 @@
 // `bun run admin --kubeconfig …` against a real kube-apiserver (scripts/testing), under Node as the script runs: the
-// manifests' own Namespace, ServiceAccount, users-api Deployment and admin Service applied to a namespace of the
-// suite's own. No kubelet runs there, so no pod ever becomes ready by itself: the suite creates pods from the
-// Deployment's template and writes their status through the /status subresource, as a kubelet would. The byte stream
-// through a kubelet to users-api's listener is the one thing left untested here (it needs a node).
+// manifests' own ServiceAccount, users-api Deployment and admin Service applied to a namespace of each test's own. No
+// kubelet runs there, so no pod ever becomes ready by itself: the tests create pods from the Deployment's template and
+// write their status through the /status subresource, as a kubelet would. The byte stream through a kubelet to
+// users-api's listener is the one thing left untested here (it needs a node).
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,11 +48,8 @@ async function runAdmin(args: string[], namespace: string, env: Record<string, s
 
 describe.skipIf(!cluster)("bun run admin through a port-forward (against a real kube-apiserver)", () => {
   const api = clusterApi(cluster!);
-  const namespace = `admin-${Date.now().toString(36)}`;
-  const ns = `/api/v1/namespaces/${namespace}`;
-  const service = `${namespace}/${usersApiAdminServiceName}`;
-  const admin = (env: Record<string, string> = { ADMIN_TOKEN: adminToken }) =>
-    runAdmin(["users", "show", "some-user-id", "--kubeconfig", cluster!.kubeconfigPath], namespace, env);
+  const suite = Date.now().toString(36);
+  let namespaces = 0;
   const outputs: string[] = [];
   const secretFree = (run: AdminRun) => {
     outputs.push(run.output);
@@ -60,56 +57,77 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
     expect(run.output).not.toContain(adminToken);
   };
   const manifests = synthManifests("dev", { imageTag: "v1" });
-  const manifest = (kind: string, name: string) => {
-    const found = manifests.find((object) => object.kind === kind && object.metadata.name === name);
-    if (!found) throw new Error(`the manifests have no ${kind} ${name}`);
-    return { ...found, metadata: { ...found.metadata, namespace } } as KubeObject;
-  };
-  const deployment = manifest("Deployment", "users-api");
-  const template = (deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: object } })
-    .template;
 
-  /** A users-api pod as its ReplicaSet would create it, and a kubelet's status for it. */
-  async function createPod(name: string, ready: boolean, spec: Record<string, unknown> = {}) {
-    await api.create(`${ns}/pods`, {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace, labels: template.metadata.labels },
-      spec: { ...template.spec, ...spec },
-    });
-    const { status, body } = await api.call(
-      "PATCH",
-      `${ns}/pods/${name}/status`,
-      {
-        status: {
-          phase: ready ? "Running" : "Pending",
-          podIP: ready ? "10.0.0.7" : undefined,
-          conditions: [
-            { type: "Ready", status: ready ? "True" : "False", lastTransitionTime: new Date().toISOString() },
-          ],
+  /**
+   * A namespace of the test's own, so no test sees another's Service or pods (namespaces cannot be deleted in the test
+   * API server, so each name is new), and what the test does there: run the admin command, apply the manifests the
+   * command needs, create pods as a ReplicaSet and a kubelet would.
+   */
+  function ownNamespace() {
+    const namespace = `admin-${suite}-${++namespaces}`;
+    const ns = `/api/v1/namespaces/${namespace}`;
+    const service = `${namespace}/${usersApiAdminServiceName}`;
+    const admin = (env: Record<string, string> = { ADMIN_TOKEN: adminToken }) =>
+      runAdmin(["users", "show", "some-user-id", "--kubeconfig", cluster!.kubeconfigPath], namespace, env);
+    const manifest = (kind: string, name: string) => {
+      const found = manifests.find((object) => object.kind === kind && object.metadata.name === name);
+      if (!found) throw new Error(`the manifests have no ${kind} ${name}`);
+      return { ...found, metadata: { ...found.metadata, namespace } } as KubeObject;
+    };
+    const deployment = manifest("Deployment", "users-api");
+    const template = (deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: object } })
+      .template;
+
+    const create = () =>
+      api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    /** This namespace, and in it the manifests' users-api ServiceAccount and Deployment and the admin Service. */
+    async function applyManifests() {
+      await create();
+      await api.create(`${ns}/serviceaccounts`, manifest("ServiceAccount", "users-api"));
+      await api.create(`/apis/apps/v1/namespaces/${namespace}/deployments`, deployment);
+      await api.create(`${ns}/services`, manifest("Service", usersApiAdminServiceName));
+    }
+    /** A users-api pod as its ReplicaSet would create it, and a kubelet's status for it. */
+    async function createPod(name: string, ready: boolean, spec: Record<string, unknown> = {}) {
+      await api.create(`${ns}/pods`, {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace, labels: template.metadata.labels },
+        spec: { ...template.spec, ...spec },
+      });
+      const { status, body } = await api.call(
+        "PATCH",
+        `${ns}/pods/${name}/status`,
+        {
+          status: {
+            phase: ready ? "Running" : "Pending",
+            podIP: ready ? "10.0.0.7" : undefined,
+            conditions: [
+              { type: "Ready", status: ready ? "True" : "False", lastTransitionTime: new Date().toISOString() },
+            ],
+          },
         },
-      },
-      "application/merge-patch+json",
-    );
-    if (status !== 200) throw new Error(`PATCH ${name}/status: ${status} ${JSON.stringify(body)}`);
+        "application/merge-patch+json",
+      );
+      if (status !== 200) throw new Error(`PATCH ${name}/status: ${status} ${JSON.stringify(body)}`);
+    }
+    return { namespace, service, admin, create, applyManifests, createPod };
   }
-  const deletePod = async (name: string) => {
-    const { status } = await api.call("DELETE", `${ns}/pods/${name}`, { gracePeriodSeconds: 0 });
-    expect(status).toBe(200);
-  };
 
   afterAll(() => {
     if (outputs.length) console.log(`--- admin command outputs ---\n${outputs.join("\n---\n")}`);
   });
 
   test("without ADMIN_TOKEN it asks for it, before reaching the cluster", async () => {
-    const run = await admin({});
+    const run = await ownNamespace().admin({});
     secretFree(run);
     expect(run.exitCode).toBe(2);
     expect(run.output).toContain("ADMIN_TOKEN is not set");
   });
 
   test("a namespace without the admin Service: it says which Service it looked for", async () => {
+    const { namespace, service, admin, create } = ownNamespace();
+    await create();
     const run = await admin();
     secretFree(run);
     expect(run.exitCode).toBe(1);
@@ -117,10 +135,8 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
   });
 
   test("the manifests applied but no pod: it names the Service and its selector and says no pod is ready", async () => {
-    await api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
-    await api.create(`${ns}/serviceaccounts`, manifest("ServiceAccount", "users-api"));
-    await api.create(`/apis/apps/v1/namespaces/${namespace}/deployments`, deployment);
-    await api.create(`${ns}/services`, manifest("Service", usersApiAdminServiceName));
+    const { service, admin, applyManifests } = ownNamespace();
+    await applyManifests();
     const run = await admin();
     secretFree(run);
     expect(run.exitCode).toBe(1);
@@ -130,6 +146,8 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
   });
 
   test("a pod that is not ready is not picked, and is named", async () => {
+    const { service, admin, applyManifests, createPod } = ownNamespace();
+    await applyManifests();
     await createPod("users-api-pending", false);
     const run = await admin();
     secretFree(run);
@@ -141,6 +159,9 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
   test(
     "a ready pod on no node: it picks that pod and reports the API server's refusal of the forward",
     async () => {
+      const { namespace, admin, applyManifests, createPod } = ownNamespace();
+      await applyManifests();
+      await createPod("users-api-pending", false);
       await createPod("users-api-unscheduled", true);
       const run = await admin();
       secretFree(run);
@@ -150,7 +171,6 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
       );
       expect(run.output).toContain("does not have a host assigned");
       expect(run.ms).toBeLessThan(runLimitMs);
-      await deletePod("users-api-unscheduled");
     },
     runLimitMs + 5000,
   );
@@ -158,6 +178,8 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
   test(
     "a ready pod on a node whose kubelet does not answer: the forward fails with the API server's reason, no hang",
     async () => {
+      const { namespace, admin, applyManifests, createPod } = ownNamespace();
+      await applyManifests();
       const node = `${namespace}-node`;
       const kubeletPort = freePort(); // nothing listens there
       await api.create("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: node } });
@@ -173,6 +195,7 @@ describe.skipIf(!cluster)("bun run admin through a port-forward (against a real 
         "application/merge-patch+json",
       );
       expect(status).toBe(200);
+      await createPod("users-api-pending", false);
       await createPod("users-api-on-node", true, { nodeName: node });
       const run = await admin();
       secretFree(run);

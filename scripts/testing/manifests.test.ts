@@ -52,27 +52,42 @@ else
         body: JSON.stringify(object),
       });
 
-    // Both environments target the namespace `accounts` (one per cluster); each gets its own here.
+    // Both environments target the namespace `accounts` (one per cluster). Each test moves its object to a namespace
+    // of its own, so no test meets what another applied: a namespaced object's test creates that namespace first, the
+    // Namespace's test creates it by applying the object, and a cluster-scoped object is renamed after it (as the
+    // deploy tool's tests do). Namespaces cannot be deleted here (no namespace controller): the names are new each run.
+    const run = Date.now().toString(36);
+    let namespaces = 0;
+    const placeInOwnNamespace = (object: KubeObject, environment: string): KubeObject => {
+      const namespace = `accounts-${environment}-${run}-${++namespaces}`;
+      if (object.kind === "Namespace") return { ...object, metadata: { ...object.metadata, name: namespace } };
+      if (object.metadata.namespace) return { ...object, metadata: { ...object.metadata, namespace } };
+      return { ...object, metadata: { ...object.metadata, name: `${namespace}-${object.metadata.name}` } };
+    };
+    const createNamespace = async (name: string) => {
+      const response = await request("/api/v1/namespaces", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name } }),
+      });
+      expect(response.status, await response.text()).toBe(201);
+    };
+
     describe.each(environments)("%s", (environment) => {
-      const namespace = `accounts-${environment}`;
-      const objects = synthManifests(environment, { imageTag: "0123abc" }).map((object) =>
-        object.kind === "Namespace"
-          ? { ...object, metadata: { ...object.metadata, name: namespace } }
-          : object.metadata.namespace
-            ? { ...object, metadata: { ...object.metadata, namespace } }
-            : object,
-      ) as KubeObject[];
+      const objects = synthManifests(environment, { imageTag: "0123abc" }) as KubeObject[];
 
       test.each(objects.map((object) => [`${object.kind} ${object.metadata.name}`, object] as const))(
         "%s: dry-run, apply, read back unchanged",
-        async (_, object) => {
+        async (_, synthesized) => {
+          const object = placeInOwnNamespace(synthesized, environment);
+          if (object.metadata.namespace) await createNamespace(object.metadata.namespace);
           const path = await objectPath(object);
-          const existedBefore = (await request(path)).status === 200;
+          expect((await request(path)).status).toBe(404);
 
           const dryRun = await apply(path, object, true);
           expect(dryRun.status, await dryRun.clone().text()).toBeOneOf([200, 201]);
           expect(differences(object, await dryRun.json())).toEqual([]);
-          if (!existedBefore) expect((await request(path)).status).toBe(404);
+          expect((await request(path)).status).toBe(404);
 
           const applied = await apply(path, object, false);
           expect(applied.status, await applied.clone().text()).toBeOneOf([200, 201]);
