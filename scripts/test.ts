@@ -2,14 +2,15 @@
 // set (CI's mongo:7); otherwise starts FerretDB for the run and removes it after.
 // Go tools are built and Schemathesis installed first, so a first-time build never runs under a test's timeout.
 // `bun run test:fast` (`--fast`): only the suites lib/fast-tests.ts lists, which need none of that, so nothing is
-// built, installed or started. Other arguments go to `bun test` (`-t <name>`, a file).
+// built, installed or started. Other arguments go to `bun test` (`-t <name>`, a file, `--seed=N`).
 import { FAST_TESTS } from "./lib/fast-tests.ts";
 import { ensureGoTools, goToolModules, hasGo } from "./lib/go-tools.ts";
 import { ensurePythonTools, hasPython } from "./lib/python-tools.ts";
 import { startFerretDB, type LocalDatabase } from "./lib/ferretdb.ts";
 
 const fast = process.argv.includes("--fast");
-const args = process.argv.slice(2).filter((arg) => arg !== "--fast");
+// Every test must pass in any order, so every run takes a new one; Bun prints it as `--seed=N`, which repeats it.
+const args = ["--randomize", ...process.argv.slice(2).filter((arg) => arg !== "--fast")];
 
 if (fast) {
   const tests = Bun.spawn(["bun", "test", ...FAST_TESTS, ...args], {
