@@ -40,6 +40,11 @@ export async function startMailbox({ port = 0, refuseWith, countOnly = false }: 
       );
     },
   });
+  // A sender killed mid-connection (a test ending users-api with SIGKILL) resets it: that ends the sender's session,
+  // not the mailbox. Any other error still surfaces.
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ECONNRESET" && error.code !== "EPIPE") throw error;
+  });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const listening = (server.server.address() as AddressInfo).port;
   const taken = new Set<ParsedMail>();
