@@ -38,6 +38,25 @@ else
       return () => received.slice(from);
     };
 
+    /**
+     * A new page and what went wrong in it: console errors, uncaught exceptions and failed requests. Chromium asks for
+     * /favicon.ico on its own (404, the pages have none); every other request must succeed.
+     */
+    const watchedPage = async () => {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+          problems.push(message.text());
+      });
+      page.on("pageerror", (error) => problems.push(error.message));
+      page.on("response", (response) => {
+        if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
+          problems.push(`${response.status()} ${response.url()}`);
+      });
+      return { page, problems };
+    };
+
     const api = async (method: string, path: string, body?: object) => {
       const response = await fetch(`${base}${path}`, requestInit(method, { body }));
       const answer = (await response.json().catch(() => undefined)) as { token?: string } | undefined;
@@ -85,18 +104,7 @@ else
       const newPassword = "chosen in a real page";
       const receivedHere = receivedFromNow();
       expect((await api("POST", "/signup", { email, password: oldPassword })).status).toBe(201);
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
-          problems.push(message.text());
-      });
-      page.on("pageerror", (error) => problems.push(error.message));
-      // Chromium asks for /favicon.ico on its own (404, the pages have none); every other request must succeed.
-      page.on("response", (response) => {
-        if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
-          problems.push(`${response.status()} ${response.url()}`);
-      });
+      const { page, problems } = await watchedPage();
 
       // The token rides in the fragment, which the browser never sends: no request, so no access log, carries it.
       const verification = linkIn(await mailbox.next(email), "/verify-email");
@@ -141,17 +149,7 @@ else
       const { token } = (await api("POST", "/login", { email, password })).body as { token: string };
       const asked = await fetch(`${base}/user/email`, requestInit("POST", { token, body: { newEmail, password } }));
       expect(asked.status).toBe(202);
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
-          problems.push(message.text());
-      });
-      page.on("pageerror", (error) => problems.push(error.message));
-      page.on("response", (response) => {
-        if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
-          problems.push(`${response.status()} ${response.url()}`);
-      });
+      const { page, problems } = await watchedPage();
 
       const confirmation = linkIn(await mailbox.next(newEmail), "/email-change/confirm");
       expect(confirmation.link).toBe(`${base}/email-change/confirm#token=${confirmation.token}`);
