@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ClusterFlagsError, clusterFromFlags, kubeErrorHint } from "../deploy/connect.ts";
+import { clusterFromFlags, isUsageError, kubeErrorHint, UsageError } from "../deploy/connect.ts";
 import { readDevAdmin } from "./dev-credentials.ts";
 import { type AdminForward, openAdminForward } from "./port-forward.ts";
 
@@ -17,8 +17,6 @@ environment (against \`bun run dev\` it is found by itself), or a cluster's admi
 
 Options:
   --json   print the API's JSON instead of tables`;
-
-class UsageError extends Error {}
 
 type Target = { url: string; token: string; forward?: AdminForward; close: () => void };
 
@@ -84,11 +82,7 @@ export async function main(
     else for (const line of auditing ? describeEvents(body) : describe(action!, argument!, body)) deps.log(line);
     return 0;
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ClusterFlagsError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
+    if (isUsageError(error)) {
       deps.log(`error: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }

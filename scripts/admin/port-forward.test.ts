@@ -8,13 +8,12 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthManifests, usersApiAdminServiceName } from "@accounts/k8s";
-import { freePort } from "../lib/processes.ts";
+import { freePort, runUnderNode } from "../lib/processes.ts";
 import type { KubeObject } from "../deploy/objects.ts";
 import { canRunCli, clusterApi } from "../deploy/testing/cluster.ts";
 import { kubeTestServer } from "../testing/kube-apiserver.ts";
 
 const cluster = canRunCli ? await kubeTestServer() : undefined;
-const repoRoot = join(import.meta.dir, "../..");
 const adminToken = "admin-token-for-tests-only-0123456789abcdef";
 // Each run spawns Node; a forward that hung would be killed here and fail the test, not the suite's timeout.
 const runLimitMs = 45_000;
@@ -26,24 +25,13 @@ interface AdminRun {
 }
 
 async function runAdmin(args: string[], namespace: string, env: Record<string, string> = {}): Promise<AdminRun> {
-  const started = performance.now();
-  const child = Bun.spawn(
-    [join(repoRoot, "scripts/node_modules/.bin/tsx"), join(import.meta.dir, "testing/admin-cli.ts"), ...args],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_TEST_NAMESPACE: namespace, ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    },
+  const run = await runUnderNode(
+    join(import.meta.dir, "testing/admin-cli.ts"),
+    args,
+    { ADMIN_TEST_NAMESPACE: namespace, ...env },
+    runLimitMs,
   );
-  const timer = setTimeout(() => child.kill(), runLimitMs);
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  clearTimeout(timer);
-  return { exitCode, output: stdout + stderr, ms: performance.now() - started };
+  return { exitCode: run.exitCode, output: run.stdout + run.stderr, ms: run.ms };
 }
 
 describe.skipIf(!cluster)("bun run admin through a port-forward (against a real kube-apiserver)", () => {

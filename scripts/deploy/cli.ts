@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Environment, environments } from "@accounts/k8s";
-import { ClusterFlagsError, clusterFromFlags, kubeErrorHint } from "./connect.ts";
+import { clusterFromFlags, isUsageError, kubeErrorHint, UsageError } from "./connect.ts";
 import { deploy, type Synth } from "./run.ts";
 import { SecretInputError } from "./secrets.ts";
 
@@ -15,8 +15,6 @@ Options:
   --dry-run            validate every object with a server-side dry-run; change nothing
   --diff               like --dry-run, and show each field that would change
   --timeout <duration> how long the rollout may take, e.g. 300s or 10m (default 10m)`;
-
-class UsageError extends Error {}
 
 /** Exit codes: 0 done, 1 the deploy failed (and was rolled back when possible), 2 bad input, nothing applied. */
 export async function main(
@@ -70,11 +68,7 @@ export async function main(
       log: deps.log,
     });
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ClusterFlagsError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
+    if (isUsageError(error)) {
       deps.log(`error: ${(error as Error).message}\n\n${usage}`);
       return 2;
     }

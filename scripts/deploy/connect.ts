@@ -14,14 +14,18 @@ export interface ClusterFlags {
   context?: string;
 }
 
-/** Both --eks-cluster and --kubeconfig: the caller's usage error. */
-export class ClusterFlagsError extends Error {}
+/** Bad input on a command line (both --eks-cluster and --kubeconfig, among others): the tool shows its usage, exits 2. */
+export class UsageError extends Error {}
+
+/** Whether `error` is bad input: a UsageError, or an argument node:util's parseArgs refused. */
+export const isUsageError = (error: unknown) =>
+  error instanceof UsageError || (error as { code?: string } | null)?.code?.startsWith("ERR_PARSE_ARGS") === true;
 
 /** How to reach the cluster the flags name, or undefined when they name none. */
 export function clusterFromFlags(flags: ClusterFlags): (() => Promise<KubeConfig>) | undefined {
   const cluster = flags["eks-cluster"];
   const kubeconfig = flags.kubeconfig;
-  if (cluster && kubeconfig) throw new ClusterFlagsError("name the cluster with either --eks-cluster or --kubeconfig");
+  if (cluster && kubeconfig) throw new UsageError("name the cluster with either --eks-cluster or --kubeconfig");
   if (cluster) return () => fromEks(cluster, flags.region);
   if (kubeconfig) return async () => fromKubeconfig(kubeconfig, flags.context);
   return undefined;

@@ -156,3 +156,28 @@ export async function startService(
 }
 
 export type RunningService = Awaited<ReturnType<typeof startService>>;
+
+const repoRoot = resolve(import.meta.dir, "../..");
+
+/**
+ * Runs a TypeScript `script` under Node through tsx, as `bun run deploy` and `bun run admin` run theirs: from the
+ * repository root, with PATH, HOME and `env` as its whole environment. Killed after `limitMs`, so a run that hangs
+ * fails its test instead of the suite's timeout. Resolves its exit code, output and how long it took.
+ */
+export async function runUnderNode(script: string, args: string[], env: Record<string, string>, limitMs = 60_000) {
+  const started = performance.now();
+  const child = Bun.spawn([resolve(repoRoot, "scripts/node_modules/.bin/tsx"), script, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => child.kill(), limitMs);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr, ms: performance.now() - started };
+}

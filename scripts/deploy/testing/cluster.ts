@@ -4,10 +4,9 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { generateSigningKey } from "@accounts/auth-api/keys/generate";
 import { generateEncryptionKey, generateInternalToken } from "@accounts/shared/secrets";
+import { runUnderNode } from "../../lib/processes.ts";
 import type { KubeTestServer } from "../../testing/kube-apiserver.ts";
 import type { KubeObject } from "../objects.ts";
-
-const repoRoot = join(import.meta.dir, "../../..");
 
 /** The deploy tool runs under Node; without it (and outside CI, where it must run) its tests skip, saying why. */
 export const canRunCli = Bun.which("node") !== null || !!process.env.CI;
@@ -88,26 +87,11 @@ export async function runDeploy(
   args: string[],
   options: { namespace: string; env: Record<string, string>; omit?: string[] },
 ): Promise<DeployRun> {
-  const child = Bun.spawn(
-    [join(repoRoot, "scripts/node_modules/.bin/tsx"), join(import.meta.dir, "deploy-cli.ts"), ...args],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DEPLOY_TEST_NAMESPACE: options.namespace,
-        DEPLOY_TEST_OMIT: (options.omit ?? []).join(","),
-        ...options.env,
-      },
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { exitCode, stdout, stderr } = await runUnderNode(join(import.meta.dir, "deploy-cli.ts"), args, {
+    DEPLOY_TEST_NAMESPACE: options.namespace,
+    DEPLOY_TEST_OMIT: (options.omit ?? []).join(","),
+    ...options.env,
+  });
   return { exitCode, output: stdout + stderr };
 }
 

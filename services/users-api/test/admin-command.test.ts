@@ -2,7 +2,7 @@
 // process without ADMIN_TOKEN, which starts no admin listener and says so.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { freePort, startService, type RunningService } from "@accounts/scripts/lib/processes";
+import { freePort, runUnderNode, startService, type RunningService } from "@accounts/scripts/lib/processes";
 import { uniqueName } from "./addresses.ts";
 import { processDatabase } from "./process-database.ts";
 import { internalToken, startAuthApi, usersApiProcessEnv } from "./support.ts";
@@ -34,23 +34,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function runAdmin(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn(
-    [join(repoRoot, "scripts/node_modules/.bin/tsx"), join(repoRoot, "scripts/admin.ts"), ...args],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ADMIN_URL: `http://127.0.0.1:${adminPort}`, ...env },
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { exitCode, stdout, stderr };
-}
+const runAdmin = (args: string[], env: Record<string, string> = {}) =>
+  runUnderNode(join(repoRoot, "scripts/admin.ts"), args, { ADMIN_URL: `http://127.0.0.1:${adminPort}`, ...env });
 
 const signUp = async (email: string) => {
   const response = await fetch(`${usersApi.url}/signup`, {
