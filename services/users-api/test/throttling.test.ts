@@ -192,6 +192,19 @@ describe("per account", () => {
     expect(await metric(app, 'throttled_attempts_total{rule="login-account"}')).toBe(7);
   });
 
+  test("within the free failures nothing waits, though another attempt's failure is stamped later than this clock", async () => {
+    // What concurrent logins of one account do (each reads the count after another has stamped its failure, a few
+    // milliseconds after its own clock reading), or two replicas whose clocks differ by as much.
+    const ahead = buildUsersApp(db, proxy.url.href, {
+      clock: () => clock.now + 5,
+      env: { LOGINS_PER_CLIENT_PER_MINUTE: "1000" },
+    }).app;
+    const email = "stamped-ahead@example.com";
+    expect((await call(app, "POST", "/signup", { body: { email, password } })).status).toBe(201);
+    for (let failure = 1; failure <= 4; failure++) expect((await logIn(ahead, email, wrong)).status).toBe(401);
+    expect((await logIn(app, email, password)).status).toBe(200);
+  });
+
   test("an unknown address is throttled exactly like an account, so throttling tells nothing", async () => {
     for (let failure = 1; failure <= 5; failure++)
       expect((await logIn(app, "nobody@example.com", wrong)).status).toBe(401);

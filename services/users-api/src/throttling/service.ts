@@ -96,11 +96,14 @@ export function createThrottling({ throttles, rules, now, onThrottled }: Throttl
   const alive = (count: FailureCount | undefined, at: number) =>
     Boolean(count?.failures && count.lastFailureAt && count.lastFailureAt.getTime() > at - remembersForMs);
 
-  /** Milliseconds the next attempt must still wait, 0 when it may go ahead. */
-  const waitLeft = (count: FailureCount | undefined, at: number) =>
-    alive(count, at)
-      ? Math.max(0, count!.lastFailureAt!.getTime() + delayAfter(count!.failures!, failureRule) - at)
-      : 0;
+  /**
+   * Milliseconds the next attempt must still wait, 0 when it may go ahead. Within the free failures there is no
+   * wait at all: a failure stamped a little after `at` (a concurrent attempt's, or a replica's clock ahead) is none.
+   */
+  const waitLeft = (count: FailureCount | undefined, at: number) => {
+    const delay = alive(count, at) ? delayAfter(count!.failures!, failureRule) : 0;
+    return delay === 0 ? 0 : Math.max(0, count!.lastFailureAt!.getTime() + delay - at);
+  };
 
   /**
    * The write that counts an admitted attempt as one more failure (a success forgets it later) on the count at
