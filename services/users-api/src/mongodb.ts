@@ -83,8 +83,11 @@ export async function recordMigration(
   const migrations = db.collection<{ _id: string; appliedAt: Date }>("migrations");
   if (await migrations.findOne({ _id: id })) return;
   log.info({ migration: id, ...(await migrate()) }, "migration applied");
-  // The database's clock dates the record: no decision reads it, so it needs no injected clock.
-  await migrations.updateOne({ _id: id }, { $currentDate: { appliedAt: true } }, { upsert: true }).catch((error) => {
-    if (!isDuplicateKey(error)) throw error;
-  });
+  // The database's clock dates the record: no decision reads it, so it needs no injected clock. Inserted only: a
+  // replica finishing second matches no record without a date, and its insert meets the first one's `_id`.
+  await migrations
+    .updateOne({ _id: id, appliedAt: { $exists: false } }, { $currentDate: { appliedAt: true } }, { upsert: true })
+    .catch((error) => {
+      if (!isDuplicateKey(error)) throw error;
+    });
 }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Connection } from "mongoose";
+import { recordMigration } from "../src/mongodb.ts";
 import { prepareUsersCollection } from "../src/users/prepare.ts";
 import { connectTestDatabase, dropTestDatabase } from "./database.ts";
 
@@ -69,5 +70,19 @@ describe("prepareUsersCollection", () => {
     await users.insertOne({ email: "Late@Example.com", password: "x" });
     await prepareUsersCollection(db, log);
     expect(await users.countDocuments({ email: "Late@Example.com" })).toBe(1);
+  });
+});
+
+describe("recordMigration", () => {
+  test("a replica that finishes the migration second leaves the first one's record as it was", async () => {
+    const db = await ownDatabase();
+    const migrations = db.collection<{ _id: string; appliedAt: Date }>("migrations");
+    const recordedFirst = { _id: "example.migration", appliedAt: new Date(0) };
+    // While this replica migrates, another finishes the same migration and records it.
+    await recordMigration(db, recordedFirst._id, migrationLog().log, async () => {
+      await migrations.insertOne(recordedFirst);
+      return {};
+    });
+    expect(await migrations.find({}).toArray()).toEqual([recordedFirst]);
   });
 });

@@ -72,7 +72,6 @@ export const sessions = ({
     .delete(
       "/sessions/:id",
       async ({ caller, user, params, client, requestId, status }) => {
-        // Another user's session id gets the same 404 as a made-up one.
         if (!(await service.revoke(caller, params.id))) throw sessionNotFound();
         audit.record("session.revoked", userContext({ client, requestId }), { userId: user.id, email: user.email });
         return status(204, undefined);
