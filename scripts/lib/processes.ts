@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 
 // Child processes of the dev and test runners, and of the suites that start services as processes.
 
-const servicesDir = resolve(import.meta.dir, "../../services");
+const repoRoot = resolve(import.meta.dir, "../..");
+const servicesDir = resolve(repoRoot, "services");
 const START_TIMEOUT_MS = 30_000;
 
 /**
@@ -156,8 +157,6 @@ export async function startService(
 }
 
 export type RunningService = Awaited<ReturnType<typeof startService>>;
-
-const repoRoot = resolve(import.meta.dir, "../..");
 
 /**
  * Runs a TypeScript `script` under Node through tsx, as `bun run deploy` and `bun run admin` run theirs: from the
